@@ -1,0 +1,33 @@
+# The two commands of the README:
+#   make book   execute every notebook (cpu profile, reusing stored results), build the HTML book
+#   make test   unit tests + smoke execution of every notebook, then a strict book build
+# Both create the virtual environment on first use. Variables: PROFILE=smoke|cpu|paper,
+# RECOMPUTE=1 (recompute stored results), VENV=path, PYTHON=interpreter for the venv.
+
+PYTHON ?= python3
+VENV ?= .venv
+PROFILE ?= cpu
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.advnas-installed
+RECOMPUTE_FLAG := $(if $(filter 1 yes true,$(RECOMPUTE)),--recompute,)
+
+.PHONY: book test env clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+book: $(STAMP)
+	$(PY) -m advnas book --profile $(PROFILE) $(RECOMPUTE_FLAG)
+
+test: $(STAMP)
+	$(PY) -m pytest
+	$(PY) -m advnas book --profile smoke --strict
+
+clean:
+	rm -rf build

@@ -1,0 +1,127 @@
+"""Command line: ``python -m advnas --help``.
+
+Errors in the user's input end the command with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .config import PROFILES, ConfigError
+
+
+def _parse_value(text: str) -> Any:
+    """Like papermill's -p: int, float, bool/None literals, JSON lists, else the string."""
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    lowered = {"true": True, "false": False, "none": None}
+    if text.lower() in lowered:
+        return lowered[text.lower()]
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            pass
+    return text
+
+
+def cmd_variance(args: argparse.Namespace) -> int:
+    from .theory import report
+
+    if args.edges < 1:
+        raise ConfigError(f"--edges must be a positive integer; got {args.edges}")
+    if args.ops < 2:
+        raise ConfigError(f"--ops must be an integer >= 2; got {args.ops}")
+    result = report.variance_report(args.edges, args.ops, args.seed)
+    print(json.dumps(result) if args.json else report.format_text(result))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import runner
+    from .runlist import RUNLIST, notebook
+
+    overrides = {name: _parse_value(value) for name, value in args.parameter}
+    names = args.notebooks or list(RUNLIST)
+    for name in names:
+        notebook(name)
+    if overrides and len(names) != 1:
+        raise ConfigError("-p/--parameter needs exactly one notebook name")
+    if args.recompute:
+        import os
+        os.environ["ADVNAS_RECOMPUTE"] = "1"
+    for name in names:
+        out = runner.execute(name, args.profile, overrides, output=args.output,
+                             force=args.force or args.recompute)
+        print(f"[advnas] executed notebook: {out}")
+    return 0
+
+
+def cmd_book(args: argparse.Namespace) -> int:
+    from . import runner
+
+    if args.recompute:
+        import os
+        os.environ["ADVNAS_RECOMPUTE"] = "1"
+    runner.execute_all(args.profile, force=args.recompute)
+    index = runner.build_book(args.profile, strict=args.strict)
+    print(f"[advnas] the book ({args.profile} profile) is at {index}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m advnas", description=(
+        "AdvantageNAS companion: run the book's notebooks, build the book, and the "
+        "experiments' command-line entry points."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("variance", help="exact mean and variance of REINFORCE and advantage "
+                       "gradients on a random linear reward (Sec. 4.4)")
+    p.add_argument("--edges", type=int, required=True, help="number of edges |I|")
+    p.add_argument("--ops", type=int, required=True, help="candidate operations per edge |J|")
+    p.add_argument("--seed", type=int, default=0, help="seed drawing r and mu (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_variance)
+
+    p = sub.add_parser("run", help="execute notebooks with papermill (skips unchanged ones)")
+    p.add_argument("notebooks", nargs="*", help="notebook names from the run list (default: all)")
+    p.add_argument("--profile", default="cpu", choices=PROFILES, help="default: cpu")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                   metavar=("NAME", "VALUE"), help="override one parameter (one notebook only)")
+    p.add_argument("--output", type=_path, default=None, help="where to write the executed notebook")
+    p.add_argument("--force", action="store_true", help="execute even if unchanged")
+    p.add_argument("--recompute", action="store_true", help="recompute stored results too")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("book", help="execute every notebook, then build the HTML book")
+    p.add_argument("--profile", default="cpu", choices=PROFILES, help="default: cpu")
+    p.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    p.add_argument("--recompute", action="store_true", help="recompute every stored result")
+    p.set_defaults(func=cmd_book)
+    return parser
+
+
+def _path(text: str):
+    from pathlib import Path
+    return Path(text).resolve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # one line for known failures, full traceback otherwise
+        from .runner import NotebookFailed
+        if isinstance(error, NotebookFailed):
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        raise

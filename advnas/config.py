@@ -1,0 +1,68 @@
+"""Dataclass configurations: defaults are the paper's settings, profiles are overrides.
+
+``Config.from_dict`` rejects unknown keys and values of the wrong type with a one-line
+``ConfigError`` that names the parameter and what is allowed (nanoGPT style).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any
+
+PROFILES = ("smoke", "cpu", "paper")
+
+
+class ConfigError(ValueError):
+    """A bad parameter: the message is one line naming it and what is allowed."""
+
+
+def check_profile(profile: Any) -> str:
+    if profile not in PROFILES:
+        raise ConfigError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
+    return profile
+
+
+def _coerce(name: str, kind: Any, value: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        item = typing.get_args(kind)[0]
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ConfigError(f"{name} must be a non-empty list of {item.__name__}; got {value!r}")
+        return tuple(_coerce(name, item, v) for v in value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, float) and isinstance(value, bool) or not isinstance(value, kind):
+        raise ConfigError(f"{name} must be of type {kind.__name__}; got {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Base class. Subclasses declare typed fields and may override ``validate``."""
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]):
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown parameter {unknown[0]!r} for {cls.__name__}; "
+                              f"allowed: {', '.join(names)}")
+        config = cls(**{k: _coerce(k, hints[k], v) for k, v in values.items()})
+        config.validate()
+        return config
+
+    def replace(self, **changes):
+        return type(self).from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    def validate(self) -> None:
+        """Raise ConfigError for values out of range (one line: parameter and what is allowed)."""
+
+    @staticmethod
+    def require(condition: bool, name: str, allowed: str, value: Any) -> None:
+        if not condition:
+            raise ConfigError(f"{name} must be {allowed}; got {value!r}")

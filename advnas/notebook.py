@@ -1,0 +1,70 @@
+"""Helpers used inside the notebooks, so that the notebooks stay thin.
+
+A notebook's parameters cell holds ``profile`` and one variable per config field set to
+``None`` ("take the profile's value"). papermill injects the user's values after it;
+``setup`` reads them back, rejects unknown names and bad values with a one-line error, and
+returns the resolved config.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import pandas as pd
+from IPython.display import Markdown
+
+from .config import ConfigError
+from .runlist import notebook
+from .store import Run
+
+PAPERMILL_HEADER = "# Parameters"
+
+
+def _injected_names(namespace: dict[str, Any]) -> list[str]:
+    """Names assigned in papermill's injected-parameters cell(s), from the kernel's history."""
+    names = []
+    for source in namespace.get("In", []):
+        if source.lstrip().startswith(PAPERMILL_HEADER):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign):
+                    names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+def setup(name: str, namespace: dict[str, Any]):
+    """Resolve the notebook's config from its parameters (see module docstring)."""
+    entry = notebook(name)
+    fields = list(entry.config.__dataclass_fields__)
+    allowed = ["profile", *fields]
+    for injected in _injected_names(namespace):
+        if injected not in allowed:
+            raise ConfigError(f"unknown parameter {injected!r} for notebook {name}; "
+                              f"allowed: {', '.join(allowed)}")
+    overrides = {k: namespace[k] for k in fields if namespace.get(k) is not None}
+    return namespace["profile"], entry.resolve(namespace["profile"], overrides)
+
+
+def glue_number(name: str, value: Any) -> None:
+    """Glue a number for use in prose ({glue:text}`name:.3f`), as a plain Python float."""
+    from myst_nb import glue
+
+    glue(name, float(value), display=False)
+
+
+def config_table(config) -> pd.DataFrame:
+    return pd.DataFrame({"parameter": list(config.to_dict()), "value": [
+        str(v) for v in config.to_dict().values()]}).set_index("parameter")
+
+
+def provenance(run: Run) -> Markdown:
+    """A note saying which commit, profile, device and wall time produced ``run``."""
+    info = run.info
+    status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
+              if run.is_stale() else "up to date with the code at this commit")
+    return Markdown(
+        f"```{{admonition}} Provenance\n"
+        f"Profile **{info['profile']}**, computed at commit `{info['git_commit']}` "
+        f"(advnas {info['advnas_version']}) on {info['device']}, torch {info['torch']}, "
+        f"finished {info['finished_at']}, wall time {info['wall_time_s']:.1f} s. "
+        f"Result folder `{run.folder.relative_to(run.folder.parents[3])}`: {status}.\n```")

@@ -1,0 +1,72 @@
+"""Where a result came from: git commit, library version, code fingerprint, machine."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from . import __version__
+from .device import describe
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def git_commit() -> str:
+    """The commit of the checkout, with "+dirty" when tracked files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        commit = git("rev-parse", "--short=10", "HEAD")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    try:
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        dirty = False
+    return commit + ("+dirty" if dirty else "")
+
+
+def _module_files(module: str) -> list[Path]:
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"unknown module {module!r}")
+    origin = Path(spec.origin)
+    if origin.name == "__init__.py":
+        return sorted(origin.parent.rglob("*.py"))
+    return [origin]
+
+
+def code_fingerprint(modules: list[str]) -> str:
+    """SHA-256 over the source of the modules (packages: every file) that produce a result.
+
+    A stored result whose fingerprint differs from the current one is stale."""
+    digest = hashlib.sha256()
+    files = sorted({f for m in modules for f in _module_files(m)})
+    for path in files:
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def environment(device: torch.device | None = None) -> dict[str, Any]:
+    return {
+        "advnas_version": __version__,
+        "git_commit": git_commit(),
+        "device": describe(device),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "platform": platform.platform(),
+    }

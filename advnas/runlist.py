@@ -1,0 +1,59 @@
+"""The run list: every notebook of the book, with its parameters for each profile.
+
+A profile's parameters override the defaults of the notebook's config dataclass, whose
+defaults are the paper's settings (so ``paper`` is usually empty):
+  smoke  seconds; executed end to end by the test command (CI);
+  cpu    the default for building the book on a 2-core machine;
+  paper  the paper's exact settings, for a GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ConfigError, check_profile
+from .provenance import PROJECT_ROOT
+from .theory.config import TheoryConfig
+
+
+@dataclass(frozen=True)
+class Notebook:
+    name: str
+    path: str  # relative to the project root
+    title: str
+    config: type[Config]
+    experiment: str  # its folder in the results store
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def source(self) -> Path:
+        return PROJECT_ROOT / self.path
+
+    def resolve(self, profile: str, overrides: dict[str, Any] | None = None) -> Config:
+        """The config for ``profile`` with the user's ``overrides`` applied on top."""
+        return self.config.from_dict({**self.profiles[check_profile(profile)], **(overrides or {})})
+
+
+RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
+    Notebook(
+        name="theory",
+        path="notebooks/01_theory.ipynb",
+        title="Variance of the policy gradient (Sec. 4.4, Theorems 4.1 and 4.2)",
+        config=TheoryConfig,
+        experiment="theory",
+        profiles={
+            "smoke": {"edge_counts": [1, 2, 5, 10], "n_instances": 3, "mc_edge_counts": [10],
+                      "mc_samples": 2000},
+            "cpu": {"n_instances": 20, "mc_samples": 200_000},
+            "paper": {},
+        },
+    ),
+]}
+
+
+def notebook(name: str) -> Notebook:
+    if name not in RUNLIST:
+        raise ConfigError(f"notebook must be one of {', '.join(RUNLIST)}; got {name!r}")
+    return RUNLIST[name]

@@ -1,0 +1,153 @@
+"""Execute the run list with papermill and build the book with Jupyter Book 1.x.
+
+Executed notebooks go to ``build/executed/<profile>/<name>.ipynb`` with a ``.key`` file
+beside each: the hash of the notebook source, its parameters and the library's source. A
+notebook whose key is unchanged is not executed again. The book is staged in
+``build/book-<profile>/`` (the sources in ``book/`` plus the executed notebooks as
+``chapters/``) and built there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .config import PROFILES, ConfigError, check_profile
+from .device import describe
+from .provenance import PROJECT_ROOT
+from .runlist import RUNLIST, notebook
+from .store import ResultsStore
+
+BUILD = PROJECT_ROOT / "build"
+BOOK_SOURCE = PROJECT_ROOT / "book"
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message is the exception's one-line summary."""
+
+
+def executed_path(name: str, profile: str) -> Path:
+    return BUILD / "executed" / profile / f"{name}.ipynb"
+
+
+def _library_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((PROJECT_ROOT / "advnas").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def execution_key(name: str, parameters: dict[str, Any]) -> str:
+    digest = hashlib.sha256(notebook(name).source.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    digest.update(_library_hash().encode())
+    return digest.hexdigest()
+
+
+def _prepare_environment() -> None:
+    # Kernels inherit the environment; relative data paths would break under another cwd.
+    if os.environ.get("ADVNAS_DATA_DIR"):
+        os.environ["ADVNAS_DATA_DIR"] = str(Path(os.environ["ADVNAS_DATA_DIR"]).resolve())
+
+
+def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
+            output: Path | None = None, force: bool = False, progress: bool = True) -> Path:
+    """Run one notebook with papermill; skip it when its key is unchanged (unless ``force``)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    entry = notebook(name)
+    overrides = dict(overrides or {})
+    entry.resolve(profile, overrides)  # fail at once, in one line, on a bad parameter
+    parameters = {"profile": profile, **overrides}
+    output = output or executed_path(name, profile)
+    key_file = output.with_suffix(".key")
+    key = execution_key(name, parameters)
+    if not force and output.exists() and _read_key(key_file).get("key") == key:
+        print(f"[advnas] {name} ({profile}): unchanged, reusing {output.relative_to(PROJECT_ROOT)}")
+        return output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    key_file.unlink(missing_ok=True)
+    _prepare_environment()
+    print(f"[advnas] executing {entry.path} with {parameters}")
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(entry.source), str(output), parameters=parameters,
+                                   cwd=str(entry.source.parent), progress_bar=progress,
+                                   kernel_name="python3")
+    except PapermillExecutionError as error:
+        raise NotebookFailed(f"{name}: {error.ename}: {error.evalue}") from None
+    key_file.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - started, 1),
+                                     "device": describe()}))
+    return output
+
+
+def _read_key(key_file: Path) -> dict[str, Any]:
+    try:
+        return json.loads(key_file.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def timings_markdown() -> str:
+    """How long each notebook and each stored result took, as measured (for Reproducing)."""
+    lines = ["| notebook | profile | notebook execution | on | stored results: compute time | on | commit |",
+             "|---|---|---|---|---|---|---|"]
+    runs = ResultsStore().finished_runs()
+    for name, entry in RUNLIST.items():
+        for profile in PROFILES:
+            executed = _read_key(executed_path(name, profile).with_suffix(".key"))
+            mine = [r for r in runs if r.info["experiment"] == entry.experiment and r.info["profile"] == profile]
+            if not executed and not mine:
+                continue
+            compute = sum(r.info["wall_time_s"] for r in mine)
+            lines.append(
+                f"| {name} | {profile} | "
+                + (f"{executed['seconds']:.0f} s | {executed['device']}" if executed else "not run here | –")
+                + (f" | {compute:.0f} s ({len(mine)} runs) | {mine[0].info['device']} | "
+                   f"`{mine[0].info['git_commit']}` |" if mine else " | none stored | – | – |"))
+    return "\n".join(lines) + "\n"
+
+
+def execute_all(profile: str, force: bool = False) -> list[Path]:
+    check_profile(profile)
+    return [execute(name, profile, force=force) for name in RUNLIST]
+
+
+def stage_book(profile: str) -> Path:
+    """Copy book/ and the executed notebooks into build/book-<profile>/ (rebuilt afresh)."""
+    stage = BUILD / f"book-{profile}"
+    html = stage / "_build"
+    keep = html.rename(BUILD / f".build-cache-{profile}") if html.exists() else None
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(BOOK_SOURCE, stage)
+    chapters = stage / "chapters"
+    chapters.mkdir(exist_ok=True)
+    for name in RUNLIST:
+        source = executed_path(name, profile)
+        if not source.exists():
+            raise ConfigError(f"notebook {name} has not been executed for profile {profile}")
+        shutil.copy2(source, chapters / f"{Path(notebook(name).path).stem}.ipynb")
+    generated = stage / "_generated"
+    generated.mkdir(exist_ok=True)
+    (generated / "timings.md").write_text(timings_markdown())
+    if keep is not None:
+        keep.rename(html)  # keep Sphinx's cache: unchanged pages are not rebuilt
+    return stage
+
+
+def build_book(profile: str, strict: bool = False) -> Path:
+    """Run Jupyter Book on the staged sources; ``strict`` turns warnings into errors."""
+    stage = stage_book(check_profile(profile))
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage)]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    subprocess.run(command, check=True)
+    return stage / "_build" / "html" / "index.html"

@@ -1,0 +1,179 @@
+"""The results store: one folder per run, written atomically, reused when finished.
+
+Layout: ``<root>/<experiment>/<profile>/<name>-<config hash>/`` holding
+  config.json   every setting, seed, profile, device, library version, git commit,
+                code fingerprint, start/finish time and wall time;
+  metrics.csv   a tidy table (one observation per row);
+  summary.json  the headline numbers. Written last: its presence marks a finished run.
+  checkpoint.pt optional, for experiments that resume; removed when the run finishes.
+
+Every file is written to a temporary name and moved into place (``os.replace``), so a
+reader never sees half a file, and a run without ``summary.json`` is never read as done:
+it is resumed from its checkpoint, or redone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import torch
+
+from . import provenance
+from .config import check_profile
+
+DEFAULT_ROOT = provenance.PROJECT_ROOT / "results"
+
+
+def results_root() -> Path:
+    return Path(os.environ.get("ADVNAS_RESULTS_DIR", DEFAULT_ROOT))
+
+
+def recompute_requested() -> bool:
+    """ADVNAS_RECOMPUTE=1 (set by ``--recompute``) makes every run compute afresh."""
+    return os.environ.get("ADVNAS_RECOMPUTE", "") not in ("", "0")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def atomic_write_csv(path: Path, table: pd.DataFrame) -> None:
+    atomic_write_bytes(path, table.to_csv(index=False).encode())
+
+
+@dataclass
+class RunContext:
+    """Handed to an experiment's compute function: where to checkpoint and report progress."""
+
+    folder: Path
+    config: dict[str, Any]
+    device: torch.device
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.folder / "checkpoint.pt"
+
+    def save_checkpoint(self, state: Any) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".checkpoint.", suffix=".tmp")
+        os.close(fd)
+        try:
+            torch.save(state, tmp)
+            os.replace(tmp, self.checkpoint_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load_checkpoint(self) -> Any | None:
+        if not self.checkpoint_path.exists():
+            return None
+        return torch.load(self.checkpoint_path, weights_only=False)
+
+    def write_partial_metrics(self, table: pd.DataFrame) -> None:
+        """Progress so far (e.g. per epoch); the final table replaces it."""
+        atomic_write_csv(self.folder / "metrics.csv", table)
+
+
+@dataclass
+class Run:
+    """A finished run read back from its folder."""
+
+    folder: Path
+    info: dict[str, Any] = field(repr=False)  # the content of config.json
+
+    @classmethod
+    def load(cls, folder: Path) -> "Run":
+        if not (folder / "summary.json").exists():
+            raise FileNotFoundError(f"{folder} holds no finished run (summary.json missing)")
+        return cls(folder, json.loads((folder / "config.json").read_text()))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.info["config"]
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        return json.loads((self.folder / "summary.json").read_text())
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        return pd.read_csv(self.folder / "metrics.csv")
+
+    def is_stale(self) -> bool:
+        """True when the code that produces this result changed after it was computed."""
+        current = provenance.code_fingerprint(self.info["code_modules"])
+        return current != self.info["code_fingerprint"]
+
+
+class ResultsStore:
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root) if root is not None else results_root()
+
+    def folder(self, experiment: str, profile: str, name: str, config: dict[str, Any]) -> Path:
+        return self.root / experiment / check_profile(profile) / f"{name}-{provenance.config_hash(config)}"
+
+    def run(self, experiment: str, profile: str, name: str, config: dict[str, Any],
+            compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
+            code_modules: list[str], device: torch.device | None = None,
+            recompute: bool | None = None) -> Run:
+        """Return the finished run for this configuration, computing it only when needed.
+
+        ``compute(ctx)`` returns (metrics table, summary dict). A folder without summary.json
+        is an interrupted run: its checkpoint (if any) is kept, so ``compute`` may resume.
+        """
+        folder = self.folder(experiment, profile, name, config)
+        recompute = recompute_requested() if recompute is None else recompute
+        if (folder / "summary.json").exists() and not recompute:
+            return Run.load(folder)
+        if recompute and folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        device = device or torch.device("cpu")
+        started = datetime.now(timezone.utc)
+        t0 = time.perf_counter()
+        metrics, summary = compute(RunContext(folder, config, device))
+        wall = time.perf_counter() - t0
+        info = {
+            "experiment": experiment,
+            "profile": profile,
+            "name": name,
+            "config": config,
+            "code_modules": code_modules,
+            "code_fingerprint": provenance.code_fingerprint(code_modules),
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "wall_time_s": round(wall, 3),
+            **provenance.environment(device),
+        }
+        atomic_write_csv(folder / "metrics.csv", metrics)
+        atomic_write_json(folder / "config.json", info)
+        atomic_write_json(folder / "summary.json", summary)
+        (folder / "checkpoint.pt").unlink(missing_ok=True)
+        return Run.load(folder)
+
+    def finished_runs(self, experiment: str | None = None) -> list[Run]:
+        pattern = f"{experiment or '*'}/*/*/summary.json"
+        return [Run.load(p.parent) for p in sorted(self.root.glob(pattern))]

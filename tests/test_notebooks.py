@@ -1,0 +1,50 @@
+"""Smoke-profile execution of every notebook (the book build reuses these executions)."""
+
+import json
+
+import nbformat
+import pytest
+
+from advnas import runner
+from advnas.config import ConfigError
+from advnas.runlist import RUNLIST, notebook
+
+
+@pytest.mark.parametrize("name", list(RUNLIST))
+def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
+    nb = nbformat.read(notebook(name).source, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs"
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    names = {line.split("=")[0].strip() for line in params[0].source.splitlines()
+             if "=" in line and not line.startswith("#")}
+    assert names == {"profile", *notebook(name).config.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("name", list(RUNLIST))
+def test_smoke_execution(name):
+    path = runner.execute(name, "smoke", progress=False)
+    nb = nbformat.read(path, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(o.output_type == "display_data" and "image/png" in o.get("data", {}) for o in outputs)
+    assert json.loads(path.with_suffix(".key").read_text())["seconds"] >= 0
+
+
+def test_bad_parameter_fails_before_executing(tmp_path):
+    with pytest.raises(ConfigError, match="mc_samples must be an integer >= 100"):
+        runner.execute("theory", "smoke", {"mc_samples": 5}, output=tmp_path / "x.ipynb")
+    assert not (tmp_path / "x.ipynb").exists()
+
+
+def test_unknown_parameter_injected_by_papermill_fails_in_one_line(tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as info:
+        papermill.execute_notebook(str(notebook("theory").source), str(tmp_path / "out.ipynb"),
+                                   parameters={"profile": "smoke", "mc_sampels": 10},
+                                   progress_bar=False, kernel_name="python3")
+    assert info.value.ename == "ConfigError"
+    assert "unknown parameter 'mc_sampels'" in info.value.evalue and "\n" not in info.value.evalue
