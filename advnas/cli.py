@@ -43,6 +43,54 @@ def cmd_variance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_seeds(text: str) -> list[int]:
+    """Non-negative seeds as "0-9", "0,3,5" or a mix such as "0-2,7"."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            seeds += list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ConfigError(f"--seeds must look like 0-9 or 0,3,5; got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds must name distinct non-negative seeds; got {text!r}")
+    return seeds
+
+
+def cmd_strategies(args: argparse.Namespace) -> int:
+    from .strategies import table1
+
+    rows = table1()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['name']:<10} {row['method']:<13} {row['propagation']:<7} {row['a_i']:<6} "
+                  f"stochastic={row['stochastic']!s:<5} guarantee={row['theoretical_guarantee']!s:<5} "
+                  f"final={row['final_architecture']}")
+    return 0
+
+
+def cmd_toy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .runlist import notebook
+    from .strategies import strategy_class
+    from .toy import experiment
+
+    try:
+        strategy_class(args.strategy)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    overrides = {"seeds": _parse_seeds(args.seeds), "strategies": [args.strategy]}
+    if args.iterations is not None:
+        overrides["iterations"] = args.iterations
+    cfg = notebook("toy").resolve(args.profile, overrides)
+    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve())
+    print(json.dumps(run.summary, indent=2) if args.json else f"[advnas] toy run written to {run.folder}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import runner
     from .runlist import RUNLIST, notebook
@@ -89,6 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_variance)
 
+    p = sub.add_parser("strategies", help="the eight search strategies and their properties (Table 1)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("toy", help="the toy regression search of Sec. 5.1 for one strategy")
+    p.add_argument("--strategy", required=True, help="advantage, reinforce, parsec, proxyless, gdas, "
+                   "darts, snas or nasp")
+    p.add_argument("--seeds", default="0-9", help="trial seeds, e.g. 0-9 or 0,3,5 (default 0-9)")
+    p.add_argument("--iterations", type=int, default=None, help="theta steps (default: the profile's)")
+    p.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper (2000 iterations)")
+    p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_toy)
+
     p = sub.add_parser("run", help="execute notebooks with papermill (skips unchanged ones)")
     p.add_argument("notebooks", nargs="*", help="notebook names from the run list (default: all)")
     p.add_argument("--profile", default="cpu", choices=PROFILES, help="default: cpu")
@@ -120,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # one line for known failures, full traceback otherwise
+        from .data import DataError
         from .runner import NotebookFailed
-        if isinstance(error, NotebookFailed):
+        if isinstance(error, (NotebookFailed, DataError)):
             print(f"error: {error}", file=sys.stderr)
             return 1
         raise

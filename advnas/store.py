@@ -145,7 +145,20 @@ class ResultsStore:
         is an interrupted run: its checkpoint (if any) is kept, so ``compute`` may resume.
         """
         folder = self.folder(experiment, profile, name, config)
+        return self.run_at(folder, experiment, profile, name, config, compute, code_modules,
+                           device, recompute)
+
+    def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
+               compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
+               code_modules: list[str], device: torch.device | None = None,
+               recompute: bool | None = None) -> Run:
+        """``run`` with an explicit folder (e.g. a command line's ``--out DIR``). A finished
+        run there with another configuration is an error, not silently reused."""
+        check_profile(profile)
         recompute = recompute_requested() if recompute is None else recompute
+        if (folder / "summary.json").exists() and Run.load(folder).config != config and not recompute:
+            raise ValueError(f"{folder} holds a finished run with another configuration; "
+                             "choose another folder or pass --recompute")
         if (folder / "summary.json").exists() and not recompute:
             return Run.load(folder)
         if recompute and folder.exists():

@@ -183,7 +183,7 @@ def compute(cfg: TheoryConfig, ctx: RunContext | None = None) -> tuple[pd.DataFr
         "growth_exponent": {r: growth_exponent(table, r) for r in REGIMES},
         "advantage_lower_fraction": {
             r: float(table[(table.part == "scaling") & (table.quantity == "fraction_edges_lower")
-                           & (table.regime == r)].value.mean()) for r in REGIMES},
+                           & (table.regime == r) & (table.n_edges >= 2)].value.mean()) for r in REGIMES},
         "theorem42_bias": {k: float(v) for k, v in t42.items()},
         "theorem41_min_slack": float((t41.value - t41.bound).min()),
     }

@@ -1,0 +1,213 @@
+"""Find a dataset's files, verified by checksum, or download them.
+
+For each file a dataset needs, these places are tried in order, and the first copy whose
+checksum matches the registry is used. A copy whose checksum does not match is never used:
+the search goes on to the next candidate.
+
+1. ``path``, the explicit argument: a folder laid out like the mirror
+   (``<path>/ptb/ptb.train.txt``) or the folder holding the files (``<path>/ptb.train.txt``);
+2. the project's ``data/`` folder (next to the ``advnas`` package; the environment variable
+   ``ADVNAS_PROJECT_DATA`` overrides it), same two layouts;
+3. the mirror named by the environment variable ``ADVNAS_DATA_DIR`` (a relative value is
+   relative to the working directory), same two layouts;
+4. a download into the project's ``data/`` folder (``download=True``, files with a URL
+   only). The file is written under a temporary name in its final folder, verified, then
+   renamed with ``os.replace``: a half-finished or corrupt download never has the final name.
+
+When a file has alternatives (CIFAR-10: the official archive, then the JPEG copy; NB201:
+the gzipped table, then the plain CSV) all alternatives are tried at one place before the
+next place: the official archive beats a JPEG copy in the same folder, and any local copy
+beats a download.
+
+Checksums are sha256 (md5 where it is the only one known, as for the official CIFAR-10
+archive), read in 1 MiB chunks and cached in-process by (path, size, mtime).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .registry import DATASETS, DataFile, Slot
+
+PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+class DataError(RuntimeError):
+    """Data could not be provided; the message is one line saying what was tried."""
+
+
+class DataNotFoundError(DataError):
+    """No copy of a file was found anywhere, and none could be downloaded."""
+
+
+class ChecksumError(DataError):
+    """At least one copy of a file was found, but none had the right checksum."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """The verified files of a dataset, keyed by file name, and where they came from.
+
+    ``origin`` is "explicit path", "project data/", "ADVNAS_DATA_DIR mirror" or "download"
+    (joined with " + " when the files came from several places). ``variant`` is "official"
+    or "jpeg" for cifar10, None otherwise.
+    """
+
+    dataset: str
+    files: dict[str, Path]
+    origin: str
+    variant: str | None = None
+
+
+def project_data_dir() -> Path:
+    """The project's data/ folder (or ``ADVNAS_PROJECT_DATA`` when set)."""
+    return Path(os.environ.get("ADVNAS_PROJECT_DATA") or PROJECT_DATA)
+
+
+_DIGESTS: dict[tuple[str, int, int, str], str] = {}
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in 1 MiB chunks; cached by (path, size, mtime)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, algorithm)
+    if key not in _DIGESTS:
+        digest = hashlib.new(algorithm)
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def _mismatch(file: DataFile, path: Path) -> str | None:
+    """None when ``path`` has ``file``'s checksum, otherwise what was expected and found."""
+    got = file_digest(path, file.algorithm)
+    return None if got == file.digest else f"expected {file.algorithm} {file.digest}, got {got}"
+
+
+@dataclass
+class _Report:
+    """What happened at each place tried for one file."""
+
+    notes: list[str] = field(default_factory=list)
+    corrupt: bool = False
+
+    def mismatch(self, where: str, problem: str) -> None:
+        self.corrupt = True
+        self.notes.append(f"{where}: checksum mismatch {problem}")
+
+    def error(self, slot: Slot) -> DataError:
+        online = any(f.url for f in slot.choices)
+        how = ("set ADVNAS_DATA_DIR to a folder laid out like the mirror "
+               "(e.g. ADVNAS_DATA_DIR=../shared/data), or pass an explicit path"
+               + (", or go online so it can be downloaded" if online else ""))
+        kind = ChecksumError if self.corrupt else DataNotFoundError
+        tried = "; ".join(self.notes)
+        message = f"{slot.label}: no verified copy. Tried {tried}. To provide it, {how}."
+        return kind(" ".join(message.splitlines()))
+
+
+def _find_in(slot: Slot, where: str, root: Path, report: _Report) -> tuple[DataFile, Path] | None:
+    """The first verified alternative of ``slot`` under ``root`` (mirror layout or flat)."""
+    missing = []
+    for file in slot.choices:
+        for path in dict.fromkeys((root / file.relpath, root / file.name)):
+            if not path.is_file():
+                missing.append(str(path))
+                continue
+            try:
+                problem = _mismatch(file, path)
+            except OSError as exc:
+                report.notes.append(f"{where}: unreadable {path}: {exc}")
+                continue
+            if problem is None:
+                return file, path
+            report.mismatch(where, f"at {path}: {problem}")
+    if missing:
+        report.notes.append(f"{where}: missing {', '.join(missing)}")
+    return None
+
+
+def _download(file: DataFile, dest: Path) -> str | None:
+    """Download ``file`` to ``dest`` via a temporary name in the same folder with
+    torchvision's ``download_url`` (which also checks the md5 when known). Returns None on
+    success, otherwise the checksum problem; network and disk errors propagate."""
+    from torchvision.datasets.utils import download_url  # heavy import: only when downloading
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Not created in advance: download_url skips the download when the file already exists.
+    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
+    try:
+        try:
+            download_url(file.url, str(dest.parent), filename=tmp.name, md5=file.md5)
+        except RuntimeError:  # torchvision's md5 check failed: describe it with our own check
+            if not tmp.is_file():
+                raise
+        problem = _mismatch(file, tmp)
+        if problem is None:
+            os.replace(tmp, dest)
+        return problem
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _download_slot(slot: Slot, allowed: bool, report: _Report) -> tuple[DataFile, Path] | None:
+    """The first alternative of ``slot`` that downloads and verifies into the project data/."""
+    downloadable = [f for f in slot.choices if f.url]
+    if not downloadable:
+        report.notes.append("download: no download URL for this file")
+    elif not allowed:
+        report.notes.append("download: not attempted (download=False)")
+    for file in downloadable if allowed else []:
+        dest = project_data_dir() / file.relpath
+        try:
+            problem = _download(file, dest)
+        except (OSError, RuntimeError, ValueError) as exc:
+            report.notes.append(f"download {file.url}: download failed: {exc}")
+            continue
+        if problem is None:
+            return file, dest
+        report.mismatch(f"download {file.url}", f"of the downloaded file: {problem}")
+    return None
+
+
+def _locate_file(slot: Slot, path: str | os.PathLike | None,
+                 download: bool) -> tuple[DataFile, Path, str]:
+    report = _Report()
+    places = [] if path is None else [("explicit path", Path(path).expanduser())]
+    places.append(("project data/", project_data_dir()))
+    mirror = os.environ.get("ADVNAS_DATA_DIR")
+    if mirror:
+        places.append(("ADVNAS_DATA_DIR mirror", Path(mirror).expanduser()))
+    for where, root in places:
+        if found := _find_in(slot, where, root, report):
+            return (*found, where)
+    if not mirror:
+        report.notes.append("ADVNAS_DATA_DIR mirror: not set")
+    if found := _download_slot(slot, download, report):
+        return (*found, "download")
+    raise report.error(slot)
+
+
+def locate(dataset: str, path: str | os.PathLike | None = None,
+           download: bool = True) -> DataSource:
+    """Verified paths of every file of ``dataset`` ("ptb", "nb201" or "cifar10").
+
+    See the module docstring for the search order. Raises ``ValueError`` for an unknown
+    dataset, ``ChecksumError`` when a file was found only with a wrong checksum, and
+    ``DataNotFoundError`` when it was not found at all.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
+    found = [_locate_file(slot, path, download) for slot in DATASETS[dataset].slots]
+    return DataSource(
+        dataset=dataset,
+        files={file.name: p for file, p, _ in found},
+        origin=" + ".join(dict.fromkeys(where for _, _, where in found)),
+        variant=next((file.variant for file, _, _ in found if file.variant), None),
+    )
