@@ -16,6 +16,7 @@ from typing import Any
 from .config import Config, ConfigError, check_profile
 from .provenance import PROJECT_ROOT
 from .theory.config import TheoryConfig
+from .toy.config import ToyConfig
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,19 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "smoke": {"edge_counts": [1, 2, 5, 10], "n_instances": 3, "mc_edge_counts": [10],
                       "mc_samples": 2000},
             "cpu": {"n_instances": 20, "mc_samples": 200_000},
+            "paper": {},
+        },
+    ),
+    Notebook(
+        name="toy",
+        path="notebooks/02_toy.ipynb",
+        title="The toy regression task (Sec. 5.1, Fig. 1) and the eight strategies (Table 1)",
+        config=ToyConfig,
+        experiment="toy",
+        profiles={
+            "smoke": {"iterations": 40, "seeds": [0, 1], "study_samples": 50, "study_pool": 200,
+                      "study_points": [0, 20]},
+            "cpu": {"study_samples": 2000},
             "paper": {},
         },
     ),

@@ -1,0 +1,1 @@
+"""The one search loop shared by every strategy and task."""

@@ -1,0 +1,40 @@
+"""REINFORCE with an exponential-moving-average baseline, as in ENAS (Eq. 4)."""
+
+from __future__ import annotations
+
+import torch
+
+from .. import distribution
+from .base import Draw, Properties, Strategy
+
+
+class Reinforce(Strategy):
+    name = "reinforce"
+    label = "REINFORCE"
+    properties = Properties("sparse", "1-hot", True, False, "process_best")
+    needs_gate_gradient = False
+
+    def __init__(self, total_steps: int, generator=None, baseline_decay: float = 0.05):
+        super().__init__(total_steps, generator)
+        self.baseline_decay = baseline_decay  # gamma = 0.05 (spec §0.3, row R)
+        self.baseline: torch.Tensor | None = None
+
+    def draw(self, theta, step):
+        return [Draw(self.sample_one_hot(theta))]
+
+    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
+        loss = losses[0].detach()
+        # The EMA is updated with the current loss before it is used, as in ENAS and the
+        # official code (spec §0.3; discrepancy 6). b = L on the first step.
+        if self.baseline is None:
+            self.baseline = loss.clone()
+        else:
+            self.baseline = self.baseline + self.baseline_decay * (loss - self.baseline)
+        weight = (loss - self.baseline)[..., None, None]
+        return weight * distribution.score(draws[0].gates.detach(), theta)
+
+    def state_dict(self):
+        return {"baseline": self.baseline}
+
+    def load_state_dict(self, state):
+        self.baseline = state["baseline"]

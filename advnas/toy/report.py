@@ -1,0 +1,107 @@
+"""Tables and figures of the toy chapter (Fig. 1 and what the paper does not show)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from .. import paper
+from ..strategies import STRATEGIES, table1
+
+SPARSE_RIVALS = ("reinforce", "parsec", "gdas")  # those the paper says AdvantageNAS beats
+
+
+def label(name: str) -> str:
+    return STRATEGIES[name].label
+
+
+def table1_beside_paper() -> pd.DataFrame:
+    """Table 1 generated from the strategies' declared properties, with the paper's row."""
+    rows = []
+    for row in table1():
+        paper_name = "ENAS" if row["name"] == "reinforce" else row["method"]
+        ours = (row["propagation"], row["a_i"], row["stochastic"], row["theoretical_guarantee"])
+        rows.append({"method": row["method"], "propagation": ours[0], "a_i": ours[1],
+                     "stochastic": ours[2], "theoretical guarantee": ours[3],
+                     "final architecture (paper's experiments)": row["final_architecture"],
+                     "paper's Table 1 row": paper.TABLE1[paper_name],
+                     "agrees": ours == paper.TABLE1[paper_name]})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def _quantiles(metrics: pd.DataFrame, x: str) -> pd.DataFrame:
+    return metrics.groupby(["strategy", "iteration"]).agg(
+        x=(x, "median"), median=("test_loss", "median"),
+        q25=("test_loss", lambda s: s.quantile(0.25)), q75=("test_loss", lambda s: s.quantile(0.75)))
+
+
+def figure1(metrics: pd.DataFrame, window: int | None = None, x: str = "iteration"):
+    """Median test loss of the argmax architecture over trials, with the 25-75 % band."""
+    stats = _quantiles(metrics, x)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    for ax, (title, names) in zip(axes, [("sparse propagation", [n for n in STRATEGIES
+                                                                  if STRATEGIES[n].properties.propagation == "sparse"]),
+                                         ("dense propagation, with AdvantageNAS", ["darts", "snas", "nasp", "advantage"])]):
+        for name in names:
+            if name not in stats.index.get_level_values(0):
+                continue
+            s = stats.loc[name]
+            if window is not None:
+                s = s[s.index <= window]
+            line, = ax.plot(s.x, s["median"], label=label(name), lw=2 if name == "advantage" else 1.2)
+            ax.fill_between(s.x, s.q25, s.q75, color=line.get_color(), alpha=0.15)
+        ax.set(title=title, xlabel="θ iterations" if x == "iteration" else "measured θ-step time (s)",
+               ylabel="test MSE of the argmax architecture", yscale="symlog", )
+        ax.set_yscale("symlog", linthresh=1e-4)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def recovery_table(runs) -> pd.DataFrame:
+    """Per strategy: iterations until the argmax architecture is the teacher (test loss 0)."""
+    rows = []
+    for run in runs:
+        per_seed = run.summary["per_seed"]
+        hits = pd.Series([v["iterations_to_recovery"] for v in per_seed.values()], dtype="float")
+        final = pd.Series([v["final_test_loss"] for v in per_seed.values()])
+        rows.append({"strategy": label(run.summary["strategy"]), "trials": len(per_seed),
+                     "recovered": int(hits.notna().sum()),
+                     "median iterations to recovery": hits.fillna(float("inf")).median(),
+                     "recovered at the end": sum(v["recovered_at_end"] for v in per_seed.values()),
+                     "median final test MSE": final.median(),
+                     "θ-step time per trial-iteration (ms)": 1e3 * run.summary["theta_seconds"]
+                     / (len(per_seed) * run.config["iterations"])})
+    return pd.DataFrame(rows).set_index("strategy")
+
+
+def verdict(table: pd.DataFrame) -> str:
+    """The paper's Fig. 1 claim against the runs, in words computed from ``table``."""
+    ours = table.loc["AdvantageNAS", "median iterations to recovery"]
+    parts = []
+    for name in SPARSE_RIVALS:
+        if label(name) not in table.index:
+            continue
+        theirs = table.loc[label(name), "median iterations to recovery"]
+        word = "fewer" if ours < theirs else ("as many" if ours == theirs else "more")
+        parts.append(f"{word} than {label(name)} ({_fmt(ours)} against {_fmt(theirs)})")
+    return ("In these runs AdvantageNAS recovers the teacher in " + "; ".join(parts)
+            + " median iterations (a strategy that did not recover in more than half of the trials"
+              " has an infinite median).")
+
+
+def _fmt(value: float) -> str:
+    return "never" if value == float("inf") else f"{value:.0f}"
+
+
+def gradient_figure(study: pd.DataFrame):
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for ax, column, title in zip(axes, ["relative_bias", "relative_variance", "cosine"],
+                                 ["‖E δ − ∇J‖ / ‖∇J‖", "E‖δ − E δ‖² / ‖∇J‖²", "cos(E δ, ∇J)"]):
+        wide = study.pivot(index="strategy", columns="iteration", values=column)
+        wide.index = [label(n) for n in wide.index]
+        wide.plot.bar(ax=ax, logy=column == "relative_variance", rot=45)
+        ax.set(title=title, xlabel="")
+        ax.legend(title="search iteration", fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,217 @@
+"""The toy regression network of Sec. 5.1 (spec §1), batched over independent trials.
+
+Teacher and student share one DAG: an input node, ``n_edges`` intermediate nodes and an
+output node. Edge ``i`` offers ``n_ops`` frozen 7x7 stride-2 convolutions ``O_ij`` of the
+13x13 input (4x4 outputs); an architecture ``a`` mixes them per edge (spec §1.4):
+
+    u_i = sum_j a_ij * c_ij,   h_i = tanh(u_i),   o_i = <W4_i, h_i>,   y = mean_i o_i
+
+with ``c_ij = O_ij(x)``. tanh follows the gate mixture (spec §6, discrepancy 13), so the
+gate gradient of a selected op is Eq. (7) on the pre-tanh output: <dL/du_i, c_ij>.
+
+``T`` independent trials (own weights ``w*``, teacher ``a*`` and data) are stacked along
+a leading dimension so that one tensor computation serves them all. Shapes:
+``x`` (T, B, 13, 13); candidates ``c`` (T, B, n_edges, n_ops, 16); gates and theta
+(T, n_edges, n_ops); outputs (T, B); losses (T,).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+
+from advnas import distribution
+
+INPUT_SIZE = 13
+KERNEL = 7
+STRIDE = 2
+MAP_SIZE = (INPUT_SIZE - KERNEL) // STRIDE + 1  # 4
+N_POS = MAP_SIZE * MAP_SIZE  # 16 positions of a candidate's output map
+DATA_SEED_MULTIPLIER = 1_000_003
+# Elements of the (T, n_edges, K, B*16) mixtures built per chunk by expected_loss.
+_CHUNK_ELEMENTS = 1 << 24
+
+Skipped = Literal["zero", "ones"]
+
+
+@functools.cache
+def _patch_index(batch: int, device: torch.device) -> torch.Tensor:
+    """Flat indices into x (B, 13, 13) that gather the stride-2 7x7 patches as (49, B, 16).
+
+    Equivalent to F.unfold followed by a transpose, but one index_select is several
+    times faster on the CPU."""
+    kh, kw, oh, ow = torch.meshgrid(*map(torch.arange, (KERNEL, KERNEL, MAP_SIZE, MAP_SIZE)),
+                                    indexing="ij")
+    offset = ((STRIDE * oh + kh) * INPUT_SIZE + STRIDE * ow + kw).reshape(KERNEL * KERNEL, 1, N_POS)
+    sample = torch.arange(batch).reshape(1, batch, 1) * INPUT_SIZE * INPUT_SIZE
+    return (offset + sample).flatten().to(device)
+
+
+def data_seed(seed: int) -> int:
+    """Seed of a trial's input-data generator, kept apart from its weight generator."""
+    return seed * DATA_SEED_MULTIPLIER + 1
+
+
+class ToySpace:
+    """T stacked trials of the frozen teacher/student network of Sec. 5.1 (spec §1.2-1.4).
+
+    Attributes: ``w7`` (T, E, J, 7, 7) candidate filters, ``w4`` (T, E, 4, 4) output
+    filters, ``teacher`` (T, E, J) one-hot a*, ``seeds`` and the per-trial CPU data
+    generators used by :meth:`sample_inputs`. Nothing is trainable.
+    """
+
+    def __init__(self, w7: torch.Tensor, w4: torch.Tensor, teacher: torch.Tensor,
+                 seeds: Sequence[int], data_generators: Sequence[torch.Generator]):
+        self.w7, self.w4, self.teacher = w7, w4, teacher
+        self.seeds = list(seeds)
+        self.data_generators = list(data_generators)
+        self.n_trials, self.n_edges, self.n_ops = teacher.shape
+        self.device, self.dtype = teacher.device, teacher.dtype
+
+    @classmethod
+    def create(cls, n_trials: int, n_edges: int = 10, n_ops: int = 10,
+               seeds: Sequence[int] | None = None, device: torch.device | str = "cpu",
+               dtype: torch.dtype = torch.float32) -> ToySpace:
+        """Draw w* and a* for each trial from ``torch.Generator().manual_seed(seeds[t])``.
+
+        Per trial, in this order (spec §1.2-1.3): the 7x7 filters ~ N(0, 1/49) (Chainer's
+        LeCun normal with fan-in 49, bias 0), the 4x4 filters ~ N(0, 1/16), and a* as the
+        row-wise argmax of a U(0,1) matrix. Draws are made on the CPU in float32 and then
+        converted, so a trial has the same weights on every device and in every dtype.
+        """
+        seeds = list(range(n_trials)) if seeds is None else list(seeds)
+        if len(seeds) != n_trials:
+            raise ValueError(f"expected {n_trials} seeds, got {len(seeds)}")
+        w7, w4, teacher = [], [], []
+        for seed in seeds:
+            g = torch.Generator().manual_seed(seed)
+            w7.append(torch.randn(n_edges, n_ops, KERNEL, KERNEL, generator=g) / KERNEL)
+            w4.append(torch.randn(n_edges, MAP_SIZE, MAP_SIZE, generator=g) / MAP_SIZE)
+            teacher.append(distribution.one_hot(
+                torch.rand(n_edges, n_ops, generator=g).argmax(-1), n_ops))
+        space = cls(torch.stack(w7), torch.stack(w4), torch.stack(teacher), seeds,
+                    [torch.Generator().manual_seed(data_seed(s)) for s in seeds])
+        return space.to(device, dtype)
+
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> ToySpace:
+        """The same trials on another device/dtype; the data generators are shared."""
+        def move(t: torch.Tensor) -> torch.Tensor:
+            return t.to(device=device, dtype=dtype or self.dtype)
+        return ToySpace(move(self.w7), move(self.w4), move(self.teacher), self.seeds,
+                        self.data_generators)
+
+    def sample_inputs(self, batch: int = 100,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+        """A fresh minibatch x ~ U[-1, 1]^(13x13) per trial, shape (T, B, 13, 13) (spec §1.4).
+
+        Without ``generator`` trial t draws from its own data generator, so a trial's
+        inputs do not depend on which other trials are stacked with it. An explicit
+        generator draws the whole (T, B, 13, 13) block at once, on its own device.
+        """
+        shape = (batch, INPUT_SIZE, INPUT_SIZE)
+        if generator is None:
+            u = torch.stack([torch.rand(shape, generator=g) for g in self.data_generators])
+        else:
+            u = torch.rand((self.n_trials, *shape), generator=generator, device=generator.device)
+        return (2 * u - 1).to(device=self.device, dtype=self.dtype)
+
+    def candidates(self, x: torch.Tensor) -> torch.Tensor:
+        """All candidate outputs c_ij = O_ij(x), flattened 4x4 maps: (T, B, E, J, 16).
+
+        Computed for every trial at once as the filters (T, E*J, 49) times the 7x7 patches
+        (T, 49, B*16); detached, as the weights are frozen (spec §1.4). The result is a
+        view of contiguous (T, E, J, B, 16) storage, the layout in which the gate
+        contractions of :meth:`output` are plain batched matrix products.
+        """
+        t, b = x.shape[:2]
+        with torch.no_grad():
+            index = _patch_index(b, x.device)
+            patches = x.reshape(t, -1).index_select(1, index).reshape(t, KERNEL * KERNEL, -1)
+            c = self.w7.reshape(t, -1, KERNEL * KERNEL) @ patches
+            return c.reshape(t, self.n_edges, self.n_ops, b, N_POS).permute(0, 3, 1, 2, 4)
+
+    @staticmethod
+    def _edge_major(c: torch.Tensor) -> torch.Tensor:
+        """Candidates (T, B, E, J, 16) as (T, E, J, B*16); free for :meth:`candidates` output."""
+        t, b, e, j, p = c.shape
+        return c.permute(0, 2, 3, 1, 4).reshape(t, e, j, b * p)
+
+    def _head(self, u: torch.Tensor) -> torch.Tensor:
+        """y = mean_i <W4_i, tanh(u_i)> for mixtures u of shape (T, E, M*16) -> (T, M)."""
+        h = torch.tanh(u).reshape(self.n_trials, self.n_edges, -1, N_POS)
+        return (h @ self.w4.reshape(self.n_trials, self.n_edges, N_POS, 1)).mean(dim=(1, 3))
+
+    def output(self, c: torch.Tensor, gates: torch.Tensor, dense: bool,
+               skipped: Skipped = "zero") -> torch.Tensor:
+        """Network output phi_a(x), shape (T, B), for gates ``a`` of shape (T, E, J).
+
+        Each op output is multiplied by its gate (spec §0.3), u_i = sum_j a_ij c_ij. With
+        ``dense=True`` every op is computed, so dL/da_ij = <dL/du_i, c_ij> for all j. With
+        ``dense=False`` an op whose gate is exactly 0 is skipped (spec §0.3, "sparse vs
+        dense"): it adds nothing and its gate gradient is <dL/du_i, s>, where the surrogate
+        s is 0 for ``skipped="zero"`` and all ones for ``skipped="ones"`` (the GDAS
+        reference adds the hard weight times ones, spec §0.3 row GD), i.e. sum dL/du_i.
+        Both modes give the same forward value; only the routing of gate gradients differs.
+        """
+        gates = gates.to(c.dtype)
+        mixed = gates
+        if not dense:
+            if skipped not in ("zero", "ones"):
+                raise ValueError(f"skipped must be 'zero' or 'ones', got {skipped!r}")
+            computed = gates != 0
+            mixed = torch.where(computed, gates, 0.0)  # value == gates; no grad to skipped ops
+        u = (mixed[..., None, :] @ self._edge_major(c)).squeeze(-2)  # (T, E, B*16)
+        if not dense and skipped == "ones":
+            # + sum_j a_ij * ones over the skipped ops: adds exactly 0, routes sum dL/du_i.
+            u = u + torch.where(computed, 0.0, gates).sum(-1, keepdim=True)
+        return self._head(u)
+
+    def teacher_output(self, c: torch.Tensor) -> torch.Tensor:
+        """Ground truth phi_{a*}(x), shape (T, B), by the same code path as a student."""
+        return self.output(c, self.teacher, dense=False)
+
+    @staticmethod
+    def _mse(y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean squared error over the last (batch) axis, F.mse_loss per trial."""
+        return (y - target).square().mean(-1)
+
+    def loss(self, c: torch.Tensor, gates: torch.Tensor, target: torch.Tensor, dense: bool,
+             skipped: Skipped = "zero") -> torch.Tensor:
+        """Per-trial minibatch loss L = mean_b (phi_a(x_b) - t_b)^2, shape (T,) (spec §1.4)."""
+        return self._mse(self.output(c, gates, dense, skipped), target)
+
+    def test_loss(self, theta_or_gates: torch.Tensor, batch: int = 100,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+        """Test loss of Fig. 1 (spec §1.6): the argmax architecture of theta on a fresh batch.
+
+        A one-hot architecture is its own argmax, so gates may be passed too. Teacher and
+        student share one code path, so the loss is exactly 0.0 when the argmax is a*.
+        """
+        with torch.no_grad():
+            c = self.candidates(self.sample_inputs(batch, generator))
+            gates = distribution.argmax(theta_or_gates)
+            return self.loss(c, gates, self.teacher_output(c), dense=False)
+
+    def expected_loss(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Exact E_{a ~ p_theta}[L(a)] on inputs x, shape (T,), differentiable in theta.
+
+        Sums p_theta(a) L(a) over all n_ops ** n_edges architectures (Sec. 4.1), so its
+        gradient is the true gradient of the objective J(theta) that the estimators target.
+        The losses L(a) are constants; architectures are processed in chunks.
+        """
+        archs = distribution.enumerate_architectures(self.n_edges, self.n_ops).to(theta.device)
+        probs = distribution.architecture_probabilities(archs[:, None], theta).T  # (T, N)
+        archs = archs.to(device=self.device, dtype=self.dtype)
+        with torch.no_grad():
+            c = self.candidates(x)
+            target = self.teacher_output(c)[:, None]
+            chunk = max(1, _CHUNK_ELEMENTS // c[..., 0, :].numel())
+            c = self._edge_major(c)  # (T, E, J, B*16)
+            losses = torch.cat([
+                self._mse(self._head(part.transpose(0, 1) @ c).unflatten(1, (len(part), -1)),
+                          target)
+                for part in archs.split(chunk)], dim=1)  # (T, N)
+        return (probs * losses.to(probs.dtype)).sum(-1).to(theta.dtype)

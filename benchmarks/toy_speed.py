@@ -1,0 +1,142 @@
+"""Speed of the toy search (Sec. 5.1): batched trials, and AdvantageNAS's theta-step cost.
+
+Measures, side by side in one process:
+  * the whole Fig. 1 run: every strategy, all trials stacked, all iterations (target: <= 2 min
+    on 2 CPU cores), and the time per trial-iteration, batched against one trial at a time;
+  * AdvantageNAS's theta-step time divided by REINFORCE's (target: <= 1.05; the paper says the
+    advantage costs nothing extra). REINFORCE needs no backward pass; the official code runs
+    one anyway, so both ratios are reported.
+Results go through the results store (results/benchmarks/<profile>/toy-speed-*/).
+
+    python benchmarks/toy_speed.py [--profile smoke|cpu|paper] [--recompute]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import pandas as pd
+import torch
+
+from advnas import distribution, strategies
+from advnas.device import default_device
+from advnas.runlist import notebook
+from advnas.search.theta_step import theta_step
+from advnas.store import ResultsStore
+from advnas.toy import experiment
+from advnas.toy.space import ToySpace
+
+SETTINGS = {  # profile -> (iterations for the full run, repeats and steps of the ratio timing)
+    "smoke": {"iterations": 20, "single_iterations": 10, "repeats": 3, "steps": 5},
+    "cpu": {"iterations": 2000, "single_iterations": 200, "repeats": 21, "steps": 20},
+    "paper": {"iterations": 2000, "single_iterations": 200, "repeats": 51, "steps": 20},
+}
+CODE_MODULES = ["advnas.strategies", "advnas.search", "advnas.toy.space", "advnas.toy.experiment"]
+
+
+def full_run(cfg, device) -> list[dict]:
+    rows = []
+    for name in cfg.strategies:
+        start = time.perf_counter()
+        metrics = experiment.search(cfg, name, device, progress=False)
+        rows.append({"measurement": "full_run", "strategy": name, "trials": len(cfg.seeds),
+                     "iterations": cfg.iterations, "wall_seconds": time.perf_counter() - start,
+                     "theta_seconds": metrics.theta_seconds.max()})
+    return rows
+
+
+def _timed_steps(space, strategy, theta, optimizer, steps, start_step, device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for k in range(steps):
+        x = space.sample_inputs(100)
+        c = space.candidates(x)
+        target = space.teacher_output(c)
+        theta_step(strategy, theta, optimizer, start_step + k,
+                   lambda d: space.loss(c, d.gates, target, d.dense, d.skipped))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / steps
+
+
+def step_ratio(cfg, repeats: int, steps: int, device) -> list[dict]:
+    """Interleaved timing of theta steps: advantage, reinforce, reinforce with a backward pass."""
+    space = ToySpace.create(len(cfg.seeds), cfg.n_edges, cfg.n_ops, seeds=list(cfg.seeds), device=device)
+    contenders = {}
+    for variant, name, backward in [("advantage", "advantage", True), ("reinforce", "reinforce", False),
+                                    ("reinforce+backward", "reinforce", True)]:
+        strategy = strategies.make(name, 10**6, torch.Generator(device=device).manual_seed(0))
+        strategy.needs_gate_gradient = backward
+        theta = distribution.init_theta(cfg.n_edges, cfg.n_ops, batch=(len(cfg.seeds),),
+                                        device=device).requires_grad_(True)
+        contenders[variant] = (strategy, theta, torch.optim.Adam([theta], lr=cfg.lr))
+    rows = []
+    for repeat in range(repeats):
+        for variant, (strategy, theta, optimizer) in contenders.items():
+            seconds = _timed_steps(space, strategy, theta, optimizer, steps, repeat * steps, device)
+            rows.append({"measurement": "theta_step", "strategy": variant, "repeat": repeat,
+                         "seconds_per_step": seconds})
+    return rows
+
+
+def single_vs_batched(cfg, iterations: int, device) -> list[dict]:
+    rows = []
+    for trials in (1, len(cfg.seeds)):
+        sub = cfg.replace(seeds=list(cfg.seeds[:trials]), iterations=iterations, strategies=["advantage"])
+        metrics = experiment.search(sub, "advantage", device, progress=False)
+        rows.append({"measurement": "per_trial_iteration", "strategy": "advantage", "trials": trials,
+                     "ms_per_trial_iteration": 1e3 * metrics.theta_seconds.max() / (trials * iterations)})
+    return rows
+
+
+def measure(profile: str) -> tuple[pd.DataFrame, dict]:
+    settings, device = SETTINGS[profile], default_device()
+    cfg = notebook("toy").resolve("paper", {"iterations": settings["iterations"]})
+    rows = full_run(cfg, device)
+    rows += single_vs_batched(cfg, settings["single_iterations"], device)
+    rows += step_ratio(cfg, settings["repeats"], settings["steps"], device)
+    table = pd.DataFrame(rows)
+    steps = table[table.measurement == "theta_step"].groupby("strategy").seconds_per_step
+    medians = steps.median()
+    per = table[table.measurement == "per_trial_iteration"].set_index("trials").ms_per_trial_iteration
+    full = table[table.measurement == "full_run"]
+    summary = {
+        "device": str(device), "torch_threads": torch.get_num_threads(),
+        "full_run_seconds": float(full.wall_seconds.sum()),
+        "full_run_target_seconds": 120,
+        "ms_per_trial_iteration_batched": float(per[len(cfg.seeds)]),
+        "ms_per_trial_iteration_single": float(per[1]),
+        "median_theta_step_seconds": {k: float(v) for k, v in medians.items()},
+        "advantage_over_reinforce": float(medians["advantage"] / medians["reinforce"]),
+        "advantage_over_reinforce_with_backward": float(medians["advantage"] / medians["reinforce+backward"]),
+        "ratio_target": 1.05,
+        # ratio of medians is noisy too: the spread of per-repeat ratios
+        "ratio_per_repeat_quartiles": [float(q) for q in statistics.quantiles(
+            (steps.get_group("advantage").to_numpy() / steps.get_group("reinforce").to_numpy()), n=4)]
+        if settings["repeats"] >= 2 else None,
+    }
+    return table, summary
+
+
+def run(profile: str = "cpu", recompute: bool = False):
+    return ResultsStore().run("benchmarks", profile, "toy-speed", {"settings": SETTINGS[profile]},
+                              lambda ctx: measure(profile), CODE_MODULES, default_device(),
+                              recompute=recompute)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
+    parser.add_argument("--recompute", action="store_true")
+    args = parser.parse_args()
+    result = run(args.profile, args.recompute)
+    import json
+    print(json.dumps(result.summary, indent=2))
+    print(f"[advnas] stored in {result.folder}")
+
+
+if __name__ == "__main__":
+    main()
