@@ -30,8 +30,8 @@ from advnas.toy.space import ToySpace
 
 SETTINGS = {  # profile -> (iterations for the full run, repeats and steps of the ratio timing)
     "smoke": {"iterations": 20, "single_iterations": 10, "repeats": 3, "steps": 5},
-    "cpu": {"iterations": 2000, "single_iterations": 200, "repeats": 21, "steps": 20},
-    "paper": {"iterations": 2000, "single_iterations": 200, "repeats": 51, "steps": 20},
+    "cpu": {"iterations": 2000, "single_iterations": 200, "repeats": 41, "steps": 25},
+    "paper": {"iterations": 2000, "single_iterations": 200, "repeats": 101, "steps": 25},
 }
 CODE_MODULES = ["advnas.strategies", "advnas.search", "advnas.toy.space", "advnas.toy.experiment"]
 
@@ -47,23 +47,23 @@ def full_run(cfg, device) -> list[dict]:
     return rows
 
 
-def _timed_steps(space, strategy, theta, optimizer, steps, start_step, device) -> float:
+def _timed_steps(batches, strategy, theta, optimizer, start_step, device) -> float:
+    """Seconds per theta step (draw, forward, backward if needed, gradient, update)."""
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
-    for k in range(steps):
-        x = space.sample_inputs(100)
-        c = space.candidates(x)
-        target = space.teacher_output(c)
+    for k, batch in enumerate(batches):
         theta_step(strategy, theta, optimizer, start_step + k,
-                   lambda d: space.loss(c, d.gates, target, d.dense, d.skipped))
+                   lambda d: batch.loss(d.gates, d.dense, d.skipped))
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return (time.perf_counter() - t0) / steps
+    return (time.perf_counter() - t0) / len(batches)
 
 
 def step_ratio(cfg, repeats: int, steps: int, device) -> list[dict]:
-    """Interleaved timing of theta steps: advantage, reinforce, reinforce with a backward pass."""
+    """Interleaved timing of theta steps on the same prepared minibatches: AdvantageNAS,
+    REINFORCE (no backward pass: it needs none), REINFORCE with a backward pass (as the
+    official code runs one). The order of the three is shuffled in every repeat."""
     space = ToySpace.create(len(cfg.seeds), cfg.n_edges, cfg.n_ops, seeds=list(cfg.seeds), device=device)
     contenders = {}
     for variant, name, backward in [("advantage", "advantage", True), ("reinforce", "reinforce", False),
@@ -73,11 +73,15 @@ def step_ratio(cfg, repeats: int, steps: int, device) -> list[dict]:
         theta = distribution.init_theta(cfg.n_edges, cfg.n_ops, batch=(len(cfg.seeds),),
                                         device=device).requires_grad_(True)
         contenders[variant] = (strategy, theta, torch.optim.Adam([theta], lr=cfg.lr))
+    order = torch.Generator().manual_seed(0)
     rows = []
     for repeat in range(repeats):
-        for variant, (strategy, theta, optimizer) in contenders.items():
-            seconds = _timed_steps(space, strategy, theta, optimizer, steps, repeat * steps, device)
-            rows.append({"measurement": "theta_step", "strategy": variant, "repeat": repeat,
+        batches = [space.minibatch(space.sample_inputs(cfg.batch)) for _ in range(steps)]
+        names = list(contenders)
+        for i in torch.randperm(len(names), generator=order).tolist():
+            strategy, theta, optimizer = contenders[names[i]]
+            seconds = _timed_steps(batches, strategy, theta, optimizer, repeat * steps, device)
+            rows.append({"measurement": "theta_step", "strategy": names[i], "repeat": repeat,
                          "seconds_per_step": seconds})
     return rows
 
@@ -92,6 +96,12 @@ def single_vs_batched(cfg, iterations: int, device) -> list[dict]:
     return rows
 
 
+def _quartiles(table: pd.DataFrame, a: str, b: str) -> list[float]:
+    steps = table[table.measurement == "theta_step"].pivot(index="repeat", columns="strategy",
+                                                            values="seconds_per_step")
+    return [float(q) for q in statistics.quantiles(steps[a] / steps[b], n=4)]
+
+
 def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     settings, device = SETTINGS[profile], default_device()
     cfg = notebook("toy").resolve("paper", {"iterations": settings["iterations"]})
@@ -99,8 +109,7 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     rows += single_vs_batched(cfg, settings["single_iterations"], device)
     rows += step_ratio(cfg, settings["repeats"], settings["steps"], device)
     table = pd.DataFrame(rows)
-    steps = table[table.measurement == "theta_step"].groupby("strategy").seconds_per_step
-    medians = steps.median()
+    medians = table[table.measurement == "theta_step"].groupby("strategy").seconds_per_step.median()
     per = table[table.measurement == "per_trial_iteration"].set_index("trials").ms_per_trial_iteration
     full = table[table.measurement == "full_run"]
     summary = {
@@ -114,9 +123,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
         "advantage_over_reinforce_with_backward": float(medians["advantage"] / medians["reinforce+backward"]),
         "ratio_target": 1.05,
         # ratio of medians is noisy too: the spread of per-repeat ratios
-        "ratio_per_repeat_quartiles": [float(q) for q in statistics.quantiles(
-            (steps.get_group("advantage").to_numpy() / steps.get_group("reinforce").to_numpy()), n=4)]
-        if settings["repeats"] >= 2 else None,
+        "ratio_per_repeat_quartiles": _quartiles(table, "advantage", "reinforce"),
+        "ratio_with_backward_per_repeat_quartiles": _quartiles(table, "advantage", "reinforce+backward"),
     }
     return table, summary
 

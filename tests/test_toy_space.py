@@ -153,3 +153,32 @@ def test_speed_sanity_print():
         assert torch.all(a.grad[a == 0] == 0)
     ms = (time.perf_counter() - start) / n / 10 * 1e3
     print(f"toy space: {ms:.2f} ms per trial-iteration (T=10, {torch.get_num_threads()} threads)")
+
+
+def test_sparse_output_matches_the_dense_path_in_value_and_gate_gradients():
+    """Sparse propagation computes only the selected ops, with the gradients of output()."""
+    from advnas import distribution
+
+    space = ToySpace.create(3, 4, 5, seeds=[0, 1, 2], dtype=torch.float64)
+    x = space.sample_inputs(7)
+    c, p = space.candidates(x), space.sample_major_patches(x)
+    theta = torch.randn(3, 4, 5, dtype=torch.float64)
+    one_hot = distribution.sample(theta, torch.Generator().manual_seed(0))
+    two_hot = one_hot + distribution.one_hot((one_hot.argmax(-1) + 1) % 5, 5, dtype=torch.float64)
+    for gates in (one_hot, two_hot):
+        for skipped in ("zero", "ones"):
+            a1 = gates.clone().requires_grad_(True)
+            a2 = gates.clone().requires_grad_(True)
+            y1 = space.output(c, a1, dense=False, skipped=skipped)
+            y2 = space.sparse_output(p, a2, skipped=skipped)
+            torch.testing.assert_close(y2, y1)
+            (g1,) = torch.autograd.grad(y1.square().sum(), a1)
+            (g2,) = torch.autograd.grad(y2.square().sum(), a2)
+            torch.testing.assert_close(g2, g1)
+
+
+def test_minibatch_loss_is_zero_exactly_at_the_teacher():
+    space = ToySpace.create(2, seeds=[4, 5])
+    batch = space.minibatch(space.sample_inputs(20))
+    assert torch.all(batch.loss(space.teacher, dense=False) == 0)
+    assert torch.all(batch.loss(space.teacher.roll(1, -1), dense=False) > 0)  # every op shifted

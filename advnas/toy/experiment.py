@@ -61,11 +61,9 @@ def search(cfg: ToyConfig, name: str, device: torch.device | None = None,
             evaluate(iteration)
         _sync(device)
         start = time.perf_counter()
-        x = space.sample_inputs(cfg.batch)
-        c = space.candidates(x)
-        target = space.teacher_output(c)
+        batch = space.minibatch(space.sample_inputs(cfg.batch))
         theta_step(strategy, theta, optimizer, iteration,
-                   lambda draw: space.loss(c, draw.gates, target, draw.dense, draw.skipped))
+                   lambda draw: batch.loss(draw.gates, draw.dense, draw.skipped))
         _sync(device)
         elapsed += time.perf_counter() - start
     evaluate(cfg.iterations)

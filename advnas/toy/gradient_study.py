@@ -40,11 +40,8 @@ def _trajectory(space: ToySpace, cfg: ToyConfig, pool: torch.Tensor, seed: int) 
     for step in range(max(cfg.study_points) + 1):
         if step in cfg.study_points:
             points[step] = theta.detach().clone()
-        x = pool[:, torch.randint(pool.shape[1], (cfg.batch,), generator=generator)]
-        c = space.candidates(x)
-        target = space.teacher_output(c)
-        theta_step(strategy, theta, optimizer, step,
-                   lambda d: space.loss(c, d.gates, target, d.dense, d.skipped))
+        batch = space.minibatch(pool[:, torch.randint(pool.shape[1], (cfg.batch,), generator=generator)])
+        theta_step(strategy, theta, optimizer, step, lambda d: batch.loss(d.gates, d.dense, d.skipped))
     return points
 
 
@@ -66,11 +63,9 @@ def measure(cfg: ToyConfig, seed: int | None = None) -> pd.DataFrame:
             strategy = strategies.make(name, cfg.iterations, generator, **cfg.strategy_options(name))
             theta = theta_k.expand(n, *theta_k.shape[1:]).clone().requires_grad_(True)
             for call in range(WARMUP_CALLS + 1 if name == "reinforce" else 1):
-                x = pool[0, torch.randint(pool.shape[1], (n, cfg.batch), generator=data)]
-                c = stacked.candidates(x)
-                target = stacked.teacher_output(c)
+                batch = stacked.minibatch(pool[0, torch.randint(pool.shape[1], (n, cfg.batch), generator=data)])
                 grad, _ = theta_gradient(strategy, theta.detach().clone().requires_grad_(True), step,
-                                         lambda d: stacked.loss(c, d.gates, target, d.dense, d.skipped))
+                                         lambda d: batch.loss(d.gates, d.dense, d.skipped))
             grad = grad.detach().double().flatten(1)
             mean = grad.mean(0)
             bias = mean - exact.double().flatten()

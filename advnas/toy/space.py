@@ -31,6 +31,7 @@ STRIDE = 2
 MAP_SIZE = (INPUT_SIZE - KERNEL) // STRIDE + 1  # 4
 N_POS = MAP_SIZE * MAP_SIZE  # 16 positions of a candidate's output map
 DATA_SEED_MULTIPLIER = 1_000_003
+INPUT_BUFFER = 64  # input minibatches drawn per generator call
 # Elements of the (T, n_edges, K, B*16) mixtures built per chunk by expected_loss.
 _CHUNK_ELEMENTS = 1 << 24
 
@@ -70,6 +71,8 @@ class ToySpace:
         self.data_generators = list(data_generators)
         self.n_trials, self.n_edges, self.n_ops = teacher.shape
         self.device, self.dtype = teacher.device, teacher.dtype
+        self._buffer: torch.Tensor | None = None
+        self._buffer_batch, self._buffer_pos = 0, 0
 
     @classmethod
     def create(cls, n_trials: int, n_edges: int = 10, n_ops: int = 10,
@@ -113,10 +116,22 @@ class ToySpace:
         """
         shape = (batch, INPUT_SIZE, INPUT_SIZE)
         if generator is None:
-            u = torch.stack([torch.rand(shape, generator=g) for g in self.data_generators])
+            u = self._buffered_draw(batch)
         else:
             u = torch.rand((self.n_trials, *shape), generator=generator, device=generator.device)
         return (2 * u - 1).to(device=self.device, dtype=self.dtype)
+
+    def _buffered_draw(self, batch: int) -> torch.Tensor:
+        """Each trial's next U(0,1) block (batch, 13, 13) from its own data generator.
+
+        Blocks are drawn INPUT_BUFFER at a time per trial (one generator call instead of
+        one per iteration and trial, the dominant cost of a toy step otherwise)."""
+        if self._buffer is None or self._buffer_batch != batch or self._buffer_pos == INPUT_BUFFER:
+            shape = (INPUT_BUFFER, batch, INPUT_SIZE, INPUT_SIZE)
+            self._buffer = torch.stack([torch.rand(shape, generator=g) for g in self.data_generators], 1)
+            self._buffer_batch, self._buffer_pos = batch, 0
+        self._buffer_pos += 1
+        return self._buffer[self._buffer_pos - 1]
 
     def candidates(self, x: torch.Tensor) -> torch.Tensor:
         """All candidate outputs c_ij = O_ij(x), flattened 4x4 maps: (T, B, E, J, 16).
@@ -132,6 +147,43 @@ class ToySpace:
             patches = x.reshape(t, -1).index_select(1, index).reshape(t, KERNEL * KERNEL, -1)
             c = self.w7.reshape(t, -1, KERNEL * KERNEL) @ patches
             return c.reshape(t, self.n_edges, self.n_ops, b, N_POS).permute(0, 3, 1, 2, 4)
+
+    @staticmethod
+    def sample_major_patches(x: torch.Tensor) -> torch.Tensor:
+        """The 7x7 stride-2 patches of x (T, B, 13, 13) as (T, B*16, 49): one copy of a view."""
+        t = x.shape[0]
+        return x.unfold(2, KERNEL, STRIDE).unfold(3, KERNEL, STRIDE).reshape(t, -1, KERNEL * KERNEL)
+
+    def sparse_output(self, patches: torch.Tensor, gates: torch.Tensor,
+                      skipped: Skipped = "zero") -> torch.Tensor:
+        """:meth:`output` with ``dense=False``, computing only the operations whose gate is
+        non-zero (one or two per edge for the sparse strategies): sparse propagation.
+
+        ``patches`` come from :meth:`sample_major_patches`. The same value and the same gate
+        gradients as ``output(c, gates, dense=False)``, at a fraction of the cost: only the
+        selected filters are applied."""
+        if skipped not in ("zero", "ones"):
+            raise ValueError(f"skipped must be 'zero' or 'ones', got {skipped!r}")
+        t, e = patches.shape[0], self.n_edges
+        computed = gates.detach() != 0
+        k = int(computed.sum(-1).max())
+        index = computed.to(patches.dtype).topk(k, dim=-1).indices  # (T, E, K) selected ops
+        w = self.w7.reshape(t, e, self.n_ops, -1)
+        w = w.gather(2, index[..., None].expand(-1, -1, -1, w.shape[-1]))  # (T, E, K, 49)
+        c = (patches @ w.reshape(t, e * k, -1).transpose(1, 2)).view(t, -1, e, k)  # (T, B*16, E, K)
+        selected = gates.to(c.dtype).gather(-1, index)  # gradient flows to the selected gates only
+        u = (c * selected[:, None]).sum(-1)  # (T, B*16, E)
+        if skipped == "ones":
+            u = u + torch.where(computed, 0.0, gates.to(c.dtype)).sum(-1)[:, None]
+        h = torch.tanh(u).view(t, -1, N_POS, e)  # (T, B, 16, E)
+        return torch.einsum("tbpe,tep->tb", h, self.w4.reshape(t, e, N_POS)) / e
+
+    def minibatch(self, x: torch.Tensor) -> "ToyMinibatch":
+        """One minibatch prepared for any number of forward passes (a theta step)."""
+        patches = self.sample_major_patches(x)
+        with torch.no_grad():
+            target = self.sparse_output(patches, self.teacher)
+        return ToyMinibatch(self, x, patches, target)
 
     @staticmethod
     def _edge_major(c: torch.Tensor) -> torch.Tensor:
@@ -191,9 +243,8 @@ class ToySpace:
         student share one code path, so the loss is exactly 0.0 when the argmax is a*.
         """
         with torch.no_grad():
-            c = self.candidates(self.sample_inputs(batch, generator))
-            gates = distribution.argmax(theta_or_gates)
-            return self.loss(c, gates, self.teacher_output(c), dense=False)
+            batch = self.minibatch(self.sample_inputs(batch, generator))
+            return batch.loss(distribution.argmax(theta_or_gates), dense=False)
 
     def expected_loss(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Exact E_{a ~ p_theta}[L(a)] on inputs x, shape (T,), differentiable in theta.
@@ -215,3 +266,22 @@ class ToySpace:
                           target)
                 for part in archs.split(chunk)], dim=1)  # (T, N)
         return (probs * losses.to(probs.dtype)).sum(-1).to(theta.dtype)
+
+
+class ToyMinibatch:
+    """A minibatch's patches and teacher output; the loss of any architecture on it.
+
+    Sparse draws compute only their selected operations (:meth:`ToySpace.sparse_output`);
+    dense draws compute every candidate once, on first use."""
+
+    def __init__(self, space: ToySpace, x: torch.Tensor, patches: torch.Tensor, target: torch.Tensor):
+        self.space, self.x, self.patches, self.target = space, x, patches, target
+        self._candidates: torch.Tensor | None = None
+
+    def loss(self, gates: torch.Tensor, dense: bool, skipped: Skipped = "zero") -> torch.Tensor:
+        """Per-trial mean squared error against the teacher, shape (T,)."""
+        if not dense:
+            return self.space._mse(self.space.sparse_output(self.patches, gates, skipped), self.target)
+        if self._candidates is None:
+            self._candidates = self.space.candidates(self.x)
+        return self.space.loss(self._candidates, gates, self.target, dense=True)

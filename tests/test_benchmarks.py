@@ -1,0 +1,17 @@
+"""The benchmark scripts run end to end (smoke settings; no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_toy_speed_benchmark_smoke(tmp_path):
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "toy_speed.py"), "--profile", "smoke"],
+                          capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(next((tmp_path / "benchmarks" / "smoke").glob("toy-speed-*/summary.json")).read_text())
+    assert summary["advantage_over_reinforce"] > 0 and summary["full_run_seconds"] > 0
+    assert "stored in" in proc.stdout
