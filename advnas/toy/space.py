@@ -21,6 +21,7 @@ import functools
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import torch
 
 from advnas import distribution
@@ -61,11 +62,11 @@ class ToySpace:
 
     Attributes: ``w7`` (T, E, J, 7, 7) candidate filters, ``w4`` (T, E, 4, 4) output
     filters, ``teacher`` (T, E, J) one-hot a*, ``seeds`` and the per-trial CPU data
-    generators used by :meth:`sample_inputs`. Nothing is trainable.
+    generators (numpy PCG64) used by :meth:`sample_inputs`. Nothing is trainable.
     """
 
     def __init__(self, w7: torch.Tensor, w4: torch.Tensor, teacher: torch.Tensor,
-                 seeds: Sequence[int], data_generators: Sequence[torch.Generator]):
+                 seeds: Sequence[int], data_generators: Sequence[np.random.Generator]):
         self.w7, self.w4, self.teacher = w7, w4, teacher
         self.seeds = list(seeds)
         self.data_generators = list(data_generators)
@@ -96,7 +97,7 @@ class ToySpace:
             teacher.append(distribution.one_hot(
                 torch.rand(n_edges, n_ops, generator=g).argmax(-1), n_ops))
         space = cls(torch.stack(w7), torch.stack(w4), torch.stack(teacher), seeds,
-                    [torch.Generator().manual_seed(data_seed(s)) for s in seeds])
+                    [np.random.default_rng(data_seed(s)) for s in seeds])
         return space.to(device, dtype)
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> ToySpace:
@@ -128,7 +129,9 @@ class ToySpace:
         one per iteration and trial, the dominant cost of a toy step otherwise)."""
         if self._buffer is None or self._buffer_batch != batch or self._buffer_pos == INPUT_BUFFER:
             shape = (INPUT_BUFFER, batch, INPUT_SIZE, INPUT_SIZE)
-            self._buffer = torch.stack([torch.rand(shape, generator=g) for g in self.data_generators], 1)
+            # numpy's PCG64 draws uniforms about twice as fast as torch's CPU generator
+            self._buffer = torch.from_numpy(np.stack([g.random(shape, dtype=np.float32)
+                                                      for g in self.data_generators], 1))
             self._buffer_batch, self._buffer_pos = batch, 0
         self._buffer_pos += 1
         return self._buffer[self._buffer_pos - 1]
