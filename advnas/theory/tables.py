@@ -15,7 +15,7 @@ LABELS = {
 REGIME_TITLES = {
     "centred": "centred: Σ_j μ_k^j r_k^j = 0 (paper's condition)",
     "standard": "standard: r ~ N(0, 1)",
-    "shifted": "shifted: r ~ N(shift, 1)",
+    "shifted": "shifted: r ~ N({shift}, 1)",
 }
 
 
@@ -60,7 +60,7 @@ def scaling_figure(metrics: pd.DataFrame, shift: float):
             line, = ax.plot(stats.index, stats[0.5], label=label, **style)
             if source != "paper":
                 ax.fill_between(stats.index, stats[0.25], stats[0.75], color=line.get_color(), alpha=0.15)
-        title = REGIME_TITLES[regime].replace("shift", f"{shift:g}")
+        title = REGIME_TITLES[regime].format(shift=f"{shift:g}")
         ax.set(xscale="log", yscale="log", xlabel="number of edges |I|", title=title)
     axes[0].set_ylabel("per-edge variance E‖δ_i − E δ_i‖² (median, 25–75 %)")
     axes[-1].legend(fontsize=7, loc="upper left")
