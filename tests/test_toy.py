@@ -68,6 +68,17 @@ def test_every_strategy_runs_on_the_toy_and_the_run_is_reproducible():
         again.drop(columns="theta_seconds"))
 
 
+def test_lockstep_search_equals_running_each_strategy_alone():
+    cfg = ToyConfig.from_dict({"iterations": 15, "seeds": [1, 2], "eval_every": 5})
+    names = ["advantage", "parsec", "darts"]
+    together = experiment.search(cfg, names, torch.device("cpu"), progress=False)
+    for name in names:
+        alone = experiment.search(cfg, name, torch.device("cpu"), progress=False)
+        pd.testing.assert_frame_equal(
+            together[together.strategy == name].drop(columns="theta_seconds").reset_index(drop=True),
+            alone.drop(columns="theta_seconds"))
+
+
 def test_reinforce_on_the_toy_matches_the_enumerated_gradient():
     """Oracle on a tiny toy (2 edges x 3 ops, one fixed minibatch): E[delta] = 0.95 grad J."""
     base = ToySpace.create(1, 2, 3, seeds=[5], dtype=torch.float64)

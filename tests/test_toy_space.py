@@ -182,3 +182,21 @@ def test_minibatch_loss_is_zero_exactly_at_the_teacher():
     batch = space.minibatch(space.sample_inputs(20))
     assert torch.all(batch.loss(space.teacher, dense=False) == 0)
     assert torch.all(batch.loss(space.teacher.roll(1, -1), dense=False) > 0)  # every op shifted
+
+
+def test_sparse_output_of_stacked_samples_equals_one_by_one():
+    from advnas import distribution
+
+    space = ToySpace.create(2, 3, 4, seeds=[0, 1], dtype=torch.float64)
+    p = space.sample_major_patches(space.sample_inputs(5))
+    gates = distribution.sample(torch.randn(2, 3, 4, dtype=torch.float64), torch.Generator().manual_seed(1),
+                                n_samples=6).requires_grad_(True)
+    stacked = space.sparse_output(p, gates)
+    assert stacked.shape == (6, 2, 5)
+    for k in range(6):
+        torch.testing.assert_close(stacked[k], space.sparse_output(p, gates[k].detach()))
+    (g,) = torch.autograd.grad(stacked.square().sum(), gates)
+    for k in range(6):
+        a = gates[k].detach().clone().requires_grad_(True)
+        (gk,) = torch.autograd.grad(space.sparse_output(p, a).square().sum(), a)
+        torch.testing.assert_close(g[k], gk)

@@ -13,7 +13,7 @@ from ..strategies import Draw, Strategy
 @dataclass
 class ThetaStepResult:
     draws: list[Draw]
-    losses: list[torch.Tensor]  # one per draw, shape theta.shape[:-2]
+    losses: list[torch.Tensor]  # one per draw, shape theta.shape[:-2] (with a leading K if samples)
 
 
 def theta_gradient(strategy: Strategy, theta: torch.Tensor, step: int,
@@ -30,7 +30,8 @@ def theta_gradient(strategy: Strategy, theta: torch.Tensor, step: int,
     wants = [g.requires_grad for g in gate_inputs] + [any(g.grad_fn is not None for g in gate_inputs)]
     if any(wants):
         inputs = [g for g, w in zip(gate_inputs + [theta], wants) if w]
-        grads = iter(torch.autograd.grad(torch.stack(losses).sum(), inputs, allow_unused=True))
+        total = sum(loss.sum() for loss in losses)
+        grads = iter(torch.autograd.grad(total, inputs, allow_unused=True))
         found = [next(grads) if w else None for w in wants]
     else:  # REINFORCE and PARSEC need the losses only: no backward pass
         found = [None] * len(wants)

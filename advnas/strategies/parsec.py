@@ -1,7 +1,7 @@
 """PARSEC (Casale et al. 2019): several architectures per step, weighted by their likelihood.
 
 grad_theta log E_{a ~ p_theta}[exp(-L(a))] ~= sum_k w_k (a_k - mu), w = softmax(-L_1..-L_K),
-K = 8 Monte Carlo samples drawn in the same step on the same minibatch. The official code
+K = 8 Monte Carlo samples drawn in the same step and evaluated on the same minibatch. The official code
 instead spreads the 8 samples over 8 successive steps and weights by softmax(+L) with a
 descent step (spec §0.3, discrepancy 7); this implements the method as published.
 """
@@ -27,10 +27,12 @@ class Parsec(Strategy):
         self.samples = samples
 
     def draw(self, theta, step):
-        return [Draw(self.sample_one_hot(theta)) for _ in range(self.samples)]
+        # One draw holding all K architectures (leading dimension), evaluated on one minibatch.
+        a = distribution.sample(theta.detach(), self.generator, n_samples=self.samples)
+        return [Draw(a, samples=True)]
 
     def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        weights = torch.softmax(-torch.stack([l.detach() for l in losses]), dim=0)  # (K, ...)
-        scores = torch.stack([distribution.score(d.gates.detach(), theta) for d in draws])
+        weights = torch.softmax(-losses[0], dim=0)  # (K, ...): softmax over the K samples
+        scores = distribution.score(draws[0].gates, theta)  # (K, ..., E, J)
         # Ascent on the log marginal likelihood = descent on its negative.
         return -(weights[..., None, None] * scores).sum(dim=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
@@ -35,37 +36,67 @@ def _stream_seed(seeds: list[int], name: str) -> int:
     return int(hashlib.sha256(f"{seeds}/{name}".encode()).hexdigest()[:8], 16)
 
 
-def search(cfg: ToyConfig, name: str, device: torch.device | None = None,
-           progress: bool = True) -> pd.DataFrame:
-    """Run one strategy on all trials; return the tidy test-loss table."""
-    device = device or default_device()
-    seeds = list(cfg.seeds)
-    space = ToySpace.create(len(seeds), cfg.n_edges, cfg.n_ops, seeds=seeds, device=device)
+@dataclass
+class _Contender:
+    """One strategy's search state within the lockstep loop."""
+
+    name: str
+    strategy: strategies.Strategy
+    theta: torch.Tensor
+    optimizer: torch.optim.Optimizer
+    seconds: float = 0.0  # its theta steps plus the shared minibatch preparation
+
+
+def _contender(cfg: ToyConfig, name: str, seeds: list[int], device: torch.device) -> _Contender:
     generator = torch.Generator(device=device).manual_seed(_stream_seed(seeds, name))
-    test_generator = torch.Generator(device=device).manual_seed(seeds[0] + 12345)
     strategy = strategies.make(name, cfg.iterations, generator, **cfg.strategy_options(name))
     theta = distribution.init_theta(cfg.n_edges, cfg.n_ops, batch=(len(seeds),), device=device)
     theta.requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    rows, elapsed = [], 0.0
+    return _Contender(name, strategy, theta, optimizer)
+
+
+def search(cfg: ToyConfig, names: str | list[str], device: torch.device | None = None,
+           progress: bool = True) -> pd.DataFrame:
+    """Run strategies on all trials; return the tidy test-loss table.
+
+    The strategies advance in lockstep and share each minibatch and each test batch: every
+    strategy sees exactly the data it would see alone (each trial's data stream depends
+    only on its seed), and the inputs are drawn and prepared once instead of once per
+    strategy. A strategy's time (``theta_seconds``) is what it would take alone: the shared
+    preparation plus its own theta steps; evaluation is excluded."""
+    names = [names] if isinstance(names, str) else list(names)
+    device = device or default_device()
+    seeds = list(cfg.seeds)
+    space = ToySpace.create(len(seeds), cfg.n_edges, cfg.n_ops, seeds=seeds, device=device)
+    test_generator = torch.Generator(device=device).manual_seed(seeds[0] + 12345)
+    contenders = [_contender(cfg, name, seeds, device) for name in names]
+    rows = []
 
     def evaluate(iteration: int) -> None:
-        gates = distribution.argmax(theta.detach())
-        losses = space.test_loss(gates, cfg.batch, generator=test_generator).tolist()
-        rows.extend({"strategy": name, "seed": s, "iteration": iteration, "test_loss": l,
-                     "theta_seconds": elapsed} for s, l in zip(seeds, losses))
+        test = space.minibatch(space.sample_inputs(cfg.batch, generator=test_generator))
+        with torch.no_grad():
+            for c in contenders:
+                losses = test.loss(distribution.argmax(c.theta.detach()), dense=False).tolist()
+                rows.extend({"strategy": c.name, "seed": s, "iteration": iteration, "test_loss": l,
+                             "theta_seconds": c.seconds} for s, l in zip(seeds, losses))
 
-    for iteration in tqdm(range(cfg.iterations), desc=f"toy {name}", disable=not progress,
+    label = names[0] if len(names) == 1 else f"{len(names)} strategies"
+    for iteration in tqdm(range(cfg.iterations), desc=f"toy {label}", disable=not progress,
                           mininterval=2.0):
         if iteration % cfg.eval_every == 0:  # before the update of this iteration (spec §1.5)
             evaluate(iteration)
         _sync(device)
         start = time.perf_counter()
         batch = space.minibatch(space.sample_inputs(cfg.batch))
-        theta_step(strategy, theta, optimizer, iteration,
-                   lambda draw: batch.loss(draw.gates, draw.dense, draw.skipped))
         _sync(device)
-        elapsed += time.perf_counter() - start
+        shared = time.perf_counter() - start
+        for c in contenders:
+            start = time.perf_counter()
+            theta_step(c.strategy, c.theta, c.optimizer, iteration,
+                       lambda draw: batch.loss(draw.gates, draw.dense, draw.skipped))
+            _sync(device)
+            c.seconds += shared + time.perf_counter() - start
     evaluate(cfg.iterations)
     return pd.DataFrame(rows)
 
@@ -85,29 +116,28 @@ def summarise(metrics: pd.DataFrame) -> dict:
     return {"per_seed": per_seed, "theta_seconds": float(metrics.theta_seconds.max())}
 
 
-def _compute(cfg: ToyConfig, name: str, device: torch.device, progress: bool):
+def _compute(cfg: ToyConfig, names: list[str], device: torch.device, progress: bool):
     def compute(ctx: RunContext):
-        metrics = search(cfg, name, device, progress)
-        return metrics, {"strategy": name, **summarise(metrics)}
+        metrics = search(cfg, names, device, progress)
+        per_strategy = {n: {"strategy": n, **summarise(metrics[metrics.strategy == n])} for n in names}
+        summary = per_strategy[names[0]] if len(names) == 1 else {"strategies": per_strategy}
+        return metrics, summary
     return compute
 
 
-def run(cfg: ToyConfig, name: str, profile: str, store: ResultsStore | None = None,
-        progress: bool = True) -> Run:
-    """One strategy, all seeds of ``cfg``, through the results store."""
-    store, device = store or ResultsStore(), default_device()
-    config = {**cfg.to_dict(), "strategies": [name]}
-    return store.run("toy", profile, name, config, _compute(cfg, name, device, progress), CODE_MODULES,
-                     device)
-
-
 def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = True) -> Run:
-    """``run`` into an explicit folder (the command line's --out)."""
+    """One strategy, all seeds of ``cfg``, into an explicit folder (the command line's --out).
+    Its summary.json holds ``per_seed`` results directly."""
     device = default_device()
     config = {**cfg.to_dict(), "strategies": [name]}
     return ResultsStore().run_at(folder, "toy", profile, name, config,
-                                 _compute(cfg, name, device, progress), CODE_MODULES, device)
+                                 _compute(cfg, [name], device, progress), CODE_MODULES, device)
 
 
-def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> list[Run]:
-    return [run(cfg, name, profile, store) for name in cfg.strategies]
+def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> Run:
+    """Every strategy of ``cfg`` in one lockstep run (Fig. 1), through the results store.
+    Its summary.json holds one entry per strategy under ``strategies``."""
+    store, device = store or ResultsStore(), default_device()
+    config = {k: v for k, v in cfg.to_dict().items() if not k.startswith("study_")}
+    return store.run("toy", profile, "fig1", config,
+                     _compute(cfg, list(cfg.strategies), device, True), CODE_MODULES, device)

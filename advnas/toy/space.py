@@ -17,7 +17,6 @@ a leading dimension so that one tensor computation serves them all. Shapes:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -37,19 +36,6 @@ INPUT_BUFFER = 64  # input minibatches drawn per generator call
 _CHUNK_ELEMENTS = 1 << 24
 
 Skipped = Literal["zero", "ones"]
-
-
-@functools.cache
-def _patch_index(batch: int, device: torch.device) -> torch.Tensor:
-    """Flat indices into x (B, 13, 13) that gather the stride-2 7x7 patches as (49, B, 16).
-
-    Equivalent to F.unfold followed by a transpose, but one index_select is several
-    times faster on the CPU."""
-    kh, kw, oh, ow = torch.meshgrid(*map(torch.arange, (KERNEL, KERNEL, MAP_SIZE, MAP_SIZE)),
-                                    indexing="ij")
-    offset = ((STRIDE * oh + kh) * INPUT_SIZE + STRIDE * ow + kw).reshape(KERNEL * KERNEL, 1, N_POS)
-    sample = torch.arange(batch).reshape(1, batch, 1) * INPUT_SIZE * INPUT_SIZE
-    return (offset + sample).flatten().to(device)
 
 
 def data_seed(seed: int) -> int:
@@ -146,9 +132,8 @@ class ToySpace:
         """
         t, b = x.shape[:2]
         with torch.no_grad():
-            index = _patch_index(b, x.device)
-            patches = x.reshape(t, -1).index_select(1, index).reshape(t, KERNEL * KERNEL, -1)
-            c = self.w7.reshape(t, -1, KERNEL * KERNEL) @ patches
+            patches = self.sample_major_patches(x)  # (T, B*16, 49)
+            c = self.w7.reshape(t, -1, KERNEL * KERNEL) @ patches.transpose(1, 2)
             return c.reshape(t, self.n_edges, self.n_ops, b, N_POS).permute(0, 3, 1, 2, 4)
 
     @staticmethod
@@ -162,24 +147,31 @@ class ToySpace:
         """:meth:`output` with ``dense=False``, computing only the operations whose gate is
         non-zero (one or two per edge for the sparse strategies): sparse propagation.
 
-        ``patches`` come from :meth:`sample_major_patches`. The same value and the same gate
-        gradients as ``output(c, gates, dense=False)``, at a fraction of the cost: only the
-        selected filters are applied."""
+        ``patches`` come from :meth:`sample_major_patches`. ``gates`` is (T, E, J) or, for
+        several architectures on the same minibatch (PARSEC's samples), (K, T, E, J); the
+        output is (T, B) or (K, T, B). The same values and gate gradients as
+        ``output(c, gates, dense=False)``, at a fraction of the cost: only the selected
+        filters are applied, for all K architectures in one matrix product."""
         if skipped not in ("zero", "ones"):
             raise ValueError(f"skipped must be 'zero' or 'ones', got {skipped!r}")
-        t, e = patches.shape[0], self.n_edges
+        stacked = gates.dim() == 4
+        if not stacked:
+            gates = gates[None]
+        n, t, e = gates.shape[0], patches.shape[0], self.n_edges
+        gates = gates.transpose(0, 1).reshape(t, n * e, self.n_ops)  # K draws as K*E edges
         computed = gates.detach() != 0
         k = int(computed.sum(-1).max())
-        index = computed.to(patches.dtype).topk(k, dim=-1).indices  # (T, E, K) selected ops
-        w = self.w7.reshape(t, e, self.n_ops, -1)
-        w = w.gather(2, index[..., None].expand(-1, -1, -1, w.shape[-1]))  # (T, E, K, 49)
-        c = (patches @ w.reshape(t, e * k, -1).transpose(1, 2)).view(t, -1, e, k)  # (T, B*16, E, K)
+        index = computed.to(patches.dtype).topk(k, dim=-1).indices  # (T, K*E, k) selected ops
+        w = self.w7.reshape(t, e, self.n_ops, -1).repeat(1, n, 1, 1)  # (T, K*E, J, 49)
+        w = w.gather(2, index[..., None].expand(-1, -1, -1, w.shape[-1]))  # (T, K*E, k, 49)
+        c = (patches @ w.reshape(t, -1, w.shape[-1]).transpose(1, 2)).view(t, -1, n * e, k)
         selected = gates.to(c.dtype).gather(-1, index)  # gradient flows to the selected gates only
-        u = (c * selected[:, None]).sum(-1)  # (T, B*16, E)
+        u = (c * selected[:, None]).sum(-1)  # (T, B*16, K*E)
         if skipped == "ones":
             u = u + torch.where(computed, 0.0, gates.to(c.dtype)).sum(-1)[:, None]
-        h = torch.tanh(u).view(t, -1, N_POS, e)  # (T, B, 16, E)
-        return torch.einsum("tbpe,tep->tb", h, self.w4.reshape(t, e, N_POS)) / e
+        h = torch.tanh(u).view(t, -1, N_POS, n, e)  # (T, B, 16, K, E)
+        y = torch.einsum("tbpne,tep->ntb", h, self.w4.reshape(t, e, N_POS)) / e
+        return y if stacked else y[0]
 
     def minibatch(self, x: torch.Tensor) -> "ToyMinibatch":
         """One minibatch prepared for any number of forward passes (a theta step)."""
