@@ -92,10 +92,6 @@ class RunContext:
             return None
         return torch.load(self.checkpoint_path, weights_only=False)
 
-    def write_partial_metrics(self, table: pd.DataFrame) -> None:
-        """Progress so far (e.g. per epoch); the final table replaces it."""
-        atomic_write_csv(self.folder / "metrics.csv", table)
-
 
 @dataclass
 class Run:

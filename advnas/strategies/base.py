@@ -33,14 +33,12 @@ class Draw:
     ``gates`` (..., n_edges, n_ops) multiply the operations' outputs. ``dense``: compute every
     operation (True) or skip those with a zero gate (False). ``skipped``: what a skipped
     operation contributes for the gate's gradient ("zero", or "ones" as in GDAS).
-    ``one_hot``: the draw is one-hot architectures (it can be a process-best candidate).
     ``samples``: ``gates`` carries a leading dimension of several architectures to be
     evaluated on the same minibatch (PARSEC); the loss then has that dimension too."""
 
     gates: torch.Tensor
     dense: bool = False
     skipped: str = "zero"
-    one_hot: bool = True
     samples: bool = False
     extra: Any = None
 

@@ -29,7 +29,7 @@ class ProxylessNAS(Strategy):
     def draw(self, theta, step):
         pair = top2_without_replacement(theta, self.generator)
         gates = torch.zeros_like(theta, requires_grad=False).scatter(-1, pair, 1.0).requires_grad_(True)
-        return [Draw(gates, one_hot=False, extra=pair)]
+        return [Draw(gates, extra=pair)]
 
     def gradient(self, theta, draws, losses, gate_grads, theta_grad):
         pair = draws[0].extra

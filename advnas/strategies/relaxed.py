@@ -17,7 +17,7 @@ class DARTS(Strategy):
     properties = Properties("dense", "n-hot", False, False, "argmax")
 
     def draw(self, theta, step):
-        return [Draw(torch.softmax(theta, dim=-1), dense=True, one_hot=False)]
+        return [Draw(torch.softmax(theta, dim=-1), dense=True)]
 
     def gradient(self, theta, draws, losses, gate_grads, theta_grad):
         return theta_grad
@@ -32,7 +32,7 @@ class SNAS(Strategy):
 
     def draw(self, theta, step):
         tau = cosine_temperature(step, self.total_steps)
-        return [Draw(gumbel_softmax(theta, tau, self.generator), dense=True, one_hot=False)]
+        return [Draw(gumbel_softmax(theta, tau, self.generator), dense=True)]
 
     def gradient(self, theta, draws, losses, gate_grads, theta_grad):
         return theta_grad
