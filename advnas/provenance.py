@@ -20,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def git_commit() -> str:
-    """The commit of the checkout, with "+dirty" when tracked files differ from it."""
+    """The commit of the checkout, with "+dirty" when tracked files outside results/ differ."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
@@ -29,7 +29,8 @@ def git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     try:
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        # Stored results are not code: a changed results/ folder does not make a run "dirty".
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"))
     except (OSError, subprocess.CalledProcessError):
         dirty = False
     return commit + ("+dirty" if dirty else "")
