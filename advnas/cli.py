@@ -91,6 +91,23 @@ def cmd_toy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nb201_lookup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .nb201.lookup import lookup
+
+    try:
+        result = lookup(args.arch, Path(args.api) if args.api else None)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['arch']}\n  index {result['index']}, CIFAR-10 test accuracy {result['cifar10']:.2f} %, "
+              f"{result['params_mb']:.2f} M parameters ({result['source']})")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import runner
     from .runlist import RUNLIST, notebook
@@ -150,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_toy)
+
+    p = sub.add_parser("nb201", help="NAS-Bench-201: look up a cell")
+    nb = p.add_subparsers(dest="nb201_command", required=True, metavar="SUBCOMMAND")
+    q = nb.add_parser("lookup", help="CIFAR-10 test accuracy (200 epochs) and parameters of a cell")
+    q.add_argument("arch", help="e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|...~2|'")
+    q.add_argument("--api", default=None, help="the official NAS-Bench-201 .pth file (needs nas-bench-201)")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_nb201_lookup)
 
     p = sub.add_parser("run", help="execute notebooks with papermill (skips unchanged ones)")
     p.add_argument("notebooks", nargs="*", help="notebook names from the run list (default: all)")
