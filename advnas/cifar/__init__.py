@@ -1,0 +1,1 @@
+"""CIFAR-10 for the cell search of Sec. 5.2: decoded once into memory, augmented on the device."""
