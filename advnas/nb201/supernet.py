@@ -1,0 +1,78 @@
+"""The NAS-Bench-201 search network: every edge offers all candidate operations, each
+output multiplied by a gate a[edge, op] shared by all cells (one architecture for the whole
+network, Sec. 5.2).
+
+Under a sparse strategy an operation with a zero gate is not computed (sparse propagation,
+Sec. 3): its gate gradient is 0, or, with ``skipped="ones"`` (GDAS), the sum of dL/d(edge
+output). The gate gradient of a computed operation is <dL/d(edge output), O(x)> summed over
+the batch, the positions and the cells: the first-order advantage of Eq. (7).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .network import ResidualReduction
+from .ops import make_op
+
+EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # NB201's edge order (arch string order)
+SEARCH_OPS = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")  # App. D, zero removed
+
+
+class SearchCell(nn.Module):
+    def __init__(self, channels: int, ops: tuple[str, ...]):
+        super().__init__()
+        self.candidates = nn.ModuleList(nn.ModuleList(make_op(op, channels) for op in ops) for _ in EDGES)
+
+    def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[list[bool]],
+                skipped: str) -> torch.Tensor:
+        nodes = [x]
+        for target in (1, 2, 3):
+            total = 0
+            for e, (source, t) in enumerate(EDGES):
+                if t != target:
+                    continue
+                for k, op in enumerate(self.candidates[e]):
+                    if computed[e][k]:
+                        total = total + gates[e, k] * op(nodes[source])
+                    elif skipped == "ones":
+                        total = total + gates[e, k]  # exactly 0 in value; routes sum dL/d(edge)
+            nodes.append(total)
+        return nodes[3]
+
+
+class SearchNetwork(nn.Module):
+    def __init__(self, channels: int = 16, cells_per_stage: int = 5, ops: tuple[str, ...] = SEARCH_OPS,
+                 num_classes: int = 10):
+        super().__init__()
+        self.ops = tuple(ops)
+        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+        layers, c = [], channels
+        for stage in range(3):
+            if stage > 0:
+                layers.append(ResidualReduction(c, 2 * c))
+                c *= 2
+            layers += [SearchCell(c, self.ops) for _ in range(cells_per_stage)]
+        self.layers = nn.ModuleList(layers)
+        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(c, num_classes))
+
+    def forward(self, x: torch.Tensor, gates: torch.Tensor, dense: bool = False,
+                skipped: str = "zero") -> torch.Tensor:
+        """Logits for gates (6, |ops|); ``dense`` computes every operation."""
+        if gates.shape != (len(EDGES), len(self.ops)):
+            raise ValueError(f"gates must have shape ({len(EDGES)}, {len(self.ops)}); got {tuple(gates.shape)}")
+        if skipped not in ("zero", "ones"):
+            raise ValueError(f"skipped must be 'zero' or 'ones'; got {skipped!r}")
+        computed = (torch.ones_like(gates, dtype=torch.bool) if dense else gates.detach() != 0).cpu().tolist()
+        h = self.stem(x)
+        for layer in self.layers:
+            h = layer(h, gates, computed, skipped) if isinstance(layer, SearchCell) else layer(h)
+        return self.head(h)
+
+    def arch_string(self, one_hot: torch.Tensor) -> str:
+        """The NB201 string of a one-hot architecture (6, |ops|)."""
+        names = [self.ops[k] for k in one_hot.argmax(-1).tolist()]
+        groups = [[f"{names[e]}~{s}" for e, (s, t) in enumerate(EDGES) if t == target] for target in (1, 2, 3)]
+        return "+".join("|" + "|".join(g) + "|" for g in groups)
