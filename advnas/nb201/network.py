@@ -8,6 +8,8 @@ architecture (the paper's "params(MB)": millions of parameters at C = 16, N = 5)
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
@@ -52,19 +54,27 @@ class ResidualReduction(nn.Module):
         return self.shortcut(x) + self.conv_b(self.conv_a(x))
 
 
+def skeleton(channels: int, cells_per_stage: int, num_classes: int,
+             make_cell: Callable[[int], nn.Module]) -> tuple[nn.Module, list[nn.Module], nn.Module]:
+    """(stem, layers, head) of the NB201 macro skeleton; ``make_cell(c)`` builds one cell."""
+    stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
+    layers, c = [], channels
+    for stage in range(3):
+        if stage > 0:
+            layers.append(ResidualReduction(c, 2 * c))
+            c *= 2
+        layers += [make_cell(c) for _ in range(cells_per_stage)]
+    head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(c, num_classes))
+    return stem, layers, head
+
+
 class NB201Network(nn.Module):
     def __init__(self, arch: str, channels: int = 16, cells_per_stage: int = 5, num_classes: int = 10):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
-        layers, c = [], channels
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers += [Cell(arch, c) for _ in range(cells_per_stage)]
+        self.stem, layers, self.head = skeleton(channels, cells_per_stage, num_classes,
+                                                lambda c: Cell(arch, c))
         self.layers = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                  nn.Linear(c, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.layers(self.stem(x)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .network import ResidualReduction
+from .network import skeleton
 from .ops import make_op
 
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # NB201's edge order (arch string order)
@@ -47,16 +47,9 @@ class SearchNetwork(nn.Module):
                  num_classes: int = 10):
         super().__init__()
         self.ops = tuple(ops)
-        self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
-        layers, c = [], channels
-        for stage in range(3):
-            if stage > 0:
-                layers.append(ResidualReduction(c, 2 * c))
-                c *= 2
-            layers += [SearchCell(c, self.ops) for _ in range(cells_per_stage)]
+        self.stem, layers, self.head = skeleton(channels, cells_per_stage, num_classes,
+                                                lambda c: SearchCell(c, self.ops))
         self.layers = nn.ModuleList(layers)
-        self.head = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                                  nn.Linear(c, num_classes))
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor, dense: bool = False,
                 skipped: str = "zero") -> torch.Tensor:
