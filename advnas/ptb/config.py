@@ -1,0 +1,64 @@
+"""Settings of the PTB recurrent cell search (Sec. 5.3, App. E; spec §3). Defaults: the paper's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..strategies import STRATEGIES
+
+# Table 3's five strategies, in the paper's row order.
+PTB_STRATEGIES = ("reinforce", "parsec", "proxyless", "gdas", "advantage")
+
+
+@dataclass(frozen=True)
+class PTBConfig(Config):
+    hidden: int = 300  # embedding and hidden size 300 (App. E)
+    dropout: float = 0.5  # on embeddings and cell outputs (App. E)
+    init_range: float = 0.1  # every parameter U(-0.1, 0.1) (spec §3.2)
+    batch: int = 256  # parallel streams (App. E)
+    bptt: int = 35  # truncated backpropagation length (App. E)
+    search_epochs: int = 30  # Sec. 5.3
+    epoch_tokens: int = 0  # training tokens per search epoch; 0 = the whole split (929,589)
+    w_lr: float = 20.0  # SGD, cosine to 0 per integer epoch, no weight decay (App. E, spec §3.3)
+    w_clip: float = 0.25  # global-norm clipping of the weight gradient
+    theta_lr: float = 3e-3  # Adam, cosine to 0 (App. E)
+    beta1: float = 0.9  # App. E; the official code leaves 0.5 (decision 10)
+    beta2: float = 0.999
+    theta_clip: float = 1.0  # global-norm clipping of the theta gradient (App. E)
+    retrain_epochs: int = 100  # Sec. 5.3
+    retrain_epoch_tokens: int = 0  # training tokens per retraining epoch; 0 = the whole split
+    eval_batch: int = 1  # streams for the final perplexities: 1 as the official code (spec §3.4)
+    eval_tokens: int = 0  # tokens of each split for the final perplexities; 0 = the whole split
+    curve_tokens: int = 0  # validation tokens for the per-epoch search curve; 0 = the whole split
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # five search trials (Table 3; decision 19)
+    strategies: tuple[str, ...] = PTB_STRATEGIES
+    baseline_decay: float = 0.05  # REINFORCE's EMA baseline (App. C)
+    parsec_samples: int = 8  # PARSEC's Monte Carlo samples (App. C)
+    zero_op_decay: float = 0.05  # AdvantageNAS zero-operation EMA, Eq. (9) (App. B)
+
+    def validate(self) -> None:
+        for name in ("hidden", "batch", "bptt", "search_epochs", "retrain_epochs", "eval_batch",
+                     "parsec_samples"):
+            value = getattr(self, name)
+            self.require(value >= 1, name, "an integer >= 1", value)
+        for name in ("epoch_tokens", "retrain_epoch_tokens", "eval_tokens", "curve_tokens"):
+            value = getattr(self, name)
+            self.require(value >= 0, name, "an integer >= 0 (0: the whole split)", value)
+        self.require(0 <= self.dropout < 1, "dropout", "in [0, 1)", self.dropout)
+        for name in ("w_lr", "w_clip", "theta_lr", "theta_clip", "init_range"):
+            value = getattr(self, name)
+            self.require(value > 0, name, "a positive number", value)
+        self.require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1/beta2", "in [0, 1)",
+                     (self.beta1, self.beta2))
+        self.require(len(set(self.seeds)) == len(self.seeds) and all(s >= 0 for s in self.seeds),
+                     "seeds", "distinct non-negative integers", self.seeds)
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        self.require(not unknown, "strategies", f"a list drawn from {', '.join(STRATEGIES)}", self.strategies)
+
+    def strategy_options(self, name: str) -> dict:
+        from .space import ZERO
+        return {"reinforce": {"baseline_decay": self.baseline_decay},
+                "parsec": {"samples": self.parsec_samples},
+                # App. B: the zero operation's advantage is the worst EMA advantage (Eq. 9).
+                "advantage": {"zero_op": ZERO, "zero_op_decay": self.zero_op_decay}}.get(name, {})

@@ -1,0 +1,84 @@
+"""Retraining the found cell from scratch and its perplexities (Sec. 5.3; spec §3.4).
+
+New U(-0.1, 0.1) weights, the fixed cell (only the selected operation computed on each
+edge), every iteration a weight step: SGD lr 20 cosine over the retraining epochs,
+clipping 0.25, dropout 0.5, batch 256, BPTT 35; no early stopping, ASGD or fine-tuning.
+The perplexities are those of the last epoch. A checkpoint is written after every epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from . import corpus
+from .config import PTBConfig
+from .space import LanguageModel, one_hot_gates
+from .training import cosine_lr, evaluate, set_lr, weight_step
+
+
+@dataclass
+class RetrainResult:
+    val_ppl: float
+    test_ppl: float
+    params: int
+    rows: list[dict[str, Any]]
+    seconds: float
+    tokens: int
+    eval_seconds: float
+
+
+@dataclass
+class _State:
+    epoch: int = 0
+    h: torch.Tensor | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    tokens: int = 0
+
+
+def retrain(cfg: PTBConfig, ops: list[int], seed: int, data: corpus.Corpus,
+            save: Callable[[dict], None] | None = None, load: Callable[[], dict | None] | None = None,
+            on_epoch_end: Callable[[int], None] | None = None) -> RetrainResult:
+    train = corpus.batchify(data.train, cfg.batch)
+    valid = corpus.batchify(data.valid, cfg.batch)
+    torch.manual_seed(seed + 1_000_003)  # fresh weights, not the search's
+    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.w_lr)
+    gates = one_hot_gates(ops)
+    st = _State(h=torch.zeros(cfg.batch, cfg.hidden))
+    saved = load() if load else None
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        torch.set_rng_state(saved["torch_rng"])
+        st = saved["state"]
+
+    while st.epoch < cfg.retrain_epochs:
+        set_lr(optimizer, cosine_lr(cfg.w_lr, st.epoch, cfg.retrain_epochs))
+        losses, tokens = [], 0
+        start = time.perf_counter()
+        for inputs, targets in corpus.chunks(train, cfg.bptt, cfg.retrain_epoch_tokens, st.epoch):
+            loss, st.h = weight_step(model, optimizer, cfg.w_clip, inputs, targets, st.h, gates)
+            losses.append(loss)
+            tokens += inputs.numel()
+        seconds = time.perf_counter() - start
+        st.seconds += seconds
+        st.tokens += tokens
+        st.epoch += 1
+        st.rows.append({"phase": "retrain", "epoch": st.epoch, "train_loss": sum(losses) / len(losses),
+                        "val_loss_argmax": evaluate(model, valid, gates, cfg.bptt, cfg.curve_tokens),
+                        "seconds": seconds, "tokens": tokens, "tokens_per_s": tokens / seconds})
+        if save:
+            save({"model": model.state_dict(), "torch_rng": torch.get_rng_state(), "state": st})
+        if on_epoch_end:
+            on_epoch_end(st.epoch)
+
+    start = time.perf_counter()
+    test_ppl, val_ppl = (math.exp(evaluate(model, corpus.batchify(split, cfg.eval_batch), gates, cfg.bptt,
+                                           cfg.eval_tokens)) for split in (data.test, data.valid))
+    return RetrainResult(val_ppl, test_ppl, model.used_parameters(ops), st.rows, st.seconds, st.tokens,
+                         time.perf_counter() - start)
