@@ -56,3 +56,24 @@ FIG2_CLAIM = ("At the early stage in the search process, AdvantageNAS achieved a
               "of the existing SP-NAS and was more stable at the high accuracy.")
 FIG4_CLAIM = ("We observe that the entropy decreases more quickly in AdvantageNAS than it does in "
               "REINFORCE, GDAS, and PARSEC.")
+
+# Table 3 (Sec. 5.3): PTB, mean ± std over five search trials of the retrained cell.
+# strategy -> (validation perplexity, std, test perplexity, std, params (MB), std).
+TABLE3 = {
+    "reinforce": (99.48, 1.51, 95.50, 1.73, 7.40, 0.07),
+    "parsec": (99.68, 1.49, 95.51, 1.01, 7.33, 0.09),
+    "proxyless": (95.12, 0.22, 90.76, 0.23, 7.33, 0.09),
+    "gdas": (99.28, 2.00, 95.40, 2.01, 7.33, 0.09),
+    "advantage": (94.90, 0.18, 91.18, 0.13, 7.44, 0.00),
+}
+
+# Fig. 6 (App. I): the best PTB cells, as genotype strings read from the official
+# plot_dag.py records (spec §5.4), with their (validation, test) perplexities.
+FIG6 = {
+    "advantage": ("|relu~0|+|relu~0|relu~1|+|relu~0|tanh~1|relu~2|", 94.66, 91.12),
+    "proxyless": ("|relu~0|+|relu~0|zero~1|+|relu~0|relu~1|tanh~2|", 95.00, 90.42),
+}
+
+# Sec. 5.3, "Results", quoted.
+TABLE3_CLAIM = ("AdvantageNAS achieved highest performance in validation data. In addition, AdvantageNAS "
+                "achieved the competitive result obtained by ProxylessNAS in test data.")
