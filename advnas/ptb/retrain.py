@@ -18,7 +18,7 @@ import torch
 from . import corpus
 from .config import PTBConfig
 from .space import LanguageModel, one_hot_gates
-from .training import cosine_lr, evaluate, set_lr, weight_step
+from .training import cosine_lr, evaluate, get_rng_state, set_lr, set_rng_state, weight_step
 
 
 @dataclass
@@ -43,18 +43,19 @@ class _State:
 
 def retrain(cfg: PTBConfig, ops: list[int], seed: int, data: corpus.Corpus,
             save: Callable[[dict], None] | None = None, load: Callable[[], dict | None] | None = None,
-            on_epoch_end: Callable[[int], None] | None = None) -> RetrainResult:
-    train = corpus.batchify(data.train, cfg.batch)
-    valid = corpus.batchify(data.valid, cfg.batch)
+            on_epoch_end: Callable[[int], None] | None = None,
+            device: torch.device = torch.device("cpu")) -> RetrainResult:
+    train = corpus.batchify(data.train, cfg.batch).to(device)
+    valid = corpus.batchify(data.valid, cfg.batch).to(device)
     torch.manual_seed(seed + 1_000_003)  # fresh weights, not the search's
-    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range)
+    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg.w_lr)
-    gates = one_hot_gates(ops)
-    st = _State(h=torch.zeros(cfg.batch, cfg.hidden))
+    gates = one_hot_gates(ops).to(device)
+    st = _State(h=torch.zeros(cfg.batch, cfg.hidden, device=device))
     saved = load() if load else None
     if saved is not None:
         model.load_state_dict(saved["model"])
-        torch.set_rng_state(saved["torch_rng"])
+        set_rng_state(saved["torch_rng"], device)
         st = saved["state"]
 
     while st.epoch < cfg.retrain_epochs:
@@ -73,12 +74,12 @@ def retrain(cfg: PTBConfig, ops: list[int], seed: int, data: corpus.Corpus,
                         "val_loss_argmax": evaluate(model, valid, gates, cfg.bptt, cfg.curve_tokens),
                         "seconds": seconds, "tokens": tokens, "tokens_per_s": tokens / seconds})
         if save:
-            save({"model": model.state_dict(), "torch_rng": torch.get_rng_state(), "state": st})
+            save({"model": model.state_dict(), "torch_rng": get_rng_state(device), "state": st})
         if on_epoch_end:
             on_epoch_end(st.epoch)
 
     start = time.perf_counter()
-    test_ppl, val_ppl = (math.exp(evaluate(model, corpus.batchify(split, cfg.eval_batch), gates, cfg.bptt,
-                                           cfg.eval_tokens)) for split in (data.test, data.valid))
+    test_ppl, val_ppl = (math.exp(evaluate(model, corpus.batchify(split, cfg.eval_batch).to(device), gates,
+                                           cfg.bptt, cfg.eval_tokens)) for split in (data.test, data.valid))
     return RetrainResult(val_ppl, test_ppl, model.used_parameters(ops), st.rows, st.seconds, st.tokens,
                          time.perf_counter() - start)

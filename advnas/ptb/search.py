@@ -28,7 +28,7 @@ from ..search.theta_step import theta_step
 from . import corpus
 from .config import PTBConfig
 from .space import N_EDGES, OPS, LanguageModel, arch_string
-from .training import ClippedAdam, cosine_lr, evaluate, set_lr, weight_step
+from .training import ClippedAdam, cosine_lr, evaluate, get_rng_state, set_lr, set_rng_state, weight_step
 
 
 def strategy_seed(seed: int, name: str) -> int:
@@ -74,19 +74,21 @@ def total_theta_steps(cfg: PTBConfig, train: torch.Tensor) -> int:
 
 def search(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus,
            save: Callable[[dict], None] | None = None, load: Callable[[], dict | None] | None = None,
-           on_epoch_end: Callable[[int], None] | None = None) -> SearchResult:
-    train = corpus.batchify(data.train, cfg.batch)
-    valid = corpus.batchify(data.valid, cfg.batch)
+           on_epoch_end: Callable[[int], None] | None = None,
+           device: torch.device = torch.device("cpu")) -> SearchResult:
+    train = corpus.batchify(data.train, cfg.batch).to(device)
+    valid = corpus.batchify(data.valid, cfg.batch).to(device)
     val_chunks = list(corpus.chunks(valid, cfg.bptt))
     torch.manual_seed(seed)
-    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range)
-    generator = torch.Generator().manual_seed(strategy_seed(seed, name))
+    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range).to(device)
+    generator = torch.Generator(device=device).manual_seed(strategy_seed(seed, name))
     strategy = strategies.make(name, total_theta_steps(cfg, train), generator, **cfg.strategy_options(name))
-    theta = distribution.init_theta(N_EDGES, len(OPS)).requires_grad_(True)
+    theta = distribution.init_theta(N_EDGES, len(OPS), device=device).requires_grad_(True)
     w_opt = torch.optim.SGD(model.parameters(), lr=cfg.w_lr)
     t_opt = ClippedAdam([theta], cfg.theta_clip, lr=cfg.theta_lr, betas=(cfg.beta1, cfg.beta2))
     tracks_best = strategy.properties.final == "process_best"
-    st = _State(h=torch.zeros(cfg.batch, cfg.hidden), h_val=torch.zeros(cfg.batch, cfg.hidden))
+    st = _State(h=torch.zeros(cfg.batch, cfg.hidden, device=device),
+                h_val=torch.zeros(cfg.batch, cfg.hidden, device=device))
 
     saved = load() if load else None
     if saved is not None:
@@ -96,7 +98,7 @@ def search(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus,
         t_opt.load_state_dict(saved["theta_optimizer"])
         strategy.load_state_dict(saved["strategy"])
         generator.set_state(saved["generator"])
-        torch.set_rng_state(saved["torch_rng"])
+        set_rng_state(saved["torch_rng"], device)
         st = saved["state"]
 
     def loss_of(draw):
@@ -150,7 +152,7 @@ def search(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus,
         if save:
             save({"model": model.state_dict(), "theta": theta.detach().clone(),
                   "theta_optimizer": t_opt.state_dict(), "strategy": strategy.state_dict(),
-                  "generator": generator.get_state(), "torch_rng": torch.get_rng_state(), "state": st})
+                  "generator": generator.get_state(), "torch_rng": get_rng_state(device), "state": st})
         if on_epoch_end:
             on_epoch_end(st.epoch)
 

@@ -55,7 +55,7 @@ def evaluate(model: LanguageModel, data: torch.Tensor, gates: torch.Tensor, bptt
     (streams batchified, dropout off, the state starting at zero once; spec §3.4)."""
     was_training = model.training
     model.eval()
-    h = torch.zeros(data.size(1), model.cell.hidden)
+    h = torch.zeros(data.size(1), model.cell.hidden, device=data.device)
     total, count = 0.0, 0
     for inputs, targets in corpus.chunks(data, bptt, limit_tokens):
         losses, h = model(inputs, targets, h, gates[None])
@@ -63,3 +63,17 @@ def evaluate(model: LanguageModel, data: torch.Tensor, gates: torch.Tensor, bptt
         count += inputs.numel()
     model.train(was_training)
     return total / count
+
+
+def get_rng_state(device: torch.device) -> dict:
+    """The random state that dropout draws from (CPU, and the GPU's when on one)."""
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def set_rng_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["cpu"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
