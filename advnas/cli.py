@@ -108,6 +108,33 @@ def cmd_nb201_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nb201_search(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .nb201 import experiment
+    from .runlist import notebook
+    from .strategies import strategy_class
+
+    try:
+        strategy_class(args.strategy)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    overrides = {"strategies": [args.strategy], "seeds": [args.seed], "ops": args.ops}
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    cfg = notebook("nb201").resolve(args.profile, overrides)
+    if args.recompute:
+        import os
+        os.environ["ADVNAS_RECOMPUTE"] = "1"
+    run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
+                            progress=not args.quiet)
+    summary = {k: v for k, v in run.summary.items() if k != "theta"}
+    print(json.dumps(summary, indent=2) if args.json else
+          f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
+          f"process best {summary['process_best_accuracy'] or float('nan'):.2f} %")
+    return 0
+
+
 def cmd_ptb_search(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -189,13 +216,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_toy)
 
-    p = sub.add_parser("nb201", help="NAS-Bench-201: look up a cell")
+    p = sub.add_parser("nb201", help="NAS-Bench-201: look up a cell, or search CIFAR-10 (Sec. 5.2)")
     nb = p.add_subparsers(dest="nb201_command", required=True, metavar="SUBCOMMAND")
     q = nb.add_parser("lookup", help="CIFAR-10 test accuracy (200 epochs) and parameters of a cell")
     q.add_argument("arch", help="e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|...~2|'")
     q.add_argument("--api", default=None, help="the official NAS-Bench-201 .pth file (needs nas-bench-201)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_nb201_lookup)
+    q = nb.add_parser("search", help="one CIFAR-10 cell search (one strategy, one seed), evaluated on "
+                      "NAS-Bench-201; resumes from its checkpoint when interrupted")
+    q.add_argument("--strategy", required=True, help="advantage, reinforce, parsec, proxyless, gdas, "
+                   "darts, snas or nasp")
+    q.add_argument("--profile", default="cpu", choices=PROFILES,
+                   help="smoke (seconds), cpu (default; reduced network and data) or paper (App. D)")
+    q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
+    q.add_argument("--ops", default="nb201", choices=("nb201", "with-none"),
+                   help="nb201: the 4 operations of Sec. 5.2 (default); with-none: add the zero "
+                   "operation (App. F, Table 4)")
+    q.add_argument("--epochs", type=int, default=None, help="total epochs (default: the profile's)")
+    q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
+    q.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
+    q.add_argument("--json", action="store_true", help="print the summary as JSON")
+    q.set_defaults(func=cmd_nb201_search)
 
     p = sub.add_parser("ptb", help="the recurrent cell search on Penn Treebank (Sec. 5.3)")
     pt = p.add_subparsers(dest="ptb_command", required=True, metavar="SUBCOMMAND")

@@ -15,6 +15,7 @@ from typing import Any
 
 from .config import Config, ConfigError, check_profile
 from .provenance import PROJECT_ROOT
+from .nb201.search_config import NB201SearchConfig
 from .theory.config import TheoryConfig
 from .toy.config import ToyConfig
 from .ptb.config import PTBConfig
@@ -80,6 +81,21 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "cpu": {"hidden": 32, "batch": 32, "search_epochs": 4, "epoch_tokens": 75_000,
                     "theta_lr": 0.03, "retrain_epochs": 3, "retrain_epoch_tokens": 100_000,
                     "eval_batch": 32, "curve_tokens": 20_000, "seeds": [0, 1]},
+            "paper": {},
+        },
+    ),
+    Notebook(
+        name="nb201",
+        path="notebooks/03_nb201.ipynb",
+        title="The CIFAR-10 cell search evaluated on NAS-Bench-201 (Sec. 5.2, Table 2, Figs. 2, 4, 5)",
+        config=NB201SearchConfig,
+        experiment="nb201",
+        profiles={
+            "smoke": {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
+                      "epochs": 3, "warmup_epochs": 1},
+            # Sized to the session's compute (see the chapter): 5 strategies x 2 seeds.
+            "cpu": {"seeds": [0, 1], "channels": 8, "cells_per_stage": 1, "train_size": 5000,
+                    "val_size": 5000, "epochs": 16, "warmup_epochs": 8, "theta_lr": 3e-3},
             "paper": {},
         },
     ),

@@ -83,6 +83,15 @@ class Strategy(ABC):
         """theta.grad for a descent step, from the draws' losses (shape of theta[..., 0, 0])
         and the gradients of the summed loss w.r.t. each draw's gates and w.r.t. theta."""
 
+    def weight_draw(self, theta: torch.Tensor, step: int, warmup: bool) -> Draw:
+        """The architecture for a weight step (Alg. 1, line 3): the strategy's own draw with
+        theta detached (the first of PARSEC's samples); no gate gradient is needed. During
+        warm-up theta is still at its initial value, so sampling strategies train the weights
+        on uniformly sampled paths (spec §2.4)."""
+        draw = self.draw(theta.detach(), step)[0]
+        gates = draw.gates.detach()
+        return Draw(gates[0] if draw.samples else gates, dense=draw.dense)
+
     def after_step(self, theta: torch.Tensor) -> None:
         """Post-processing of theta (in place, no grad) after the optimiser step."""
 

@@ -79,6 +79,13 @@ class NASP(Strategy):
         gates = distribution.argmax(theta.detach()).requires_grad_(True)
         return [Draw(gates, dense=True)]
 
+    def weight_draw(self, theta, step, warmup):
+        # Weight steps are sparse: a random one-hot path during warm-up, then the argmax
+        # architecture (spec §2.4 and §2.7; NASP's footnote in Table 1).
+        theta = theta.detach()
+        gates = distribution.sample(theta, self.generator) if warmup else distribution.argmax(theta)
+        return Draw(gates)
+
     def gradient(self, theta, draws, losses, gate_grads, theta_grad):
         return gate_grads[0]
 

@@ -1,0 +1,78 @@
+"""Settings of the CIFAR-10 cell search (Sec. 5.2, App. D; spec §2). Defaults: the paper's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..strategies import STRATEGIES
+from .supernet import SEARCH_OPS
+
+# The two search spaces: App. D's four operations, and App. F's with the zero operation
+# ("none") as a fifth candidate, at index 4 as in the official code (spec §2.10).
+OP_SETS = {"nb201": SEARCH_OPS, "with-none": SEARCH_OPS + ("none",)}
+SP_STRATEGIES = ("reinforce", "parsec", "proxyless", "gdas", "advantage")  # Table 2's rows
+
+
+@dataclass(frozen=True)
+class NB201SearchConfig(Config):
+    strategies: tuple[str, ...] = SP_STRATEGIES
+    seeds: tuple[int, ...] = (0, 1, 2)  # 3 search trials (Table 2)
+    ops: str = "nb201"  # "nb201" (4 operations, Sec. 5.2) or "with-none" (App. F)
+    epochs: int = 100  # Sec. 5.2 (the code has 90; decision 1)
+    warmup_epochs: int = 50  # theta fixed for the first 50 epochs
+    channels: int = 16  # C = 16, 32, 64 in the three stages (App. D)
+    cells_per_stage: int = 5  # 15 cells in all
+    train_size: int = 25_000  # D: the first 25,000 training images (spec §2.1)
+    val_size: int = 25_000  # V: the other 25,000
+    batch: int = 64
+    w_lr: float = 0.1  # Nesterov (Chainer's NesterovAG), cosine over all epochs
+    w_momentum: float = 0.9
+    w_weight_decay: float = 5e-4  # coupled, before clipping (spec §2.5)
+    w_clip: float = 1.0
+    theta_lr: float = 3e-4  # Adam, cosine over the search epochs
+    theta_beta1: float = 0.5
+    theta_beta2: float = 0.999
+    theta_weight_decay: float = 3e-3
+    theta_clip: float = 1.0
+    baseline_decay: float = 0.05  # REINFORCE's EMA (App. C)
+    parsec_samples: int = 8
+    zero_op_treatment: bool = True  # AdvantageNAS's Eq. (9) when "none" is a candidate (App. B)
+
+    def validate(self) -> None:
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        self.require(not unknown and self.strategies, "strategies",
+                     f"a non-empty list drawn from {', '.join(STRATEGIES)}", self.strategies)
+        self.require(len(set(self.seeds)) == len(self.seeds) and len(self.seeds) >= 1, "seeds",
+                     "one or more distinct integers", self.seeds)
+        self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
+        self.require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
+        self.require(0 <= self.warmup_epochs < self.epochs, "warmup_epochs",
+                     "an integer in [0, epochs)", self.warmup_epochs)
+        self.require(self.channels >= 1, "channels", "an integer >= 1", self.channels)
+        self.require(self.cells_per_stage >= 1, "cells_per_stage", "an integer >= 1", self.cells_per_stage)
+        self.require(self.batch <= self.train_size <= 25_000, "train_size",
+                     "an integer in [batch, 25000]", self.train_size)
+        self.require(self.batch <= self.val_size <= 25_000, "val_size", "an integer in [batch, 25000]",
+                     self.val_size)
+        self.require(self.batch >= 2, "batch", "an integer >= 2 (batch norm)", self.batch)
+        for name in ("w_lr", "theta_lr", "w_clip", "theta_clip"):
+            self.require(getattr(self, name) > 0, name, "a positive number", getattr(self, name))
+
+    @property
+    def op_names(self) -> tuple[str, ...]:
+        return OP_SETS[self.ops]
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self.train_size // self.batch  # a fresh permutation each epoch, last partial batch dropped
+
+    @property
+    def theta_steps(self) -> int:
+        return (self.epochs - self.warmup_epochs) * self.batches_per_epoch
+
+    def strategy_options(self, name: str) -> dict:
+        zero = self.op_names.index("none") if "none" in self.op_names and self.zero_op_treatment else None
+        return {"reinforce": {"baseline_decay": self.baseline_decay},
+                "parsec": {"samples": self.parsec_samples},
+                "advantage": {"zero_op": zero}}.get(name, {})
