@@ -186,3 +186,12 @@ class ResultsStore:
     def finished_runs(self, experiment: str | None = None) -> list[Run]:
         pattern = f"{experiment or '*'}/*/*/summary.json"
         return [Run.load(p.parent) for p in sorted(self.root.glob(pattern))]
+
+    def latest(self, experiment: str, name: str, profile: str) -> Run | None:
+        """The most recently finished run called ``name`` for ``profile`` (else for cpu)."""
+        runs = [r for r in self.finished_runs(experiment) if r.info["name"] == name]
+        for wanted in (profile, "cpu"):
+            matching = sorted((r for r in runs if r.info["profile"] == wanted), key=lambda r: r.info["finished_at"])
+            if matching:
+                return matching[-1]
+        return None

@@ -15,3 +15,15 @@ def test_toy_speed_benchmark_smoke(tmp_path):
     summary = json.loads(next((tmp_path / "benchmarks" / "smoke").glob("toy-speed-*/summary.json")).read_text())
     assert summary["advantage_over_reinforce"] > 0 and summary["full_run_seconds"] > 0
     assert "stored in" in proc.stdout
+
+
+def test_nb201_speed_benchmark_smoke(tmp_path):
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "nb201_speed.py"), "--profile", "smoke"],
+                          capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(next((tmp_path / "benchmarks" / "smoke").glob("nb201-speed-*/summary.json")).read_text())
+    (size,) = summary["sizes"].values()
+    assert size["search_iteration_over_plain_step"]["median"] > 0
+    assert size["advantage_over_reinforce"]["median"] > 0
+    assert all(v > 0 for v in summary["augment_images_per_second"].values())
+    assert "stored in" in proc.stdout

@@ -125,12 +125,7 @@ def latest_benchmark(profile: str):
     """The stored toy-speed benchmark for ``profile`` (else the cpu one), or None."""
     from ..store import ResultsStore
 
-    runs = [r for r in ResultsStore().finished_runs("benchmarks") if r.info["name"] == "toy-speed"]
-    for wanted in (profile, "cpu"):
-        matching = sorted((r for r in runs if r.info["profile"] == wanted), key=lambda r: r.info["finished_at"])
-        if matching:
-            return matching[-1]
-    return None
+    return ResultsStore().latest("benchmarks", "toy-speed", profile)
 
 
 def benchmark_table(run) -> pd.DataFrame:

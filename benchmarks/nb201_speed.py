@@ -1,0 +1,171 @@
+"""Speed of the CIFAR-10 search (Sec. 5.2), measured side by side in one process:
+
+  * augmentation throughput (batched pad-crop-flip-normalise, images per second), and its
+    share of a search iteration (it must never be the bottleneck);
+  * one search iteration (a theta step on V plus a weight step on D, AdvantageNAS) divided by
+    one plain training step (forward, backward, SGD) of a stand-alone network with a sampled
+    cell (target: <= 2.2; two forward-backward passes make 2.0);
+  * AdvantageNAS's theta step divided by REINFORCE's (target: <= 1.05). REINFORCE needs no
+    backward pass (its gradient uses the loss only); the official code runs one anyway, so
+    the ratio against REINFORCE with a backward pass is reported too.
+
+Each repeat times every contender on the same prepared minibatches, in a shuffled order;
+the summary holds medians of per-repeat ratios and their quartiles. Results go through the
+results store (results/benchmarks/<profile>/nb201-speed-*/).
+
+    python benchmarks/nb201_speed.py [--profile smoke|cpu|paper] [--recompute]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from advnas import distribution
+from advnas.cifar.augment import augment
+from advnas.device import default_device
+from advnas.nb201.network import NB201Network
+from advnas.nb201.search import Search, SearchData
+from advnas.nb201.search_config import NB201SearchConfig
+from advnas.store import ResultsStore
+
+SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats x steps
+    "smoke": {"sizes": [[4, 1]], "repeats": 3, "steps": 2, "augment_repeats": 3},
+    "cpu": {"sizes": [[8, 1], [16, 5]], "repeats": 9, "steps": 3, "augment_repeats": 21},
+    "paper": {"sizes": [[16, 5]], "repeats": 21, "steps": 10, "augment_repeats": 51},
+}
+CODE_MODULES = ["advnas.cifar.augment", "advnas.nb201.network", "advnas.nb201.supernet", "advnas.nb201.search",
+                "advnas.search", "advnas.strategies"]
+BATCH = 64
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn, n: int, device) -> float:
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    _sync(device)
+    return (time.perf_counter() - t0) / n
+
+
+def _data(device, n: int = 1024) -> SearchData:
+    g = torch.Generator().manual_seed(0)
+    img = lambda: torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8).to(device)  # noqa: E731
+    lab = lambda: torch.randint(0, 10, (n,), generator=g).to(device)  # noqa: E731
+    return SearchData(img(), lab(), img(), lab(), "synthetic")
+
+
+def augmentation(repeats: int, device) -> list[dict]:
+    images = _data(device, 4096).train_images
+    g = torch.Generator(device=device).manual_seed(0)
+    rows = []
+    for batch in (64, 256):
+        for r in range(repeats):
+            index = torch.randint(0, len(images), (batch,), device=device)
+            seconds = _timed(lambda: augment(images[index], g), 5, device)
+            rows.append({"measurement": "augment", "batch": batch, "repeat": r, "images_per_second": batch / seconds})
+    return rows
+
+
+def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device) -> list[dict]:
+    cfg = NB201SearchConfig(channels=channels, cells_per_stage=cells, train_size=1024, val_size=1024,
+                            epochs=2, warmup_epochs=1, batch=BATCH)
+    data = _data(device)
+    searches = {}
+    for variant, name, backward in [("advantage", "advantage", True), ("reinforce", "reinforce", False),
+                                    ("reinforce+backward", "reinforce", True)]:
+        searches[variant] = Search(cfg, name, 0, data, device)
+        searches[variant].strategy.needs_gate_gradient = backward
+    g = torch.Generator(device=device).manual_seed(1)
+    order = torch.Generator().manual_seed(0)
+    rows = []
+    for r in range(repeats):
+        arch = searches["advantage"].model.arch_string(distribution.sample(torch.zeros(6, 4), order))
+        plain = NB201Network(arch, channels, cells).to(device).train()
+        sgd = torch.optim.SGD(plain.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+        x, y = augment(data.train_images[:BATCH], g), data.train_labels[:BATCH]
+
+        def plain_step():
+            sgd.zero_grad()
+            F.cross_entropy(plain(x), y).backward()
+            sgd.step()
+
+        index = torch.arange(BATCH)
+        tasks = {
+            "plain_step": plain_step,
+            "search_iteration": lambda: (searches["advantage"].theta_step(),
+                                         searches["advantage"].weight_step(index, False)),
+            "augment": lambda: augment(data.train_images[index], g),
+            **{f"theta_step:{v}": searches[v].theta_step for v in searches},
+        }
+        plain_step(), searches["advantage"].theta_step()  # warm up this network's kernels
+        names = list(tasks)
+        for i in torch.randperm(len(names), generator=order).tolist():
+            rows.append({"measurement": names[i], "channels": channels, "cells_per_stage": cells, "repeat": r,
+                         "seconds": _timed(tasks[names[i]], steps, device)})
+    return rows
+
+
+def _ratio(table: pd.DataFrame, a: str, b: str) -> dict:
+    wide = table.pivot(index="repeat", columns="measurement", values="seconds")
+    ratios = (wide[a] / wide[b]).tolist()
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return {"median": float(statistics.median(ratios)), "quartiles": [float(quartiles[0]), float(quartiles[2])]}
+
+
+def measure(profile: str) -> tuple[pd.DataFrame, dict]:
+    settings, device = SETTINGS[profile], default_device()
+    rows = augmentation(settings["augment_repeats"], device)
+    for channels, cells in settings["sizes"]:
+        rows += iteration_ratio(channels, cells, settings["repeats"], settings["steps"], device)
+    table = pd.DataFrame(rows)
+    aug = table[table.measurement == "augment"]
+    summary = {
+        "device": str(device), "torch_threads": torch.get_num_threads(),
+        "augment_images_per_second": {str(int(b)): float(g.images_per_second.median())
+                                      for b, g in aug[aug.batch.notna()].groupby("batch")},
+        "sizes": {},
+        "iteration_target": 2.2,
+        "theta_ratio_target": 1.05,
+    }
+    for (channels, cells), group in table[table.channels.notna()].groupby(["channels", "cells_per_stage"]):
+        med = group.groupby("measurement").seconds.median()
+        summary["sizes"][f"C={int(channels)}, cells/stage={int(cells)}"] = {
+            "median_seconds": {k: float(v) for k, v in med.items()},
+            "search_iteration_over_plain_step": _ratio(group, "search_iteration", "plain_step"),
+            "advantage_over_reinforce": _ratio(group, "theta_step:advantage", "theta_step:reinforce"),
+            "advantage_over_reinforce_with_backward": _ratio(group, "theta_step:advantage",
+                                                             "theta_step:reinforce+backward"),
+            "augment_share_of_iteration": _ratio(group, "augment", "search_iteration"),
+        }
+    return table, summary
+
+
+def run(profile: str = "cpu", recompute: bool = False):
+    return ResultsStore().run("benchmarks", profile, "nb201-speed", {"settings": SETTINGS[profile]},
+                              lambda ctx: measure(profile), CODE_MODULES, default_device(), recompute=recompute)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
+    parser.add_argument("--recompute", action="store_true")
+    args = parser.parse_args()
+    result = run(args.profile, args.recompute)
+    print(json.dumps(result.summary, indent=2))
+    print(f"[advnas] stored in {result.folder}")
+
+
+if __name__ == "__main__":
+    main()
