@@ -156,6 +156,34 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_memory(args: argparse.Namespace) -> int:
+    from .nb201 import memory
+    from .strategies import STRATEGIES
+
+    names = args.strategies.split(",") if args.strategies else [*STRATEGIES, memory.PLAIN]
+    unknown = [n for n in names if n not in STRATEGIES and n != memory.PLAIN]
+    if unknown:
+        raise ConfigError(f"strategies must be drawn from {', '.join([*STRATEGIES, memory.PLAIN])}; "
+                          f"got {', '.join(map(repr, unknown))}")
+    for name, value, low in (("channels", args.channels, 1), ("cells-per-stage", args.cells_per_stage, 1),
+                             ("batch", args.batch, 2), ("iterations", args.iterations, 1),
+                             ("extra-conv3x3", args.extra_conv3x3, 0)):
+        if value < low:
+            raise ConfigError(f"--{name} must be an integer >= {low}; got {value}")
+    rows = []
+    for name in names:
+        row = memory.measure(name, args.channels, args.cells_per_stage, args.batch, args.ops,
+                             args.extra_conv3x3, args.iterations, args.device)
+        rows.append(row)
+        if not args.json:
+            print(f"{name:>10}  peak {row['peak_bytes'] / 2**20:9.1f} MiB  "
+                  f"{row['seconds_per_iteration']:.3f} s/iteration  ({row['device']}, {row['method']})",
+                  flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import runner
     from .runlist import RUNLIST, notebook
@@ -250,6 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     q.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     q.set_defaults(func=cmd_ptb_search)
+
+    p = sub.add_parser("memory", help="peak memory and time of one CIFAR-10 search iteration per strategy "
+                       "(each measured in a fresh process)")
+    p.add_argument("--strategies", default=None, help="comma-separated names; 'plain' is ordinary training of "
+                   "one sampled cell (default: all eight and plain)")
+    p.add_argument("--channels", type=int, default=16, help="C of the first stage (default 16, the paper's)")
+    p.add_argument("--cells-per-stage", type=int, default=5, help="default 5 (the paper's)")
+    p.add_argument("--batch", type=int, default=64, help="default 64 (the paper's)")
+    p.add_argument("--ops", default="nb201", choices=("nb201", "with-none"), help="candidate operations")
+    p.add_argument("--extra-conv3x3", type=int, default=0, help="extra copies of conv 3x3 per edge (|J| trend)")
+    p.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up (default 3)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per strategy")
+    p.set_defaults(func=cmd_memory)
 
     p = sub.add_parser("run", help="execute notebooks with papermill (skips unchanged ones)")
     p.add_argument("notebooks", nargs="*", help="notebook names from the run list (default: all)")

@@ -39,6 +39,15 @@ class Notebook:
         return self.config.from_dict({**self.profiles[check_profile(profile)], **(overrides or {})})
 
 
+# The CIFAR-10 search profiles, shared by chapters 3, 5 and 6 (a run with the same settings,
+# strategy and seed is stored once and reused by every chapter that shows it).
+_NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
+                "epochs": 3, "warmup_epochs": 1}
+# Sized to the session's compute (stated in the chapters): 2 seeds per strategy.
+_NB201_CPU = {"seeds": [0, 1], "channels": 8, "cells_per_stage": 1, "train_size": 5000, "val_size": 5000,
+              "epochs": 16, "warmup_epochs": 8, "theta_lr": 3e-3}
+_DENSE_COMPARISON = ("darts", "snas", "nasp", "advantage")  # App. G, Fig. 3
+
 RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
     Notebook(
         name="theory",
@@ -67,6 +76,18 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         },
     ),
     Notebook(
+        name="nb201",
+        path="notebooks/03_nb201.ipynb",
+        title="The CIFAR-10 cell search evaluated on NAS-Bench-201 (Sec. 5.2, Table 2, Figs. 2, 4, 5)",
+        config=NB201SearchConfig,
+        experiment="nb201",
+        profiles={
+            "smoke": _NB201_SMOKE,
+            "cpu": _NB201_CPU,
+            "paper": {},
+        },
+    ),
+    Notebook(
         name="ptb",
         path="notebooks/04_ptb.ipynb",
         title="The recurrent cell search on Penn Treebank (Sec. 5.3, Table 3, Fig. 6)",
@@ -85,18 +106,27 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         },
     ),
     Notebook(
-        name="nb201",
-        path="notebooks/03_nb201.ipynb",
-        title="The CIFAR-10 cell search evaluated on NAS-Bench-201 (Sec. 5.2, Table 2, Figs. 2, 4, 5)",
+        name="zero_op",
+        path="notebooks/05_zero_op.ipynb",
+        title="The zero-operation ablation (App. B, App. F, Table 4)",
         config=NB201SearchConfig,
         experiment="nb201",
         profiles={
-            "smoke": {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
-                      "epochs": 3, "warmup_epochs": 1},
-            # Sized to the session's compute (see the chapter): 5 strategies x 2 seeds.
-            "cpu": {"seeds": [0, 1], "channels": 8, "cells_per_stage": 1, "train_size": 5000,
-                    "val_size": 5000, "epochs": 16, "warmup_epochs": 8, "theta_lr": 3e-3},
-            "paper": {},
+            "smoke": {**_NB201_SMOKE, "ops": "with-none"},
+            "cpu": {**_NB201_CPU, "ops": "with-none"},
+            "paper": {"ops": "with-none"},
+        },
+    ),
+    Notebook(
+        name="dense",
+        path="notebooks/06_dense.ipynb",
+        title="Dense propagation against AdvantageNAS (App. G, Fig. 3), with measured time and memory",
+        config=NB201SearchConfig,
+        experiment="nb201",
+        profiles={
+            "smoke": {**_NB201_SMOKE, "strategies": list(_DENSE_COMPARISON)},
+            "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON)},
+            "paper": {"strategies": list(_DENSE_COMPARISON)},
         },
     ),
 ]}

@@ -27,3 +27,14 @@ def test_nb201_speed_benchmark_smoke(tmp_path):
     assert size["advantage_over_reinforce"]["median"] > 0
     assert all(v > 0 for v in summary["augment_images_per_second"].values())
     assert "stored in" in proc.stdout
+
+
+def test_memory_benchmark_smoke(tmp_path):
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "memory.py"), "--profile", "smoke"],
+                   capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(next((tmp_path / "benchmarks" / "smoke").glob("memory-*/summary.json")).read_text())
+    assert set(summary["peak_bytes"]) == {"darts", "snas", "nasp", "proxyless", "parsec", "gdas", "reinforce",
+                                          "advantage", "plain"}
+    # Dense propagation keeps every operation's activations: more memory than sparse, even tiny.
+    assert summary["darts_over_advantage"] > 1.2

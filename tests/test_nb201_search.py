@@ -225,3 +225,12 @@ def test_command_line_rejects_a_bad_strategy(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: strategy must be one of darts, snas, nasp, proxyless, parsec, gdas, reinforce, advantage; "
         "got 'enas'"]
+
+
+def test_search_space_with_the_zero_operation():
+    search = Search(tiny(ops="with-none", epochs=2), "advantage", 0, fake_data(), torch.device("cpu"))
+    assert search.model.ops[-1] == "none" and search.theta.shape == (6, 5)
+    assert search.strategy.zero_op == 4  # Eq. (9) wired for AdvantageNAS (App. B)
+    search.run(progress=False)
+    assert "none" in search.model.arch_string(torch.eye(5)[torch.tensor([4, 0, 0, 0, 0, 0])])
+    assert search.rows[-1]["argmax_accuracy"] > 0

@@ -1,0 +1,76 @@
+"""Peak memory and time per search iteration of every strategy (and of plain training of one
+sampled cell) on the NAS-Bench-201 search network, each in a fresh process (see
+advnas/nb201/memory.py for how the peak is read on CUDA and on CPU), and how the peak grows
+with the number of candidate operations |J| (extra copies of conv 3x3), for AdvantageNAS
+and DARTS. Results go through the results store (results/benchmarks/<profile>/memory-*/).
+
+    python benchmarks/memory.py [--profile smoke|cpu|paper] [--recompute]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+from tqdm import tqdm
+
+from advnas.device import default_device
+from advnas.nb201 import memory
+from advnas.store import ResultsStore
+from advnas.strategies import STRATEGIES
+
+SETTINGS = {  # the paper's network (C = 16, 5 cells per stage, batch 64) except in smoke
+    "smoke": {"channels": 4, "cells_per_stage": 1, "batch": 16, "iterations": 1, "extra": [0, 2],
+              "trend": ["advantage", "darts"]},
+    "cpu": {"channels": 16, "cells_per_stage": 5, "batch": 64, "iterations": 2, "extra": [0, 1, 2, 4],
+            "trend": ["advantage", "darts"]},
+    "paper": {"channels": 16, "cells_per_stage": 5, "batch": 64, "iterations": 10, "extra": [0, 1, 2, 4, 8],
+              "trend": ["advantage", "darts", "plain"]},
+}
+CODE_MODULES = ["advnas.nb201.memory", "advnas.nb201.search", "advnas.nb201.supernet", "advnas.nb201.network",
+                "advnas.strategies", "advnas.search"]
+
+
+def measure(profile: str) -> tuple[pd.DataFrame, dict]:
+    s = SETTINGS[profile]
+    size = dict(channels=s["channels"], cells_per_stage=s["cells_per_stage"], batch=s["batch"],
+                iterations=s["iterations"])
+    jobs = [(name, 0) for name in [*STRATEGIES, memory.PLAIN]]
+    jobs += [(name, extra) for extra in s["extra"] if extra for name in s["trend"]]
+    rows = [{**memory.measure(name, extra_conv3x3=extra, **size), "extra_conv3x3": extra}
+            for name, extra in tqdm(jobs, desc="memory", mininterval=2.0)]
+    table = pd.DataFrame(rows).drop(columns=["ops"])
+    base = table[table.extra_conv3x3 == 0].set_index("strategy")
+    dense = base.loc[["darts", "snas", "nasp"], "peak_bytes"]
+    sparse = base.loc[["reinforce", "parsec", "proxyless", "gdas", "advantage"], "peak_bytes"]
+    summary = {
+        "device": table.device.iloc[0], "method": table.method.iloc[0], **{k: s[k] for k in ("channels",
+                                                                                         "cells_per_stage", "batch")},
+        "peak_bytes": base.peak_bytes.astype(int).to_dict(),
+        "seconds_per_iteration": base.seconds_per_iteration.to_dict(),
+        "darts_over_advantage": float(base.at["darts", "peak_bytes"] / base.at["advantage", "peak_bytes"]),
+        "dense_over_sparse_median": float(dense.median() / sparse.median()),
+        "advantage_over_plain": float(base.at["advantage", "peak_bytes"] / base.at["plain", "peak_bytes"]),
+        "targets": {"dense_over_sparse": ">= 3", "advantage_over_plain": "<= 1.1"},
+    }
+    return table, summary
+
+
+def run(profile: str = "cpu", recompute: bool = False):
+    return ResultsStore().run("benchmarks", profile, "memory", {"settings": SETTINGS[profile]},
+                              lambda ctx: measure(profile), CODE_MODULES, default_device(), recompute=recompute)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
+    parser.add_argument("--recompute", action="store_true")
+    args = parser.parse_args()
+    result = run(args.profile, args.recompute)
+    print(json.dumps(result.summary, indent=2))
+    print(f"[advnas] stored in {result.folder}")
+
+
+if __name__ == "__main__":
+    main()
