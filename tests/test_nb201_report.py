@@ -44,3 +44,11 @@ def test_cell_parser_and_best_cell():
     assert report.best_cell(summaries()).seed == 1
     fig = report.figure5([(A, "a"), (paper.FIG5_ARCH, "b")])
     assert len(fig.axes) == 2
+
+
+def test_a_labelled_control_gets_its_own_row_and_no_paper_reference():
+    control = summaries().iloc[:1].assign(label="AdvantageNAS without Eq. (9)")
+    table = report.table2(pd.concat([summaries(), control], ignore_index=True), reference=paper.TABLE4)
+    assert list(table.index) == ["AdvantageNAS", "ProxylessNAS", "AdvantageNAS without Eq. (9)"]
+    assert table.at["AdvantageNAS", "argmax accuracy (paper)"] == "93.63 ± 0.18"
+    assert table.at["AdvantageNAS without Eq. (9)", "argmax accuracy (paper)"] == "–"

@@ -23,12 +23,18 @@ def _fmt(mean: float, std: float, digits: int = 2) -> str:
     return "–" if math.isnan(mean) else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
+def labelled(summaries: pd.DataFrame) -> pd.DataFrame:
+    """The summaries with a ``label`` column (the method's name unless one is set already)."""
+    default = summaries.strategy.map(lambda s: strategy_class(s).label)
+    return summaries.assign(label=summaries["label"].fillna(default) if "label" in summaries else default)
+
+
 def table2_numbers(summaries: pd.DataFrame) -> pd.DataFrame:
-    """Per strategy: mean and population std (np.std, as the paper's make_table, spec §2.9)
-    over trials of the final accuracy and params, for argmax and process best."""
+    """Per strategy (per label): mean and population std (np.std, as the paper's make_table,
+    spec §2.9) over trials of the final accuracy and params, for argmax and process best."""
     rows = []
-    for name, group in summaries.groupby("strategy", sort=False):
-        row = {"strategy": name, "trials": len(group)}
+    for (name, label), group in labelled(summaries).groupby(["strategy", "label"], sort=False):
+        row = {"strategy": name, "label": label, "trials": len(group)}
         for rule in ("argmax", "process_best"):
             row[f"{rule}_accuracy"], row[f"{rule}_accuracy_std"] = _mean_std(group[f"{rule}_accuracy"])
             row[f"{rule}_params_mb"], row[f"{rule}_params_std"] = _mean_std(group[f"{rule}_params_mb"])
@@ -41,8 +47,8 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
     reference = reference or paper.TABLE2
     rows = []
     for _, r in table2_numbers(summaries).iterrows():
-        ref = reference.get(r.strategy, {})
-        row = {"method": strategy_class(r.strategy).label, "trials": r.trials}
+        ref = reference.get(r.strategy, {}) if r.label == strategy_class(r.strategy).label else {}
+        row = {"method": r.label, "trials": r.trials}
         for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
             theirs = ref.get(rule)
             row[f"{title} accuracy"] = _fmt(r[f"{rule}_accuracy"], r[f"{rule}_accuracy_std"])
@@ -236,3 +242,72 @@ def benchmark_table(run) -> pd.DataFrame:
             rows.append({"network": size, "measurement": label, "median": round(v["median"], 3),
                          "quartiles": f"{v['quartiles'][0]:.3f}–{v['quartiles'][1]:.3f}", "target": target})
     return pd.DataFrame(rows).set_index(["network", "measurement"])
+
+
+def none_share(summaries: pd.DataFrame) -> pd.DataFrame:
+    """Share of edges whose operation is `none` in the final cells (argmax and process best),
+    mean over trials: App. F's collapse towards the zero operation, if it happens."""
+    def share(arch) -> float:
+        return math.nan if not isinstance(arch, str) else sum(op == "none" for *_, op in parse_cell(arch)) / 6
+
+    summaries = labelled(summaries)
+    table = summaries.assign(argmax=summaries.argmax_arch.map(share),
+                             process_best=summaries.process_best_arch.map(share))
+    out = table.groupby("label", sort=False)[["argmax", "process_best"]].mean()
+    out.columns = ["share of `none` (argmax)", "share of `none` (process best)"]
+    return out.round(3)
+
+
+def figure3(metrics: pd.DataFrame, x: str, title: str):
+    """Fig. 3 (App. G): argmax accuracy (median over trials) against measured search time
+    (``x="time"``: seconds since the end of the warm-up, median over trials) or search epoch."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    search = metrics[metrics.search_epoch >= 0].copy()
+    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
+    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    for name, group in search.groupby("strategy", sort=False):
+        curve = group.groupby("search_epoch").agg(acc=("argmax_accuracy", "median"),
+                                                  seconds=("search_seconds", "median"))
+        xs = curve.seconds / 60 if x == "time" else curve.index
+        style = dict(lw=2.4, color="black") if name == "advantage" else dict(lw=1.4)
+        ax.plot(xs, curve.acc, marker="o", ms=3, label=strategy_class(name).label, **style)
+    ax.set_xlabel("measured search time (minutes, after the warm-up)" if x == "time" else "search epoch")
+    ax.set_ylabel("NAS-Bench-201 test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def memory_table(run) -> pd.DataFrame:
+    """Peak memory and time per search iteration of every strategy, with ratios to
+    AdvantageNAS and to plain training of one sampled cell."""
+    table = run.metrics
+    base = table[table.extra_conv3x3 == 0].set_index("strategy")
+    out = pd.DataFrame({
+        "method": [strategy_class(s).label if s != "plain" else "plain training (one sampled cell)"
+                   for s in base.index],
+        "peak memory (MiB)": base.peak_bytes / 2**20,
+        "÷ AdvantageNAS": base.peak_bytes / base.at["advantage", "peak_bytes"],
+        "÷ plain": base.peak_bytes / base.at["plain", "peak_bytes"],
+        "seconds per iteration": base.seconds_per_iteration,
+    })
+    return out.set_index("method").round(3)
+
+
+def memory_figure(run):
+    """Peak memory against the number of candidate operations |J| (extra conv 3x3 copies)."""
+    table = run.metrics
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name in ("advantage", "darts", "plain"):
+        rows = table[table.strategy == name].sort_values("n_ops")
+        if len(rows) > 1:
+            label = strategy_class(name).label if name != "plain" else "plain training"
+            ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o", label=label)
+    ax.set_xlabel("candidate operations per edge |J|")
+    ax.set_ylabel("peak memory (MiB)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
