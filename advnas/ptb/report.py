@@ -195,3 +195,31 @@ def hardware(runs: list[Run]) -> str:
     devices = sorted({r.info["device"] for r in runs})
     platforms = sorted({r.info["platform"] for r in runs})
     return f"{'; '.join(devices)} ({'; '.join(platforms)}), torch {runs[0].info['torch']}"
+
+
+def runs_note(runs: list[Run]) -> str:
+    """One line on all the trials behind the chapter (the provenance box shows the last)."""
+    commits = sorted({r.info["git_commit"] for r in runs})
+    stale = [r.folder.name for r in runs if r.is_stale()]
+    return (f"{len(runs)} trials (`results/ptb/{runs[0].info['profile']}/`), computed at commit(s) "
+            f"{', '.join(f'`{c}`' for c in commits)}; "
+            + (f"**stale** (code changed since): {', '.join(stale)}." if stale else "all up to date with the code."))
+
+
+def observations(runs: list[Run]) -> str:
+    """What else the runs show, computed: the final entropy ranking (App. H's claim, here on
+    PTB) and how close the best AdvantageNAS cell is to the paper's Fig. 6 (a)."""
+    m = pd.concat([r.metrics for r in runs], ignore_index=True)
+    last = m[m.phase == "search"].sort_values("epoch").groupby(["strategy", "seed"]).tail(1)
+    entropy = last.groupby("strategy").entropy.mean().sort_values()
+    listing = ", ".join(f"{label(n)} {v:.3f}" for n, v in entropy.items())
+    text = f"Entropy of p_θ at the end of the search (nats, mean over trials; log 5 = 1.609 at the start): {listing}."
+    s = summaries(runs)
+    ours = s[s.strategy == "advantage"]
+    if len(ours):
+        best = ours.loc[ours.val_ppl.idxmin()]
+        theirs = parse_arch(paper.FIG6["advantage"][0])
+        same = sum(a == b for a, b in zip(parse_arch(best.arch), theirs))
+        text += (f" The best AdvantageNAS cell here (seed {best.seed}) has the paper's Fig. 6 (a) operation on "
+                 f"{same} of its {len(theirs)} edges.")
+    return text
