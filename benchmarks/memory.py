@@ -9,15 +9,13 @@ and DARTS. Results go through the results store (results/benchmarks/<profile>/me
 
 from __future__ import annotations
 
-import argparse
-import json
+import _stored
+
 
 import pandas as pd
 from tqdm import tqdm
 
-from advnas.device import default_device
 from advnas.nb201 import memory
-from advnas.store import ResultsStore
 from advnas.strategies import STRATEGIES
 
 SETTINGS = {  # the paper's network (C = 16, 5 cells per stage, batch 64) except in smoke
@@ -58,19 +56,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
 
 
 def run(profile: str = "cpu", recompute: bool = False):
-    return ResultsStore().run("benchmarks", profile, "memory", {"settings": SETTINGS[profile]},
-                              lambda ctx: measure(profile), CODE_MODULES, default_device(), recompute=recompute)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
-    parser.add_argument("--recompute", action="store_true")
-    args = parser.parse_args()
-    result = run(args.profile, args.recompute)
-    print(json.dumps(result.summary, indent=2))
-    print(f"[advnas] stored in {result.folder}")
+    return _stored.run("memory", profile, SETTINGS, measure, CODE_MODULES, recompute)
 
 
 if __name__ == "__main__":
-    main()
+    _stored.main(__doc__, "memory", SETTINGS, measure, CODE_MODULES)

@@ -18,8 +18,8 @@ results store (results/benchmarks/<profile>/nb201-speed-*/).
 
 from __future__ import annotations
 
-import argparse
-import json
+import _stored
+
 import statistics
 import time
 
@@ -33,7 +33,6 @@ from advnas.device import default_device
 from advnas.nb201.network import NB201Network
 from advnas.nb201.search import Search, SearchData
 from advnas.nb201.search_config import NB201SearchConfig
-from advnas.store import ResultsStore
 
 SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats x steps
     "smoke": {"sizes": [[4, 1]], "repeats": 3, "steps": 2, "augment_repeats": 3},
@@ -153,19 +152,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
 
 
 def run(profile: str = "cpu", recompute: bool = False):
-    return ResultsStore().run("benchmarks", profile, "nb201-speed", {"settings": SETTINGS[profile]},
-                              lambda ctx: measure(profile), CODE_MODULES, default_device(), recompute=recompute)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
-    parser.add_argument("--recompute", action="store_true")
-    args = parser.parse_args()
-    result = run(args.profile, args.recompute)
-    print(json.dumps(result.summary, indent=2))
-    print(f"[advnas] stored in {result.folder}")
+    return _stored.run("nb201-speed", profile, SETTINGS, measure, CODE_MODULES, recompute)
 
 
 if __name__ == "__main__":
-    main()
+    _stored.main(__doc__, "nb201-speed", SETTINGS, measure, CODE_MODULES)

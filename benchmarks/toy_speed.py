@@ -13,7 +13,8 @@ Results go through the results store (results/benchmarks/<profile>/toy-speed-*/)
 
 from __future__ import annotations
 
-import argparse
+import _stored
+
 import statistics
 import time
 
@@ -24,7 +25,6 @@ from advnas import distribution, strategies
 from advnas.device import default_device
 from advnas.runlist import notebook
 from advnas.search.theta_step import theta_step
-from advnas.store import ResultsStore
 from advnas.toy import experiment
 from advnas.toy.space import ToySpace
 
@@ -134,21 +134,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
 
 
 def run(profile: str = "cpu", recompute: bool = False):
-    return ResultsStore().run("benchmarks", profile, "toy-speed", {"settings": SETTINGS[profile]},
-                              lambda ctx: measure(profile), CODE_MODULES, default_device(),
-                              recompute=recompute)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
-    parser.add_argument("--recompute", action="store_true")
-    args = parser.parse_args()
-    result = run(args.profile, args.recompute)
-    import json
-    print(json.dumps(result.summary, indent=2))
-    print(f"[advnas] stored in {result.folder}")
+    return _stored.run("toy-speed", profile, SETTINGS, measure, CODE_MODULES, recompute)
 
 
 if __name__ == "__main__":
-    main()
+    _stored.main(__doc__, "toy-speed", SETTINGS, measure, CODE_MODULES)
