@@ -138,14 +138,16 @@ def test_process_best_is_the_lowest_validation_loss_sample():
     assert proxyless.summary()["process_best_arch"] is None  # two-hot: undefined (Table 2's note)
 
 
+@pytest.mark.parametrize("ops", ["nb201", "with-none"])
 @pytest.mark.parametrize("strategy", ["reinforce", "parsec", "proxyless", "gdas", "advantage",
                                       "darts", "snas", "nasp"])
-def test_every_strategy_searches_and_logs_each_epoch(strategy):
-    search = Search(tiny(epochs=2), strategy, 0, fake_data(), torch.device("cpu"))
+def test_every_strategy_searches_and_logs_each_epoch(strategy, ops):
+    """Every strategy on both search spaces (App. D's four operations; App. F's five)."""
+    search = Search(tiny(epochs=2, ops=ops), strategy, 0, fake_data(), torch.device("cpu"))
     search.run(progress=False)
     rows = pd.DataFrame(search.rows)
     assert rows.epoch.tolist() == [1, 2] and rows.phase.tolist() == ["warmup", "search"]
-    assert rows.entropy.between(0, math.log(4) + 1e-6).all()
+    assert rows.entropy.between(0, math.log(len(search.cfg.op_names)) + 1e-6).all()
     assert rows.argmax_accuracy.between(10, 95).all()
     summary = search.summary()
     assert summary["final_rule"] == ("process_best" if strategy in ("reinforce", "gdas") else "argmax")
