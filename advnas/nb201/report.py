@@ -239,7 +239,7 @@ def benchmark_table(run) -> pd.DataFrame:
                  "AdvantageNAS θ-step ÷ REINFORCE θ-step with a backward pass", "≤ 1.05"),
                 ("augment_share_of_iteration", "augmentation ÷ search iteration", "≪ 1")]:
             v = values[key]
-            rows.append({"network": size, "measurement": label, "median": round(v["median"], 3),
+            rows.append({"network": size, "measurement": label, "median": f"{v['median']:.3f}",
                          "quartiles": f"{v['quartiles'][0]:.3f}–{v['quartiles'][1]:.3f}", "target": target})
     return pd.DataFrame(rows).set_index(["network", "measurement"])
 
