@@ -36,7 +36,7 @@ from advnas.nb201.search_config import NB201SearchConfig
 
 SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats x steps
     "smoke": {"sizes": [[4, 1]], "repeats": 3, "steps": 2, "augment_repeats": 3},
-    "cpu": {"sizes": [[8, 1], [16, 5]], "repeats": 9, "steps": 3, "augment_repeats": 21},
+    "cpu": {"sizes": [[8, 1], [16, 5]], "repeats": 15, "steps": 5, "augment_repeats": 21},
     "paper": {"sizes": [[16, 5]], "repeats": 21, "steps": 10, "augment_repeats": 51},
 }
 CODE_MODULES = ["advnas.cifar.augment", "advnas.nb201.network", "advnas.nb201.supernet", "advnas.nb201.search",
