@@ -71,17 +71,23 @@ def cmd_strategies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_strategy(name: str) -> None:
+    """One line naming the valid strategies when ``name`` is not one of them."""
+    from .strategies import strategy_class
+
+    try:
+        strategy_class(name)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
 def cmd_toy(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .runlist import notebook
-    from .strategies import strategy_class
     from .toy import experiment
 
-    try:
-        strategy_class(args.strategy)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
+    _check_strategy(args.strategy)
     overrides = {"seeds": _parse_seeds(args.seeds), "strategies": [args.strategy]}
     if args.iterations is not None:
         overrides["iterations"] = args.iterations
@@ -113,12 +119,7 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
 
     from .nb201 import experiment
     from .runlist import notebook
-    from .strategies import strategy_class
-
-    try:
-        strategy_class(args.strategy)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
+    _check_strategy(args.strategy)
     overrides = {"strategies": [args.strategy], "seeds": [args.seed], "ops": args.ops}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
@@ -140,12 +141,7 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
 
     from .ptb import experiment
     from .runlist import notebook
-    from .strategies import strategy_class
-
-    try:
-        strategy_class(args.strategy)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
+    _check_strategy(args.strategy)
     if args.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer; got {args.seed}")
     cfg = notebook("ptb").resolve(args.profile, {"seeds": [args.seed], "strategies": [args.strategy]})

@@ -39,7 +39,7 @@ def test_table2_uses_the_population_std_and_leaves_undefined_process_best_empty(
 
 
 def test_cell_parser_and_best_cell():
-    assert report.parse_cell(A) == [(0, 1, "nor_conv_3x3"), (0, 2, "nor_conv_3x3"), (1, 2, "skip_connect"),
+    assert report.parse_arch(A) == [(0, 1, "nor_conv_3x3"), (0, 2, "nor_conv_3x3"), (1, 2, "skip_connect"),
                                     (0, 3, "avg_pool_3x3"), (1, 3, "nor_conv_1x1"), (2, 3, "none")]
     assert report.best_cell(summaries()).seed == 1
     fig = report.figure5([(A, "a"), (paper.FIG5_ARCH, "b")])

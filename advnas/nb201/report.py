@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import paper
 from ..strategies import strategy_class
-from .supernet import EDGES
+from .network import parse_arch
 
 
 def _mean_std(values: pd.Series) -> tuple[float, float]:
@@ -102,20 +102,9 @@ _SHORT = {"skip_connect": "skip", "nor_conv_1x1": "conv 1×1", "nor_conv_3x3": "
           "avg_pool_3x3": "avg pool 3×3", "none": "zero"}
 
 
-def parse_cell(arch: str) -> list[tuple[int, int, str]]:
-    """(source, target, operation) for the six edges of an NB201 string."""
-    nodes = arch.strip("+").split("+")
-    edges = []
-    for target, node in enumerate(nodes, start=1):
-        for item in node.strip("|").split("|"):
-            op, source = item.split("~")
-            edges.append((int(source), target, op))
-    return edges
-
-
 def draw_cell(arch: str, ax, title: str = "") -> None:
     """A drawing of a cell: nodes 0-3, each edge labelled with its operation (Figs. 5, 6)."""
-    for source, target, op in parse_cell(arch):
+    for source, target, op in parse_arch(arch):
         if op == "none":
             continue
         (x0, y0), (x1, y1) = _POSITIONS[source], _POSITIONS[target]
@@ -205,10 +194,6 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
     return out
 
 
-def edge_names() -> list[str]:
-    return [f"{s}→{t}" for s, t in EDGES]
-
-
 def provenance_table(runs) -> pd.DataFrame:
     """One row per stored run: what produced it, where, how long, and whether it is stale."""
     return pd.DataFrame([{
@@ -248,7 +233,7 @@ def none_share(summaries: pd.DataFrame) -> pd.DataFrame:
     """Share of edges whose operation is `none` in the final cells (argmax and process best),
     mean over trials: App. F's collapse towards the zero operation, if it happens."""
     def share(arch) -> float:
-        return math.nan if not isinstance(arch, str) else sum(op == "none" for *_, op in parse_cell(arch)) / 6
+        return math.nan if not isinstance(arch, str) else sum(op == "none" for *_, op in parse_arch(arch)) / 6
 
     summaries = labelled(summaries)
     table = summaries.assign(argmax=summaries.argmax_arch.map(share),
