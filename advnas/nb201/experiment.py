@@ -20,7 +20,7 @@ from .search_config import NB201SearchConfig
 
 EXPERIMENT = "nb201"
 CODE_MODULES = ["advnas.distribution", "advnas.strategies", "advnas.search", "advnas.cifar.augment",
-                "advnas.nb201.ops", "advnas.nb201.network", "advnas.nb201.supernet",
+                "advnas.nb201.ops", "advnas.nb201.lean", "advnas.nb201.network", "advnas.nb201.supernet",
                 "advnas.nb201.search", "advnas.nb201.search_config"]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .lean import relu_conv
+
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 
 
@@ -18,6 +20,10 @@ class ReLUConvBN(nn.Sequential):
         super().__init__(nn.ReLU(inplace=False),
                          nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False),
                          nn.BatchNorm2d(c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, conv, bn = self
+        return bn(relu_conv(x, conv))  # = bn(conv(relu(x))), keeping x rather than relu(x)
 
 
 class Zero(nn.Module):

@@ -33,6 +33,7 @@ from .. import distribution, strategies
 from ..cifar.augment import augment
 from ..cifar.data import CIFAR10
 from ..data.nb201_table import nb201_accuracy
+from ..device import synchronize
 from ..search.optim import ChainerNesterov, Hooked, cosine
 from ..search.theta_step import theta_step
 from ..strategies import Draw
@@ -205,13 +206,13 @@ class Search:
         self.theta_optimizer.set_lr(theta_lr)
         order = torch.randperm(cfg.train_size, generator=self.generators["data"])
         train_losses, val_losses = [], []
-        _sync(self.device)
+        synchronize(self.device)
         start = time.perf_counter()
         for b in range(cfg.batches_per_epoch):
             if not warmup:
                 val_losses.append(self.theta_step())
             train_losses.append(self.weight_step(order[b * cfg.batch:(b + 1) * cfg.batch], warmup))
-        _sync(self.device)
+        synchronize(self.device)
         seconds = time.perf_counter() - start
         self.seconds += seconds
         self.epoch += 1
@@ -309,7 +310,3 @@ class Search:
         self.best_arch, self.best_loss = state["best"]
         self.rows, self.seconds = list(state["rows"]), state["seconds"]
 
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)

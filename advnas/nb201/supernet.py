@@ -6,6 +6,12 @@ Under a sparse strategy an operation with a zero gate is not computed (sparse pr
 Sec. 3): its gate gradient is 0, or, with ``skipped="ones"`` (GDAS), the sum of dL/d(edge
 output). The gate gradient of a computed operation is <dL/d(edge output), O(x)> summed over
 the batch, the positions and the cells: the first-order advantage of Eq. (7).
+
+Under sparse propagation, when the gates need a gradient, each gated output goes through
+``lean.gated_output``, which keeps only what training the sampled architecture alone keeps.
+Dense propagation, and ``lean=False``, use the plain formula ``gate * op(x)``, which keeps
+every computed output O(x), as the dense methods' own code does; it is also the reference
+the tests compare the lean path against.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .lean import Recipe, gated_output
 from .network import skeleton
 from .ops import make_op
 
@@ -20,33 +27,51 @@ EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # NB201's edge order (
 SEARCH_OPS = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")  # App. D, zero removed
 
 
+def op_kind(name: str) -> str:
+    """The family of an operation, as ``lean.gated_output`` needs it."""
+    return {"none": "none", "skip_connect": "skip", "avg_pool_3x3": "pool"}.get(name, "conv")
+
+
 class SearchCell(nn.Module):
     def __init__(self, channels: int, ops: tuple[str, ...]):
         super().__init__()
+        self.kinds = tuple(op_kind(op) for op in ops)
         self.candidates = nn.ModuleList(nn.ModuleList(make_op(op, channels) for op in ops) for _ in EDGES)
 
-    def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[list[bool]],
-                skipped: str) -> torch.Tensor:
-        nodes = [x]
+    def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[list[bool]], skipped: str,
+                lean: bool = False) -> tuple[torch.Tensor, Recipe | None]:
+        """The cell's output and, when ``lean``, its recipe. A recipe does not reach back
+        into the previous cell (recomputation would chain through the whole network), so a
+        skip connection from the cell's input keeps that input."""
+        nodes, recipes = [x], [None]
         for target in (1, 2, 3):
-            total = 0
+            total, node_recipe = 0, Recipe((x.shape, x.dtype, x.device)) if lean else None
             for e, (source, t) in enumerate(EDGES):
                 if t != target:
                     continue
                 for k, op in enumerate(self.candidates[e]):
-                    if computed[e][k]:
+                    if computed[e][k] and lean:
+                        out, term = gated_output(gates[e, k], op, nodes[source], recipes[source], self.kinds[k])
+                        total = total + out
+                        if term is not None:
+                            node_recipe.terms.append(term)
+                    elif computed[e][k]:
                         total = total + gates[e, k] * op(nodes[source])
                     elif skipped == "ones":
                         total = total + gates[e, k]  # exactly 0 in value; routes sum dL/d(edge)
+                        if lean:
+                            node_recipe.terms.append((gates[e, k], None, ()))
             nodes.append(total)
-        return nodes[3]
+            recipes.append(node_recipe)
+        return nodes[3], recipes[3]
 
 
 class SearchNetwork(nn.Module):
     def __init__(self, channels: int = 16, cells_per_stage: int = 5, ops: tuple[str, ...] = SEARCH_OPS,
-                 num_classes: int = 10):
+                 num_classes: int = 10, lean: bool = True):
         super().__init__()
         self.ops = tuple(ops)
+        self.lean = lean
         self.stem, layers, self.head = skeleton(channels, cells_per_stage, num_classes,
                                                 lambda c: SearchCell(c, self.ops))
         self.layers = nn.ModuleList(layers)
@@ -59,9 +84,10 @@ class SearchNetwork(nn.Module):
         if skipped not in ("zero", "ones"):
             raise ValueError(f"skipped must be 'zero' or 'ones'; got {skipped!r}")
         computed = (torch.ones_like(gates, dtype=torch.bool) if dense else gates.detach() != 0).cpu().tolist()
+        lean = self.lean and not dense and (gates.requires_grad or gates.grad_fn is not None)
         h = self.stem(x)
         for layer in self.layers:
-            h = layer(h, gates, computed, skipped) if isinstance(layer, SearchCell) else layer(h)
+            h = layer(h, gates, computed, skipped, lean)[0] if isinstance(layer, SearchCell) else layer(h)
         return self.head(h)
 
     def arch_string(self, one_hot: torch.Tensor) -> str:

@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from .. import distribution, strategies
-from ..device import default_device
+from ..device import default_device, synchronize
 from ..search.theta_step import theta_step
 from ..store import ResultsStore, Run, RunContext
 from .config import ToyConfig
@@ -25,10 +25,6 @@ from .space import ToySpace
 CODE_MODULES = ["advnas.distribution", "advnas.strategies", "advnas.search", "advnas.toy.space",
                 "advnas.toy.config", "advnas.toy.experiment"]
 
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _stream_seed(seeds: list[int], name: str) -> int:
@@ -86,16 +82,16 @@ def search(cfg: ToyConfig, names: str | list[str], device: torch.device | None =
                           mininterval=2.0):
         if iteration % cfg.eval_every == 0:  # before the update of this iteration (spec §1.5)
             evaluate(iteration)
-        _sync(device)
+        synchronize(device)
         start = time.perf_counter()
         batch = space.minibatch(space.sample_inputs(cfg.batch))
-        _sync(device)
+        synchronize(device)
         shared = time.perf_counter() - start
         for c in contenders:
             start = time.perf_counter()
             theta_step(c.strategy, c.theta, c.optimizer, iteration,
                        lambda draw: batch.loss(draw.gates, draw.dense, draw.skipped))
-            _sync(device)
+            synchronize(device)
             c.seconds += shared + time.perf_counter() - start
     evaluate(cfg.iterations)
     return pd.DataFrame(rows)
