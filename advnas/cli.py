@@ -163,13 +163,13 @@ def cmd_memory(args: argparse.Namespace) -> int:
                           f"got {', '.join(map(repr, unknown))}")
     for name, value, low in (("channels", args.channels, 1), ("cells-per-stage", args.cells_per_stage, 1),
                              ("batch", args.batch, 2), ("iterations", args.iterations, 1),
-                             ("extra-conv3x3", args.extra_conv3x3, 0)):
+                             ("extra-conv3x3", args.extra_conv3x3, 0), ("cell-seed", args.cell_seed, 0)):
         if value < low:
             raise ConfigError(f"--{name} must be an integer >= {low}; got {value}")
     rows = []
     for name in names:
         row = memory.measure(name, args.channels, args.cells_per_stage, args.batch, args.ops,
-                             args.extra_conv3x3, args.iterations, args.device)
+                             args.extra_conv3x3, args.iterations, args.device, args.cell_seed)
         rows.append(row)
         if not args.json:
             print(f"{name:>10}  peak {row['peak_bytes'] / 2**20:9.1f} MiB  "
@@ -276,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_ptb_search)
 
     p = sub.add_parser("memory", help="peak memory and time of one CIFAR-10 search iteration per strategy "
-                       "(each measured in a fresh process)")
+                       "(each measured in a fresh process; peak of tensor memory: CUDA allocator, or on CPU "
+                       "torch.profiler's memory records)")
     p.add_argument("--strategies", default=None, help="comma-separated names; 'plain' is ordinary training of "
                    "one sampled cell (default: all eight and plain)")
     p.add_argument("--channels", type=int, default=16, help="C of the first stage (default 16, the paper's)")
@@ -284,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="default 64 (the paper's)")
     p.add_argument("--ops", default="nb201", choices=("nb201", "with-none"), help="candidate operations")
     p.add_argument("--extra-conv3x3", type=int, default=0, help="extra copies of conv 3x3 per edge (|J| trend)")
-    p.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up (default 3)")
+    p.add_argument("--iterations", type=int, default=3, help="timed iterations after two untimed (default 3)")
+    p.add_argument("--cell-seed", type=int, default=0, help="seed of the uniformly sampled cell that plain "
+                   "training and every sampling strategy run (default 0)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per strategy")
     p.set_defaults(func=cmd_memory)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from advnas import distribution
 from advnas.cifar.augment import augment
-from advnas.device import default_device
+from advnas.device import default_device, synchronize
 from advnas.nb201.network import NB201Network
 from advnas.nb201.search import Search, SearchData
 from advnas.nb201.search_config import NB201SearchConfig
@@ -39,22 +39,19 @@ SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats
     "cpu": {"sizes": [[8, 1], [16, 5]], "repeats": 15, "steps": 5, "augment_repeats": 21},
     "paper": {"sizes": [[16, 5]], "repeats": 21, "steps": 10, "augment_repeats": 51},
 }
-CODE_MODULES = ["advnas.cifar.augment", "advnas.nb201.network", "advnas.nb201.supernet", "advnas.nb201.search",
+CODE_MODULES = ["advnas.cifar.augment", "advnas.nb201.ops", "advnas.nb201.lean", "advnas.nb201.network",
+                "advnas.nb201.supernet", "advnas.nb201.search",
                 "advnas.search", "advnas.strategies"]
 BATCH = 64
 
 
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
 
 def _timed(fn, n: int, device) -> float:
-    _sync(device)
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(n):
         fn()
-    _sync(device)
+    synchronize(device)
     return (time.perf_counter() - t0) / n
 
 

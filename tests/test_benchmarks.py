@@ -38,3 +38,4 @@ def test_memory_benchmark_smoke(tmp_path):
                                           "advantage", "plain"}
     # Dense propagation keeps every operation's activations: more memory than sparse, even tiny.
     assert summary["darts_over_advantage"] > 1.2
+    assert set(summary["advantage_over_plain_per_cell"]) == {"0", "1"}  # the smoke profile's two cells

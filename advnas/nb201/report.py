@@ -266,10 +266,10 @@ def figure3(metrics: pd.DataFrame, x: str, title: str):
 
 
 def memory_table(run) -> pd.DataFrame:
-    """Peak memory and time per search iteration of every strategy, with ratios to
-    AdvantageNAS and to plain training of one sampled cell."""
+    """Peak memory and time per search iteration of every strategy on the same sampled cell,
+    with ratios to AdvantageNAS and to plain training of that cell."""
     table = run.metrics
-    base = table[table.extra_conv3x3 == 0].set_index("strategy")
+    base = table[(table.extra_conv3x3 == 0) & (table.get("cell_seed", 0) == 0)].set_index("strategy")
     out = pd.DataFrame({
         "method": [strategy_class(s).label if s != "plain" else "plain training (one sampled cell)"
                    for s in base.index],
@@ -278,7 +278,20 @@ def memory_table(run) -> pd.DataFrame:
         "÷ plain": base.peak_bytes / base.at["plain", "peak_bytes"],
         "seconds per iteration": base.seconds_per_iteration,
     })
+    if "peak_rss_bytes" in base and base.peak_rss_bytes.notna().all():
+        out["peak RSS increase (MiB)"] = base.peak_rss_bytes / 2**20
     return out.set_index("method").round(3)
+
+
+def memory_per_cell(run) -> pd.DataFrame:
+    """AdvantageNAS against plain training, cell by cell (the same sampled cell in both)."""
+    table = run.metrics
+    rows = table[(table.extra_conv3x3 == 0) & table.strategy.isin(["advantage", "plain"])]
+    wide = rows.pivot(index="cell_seed", columns="strategy", values="peak_bytes")
+    cells = rows.drop_duplicates("cell_seed").set_index("cell_seed").cell
+    out = pd.DataFrame({"cell": cells, "AdvantageNAS (MiB)": wide.advantage / 2**20,
+                        "plain (MiB)": wide.plain / 2**20, "÷ plain": wide.advantage / wide.plain})
+    return out.rename_axis("cell seed").round(3)
 
 
 def memory_figure(run):
@@ -286,7 +299,7 @@ def memory_figure(run):
     table = run.metrics
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for name in ("advantage", "darts", "plain"):
-        rows = table[table.strategy == name].sort_values("n_ops")
+        rows = table[(table.strategy == name) & (table.get("cell_seed", 0) == 0)].sort_values("n_ops")
         if len(rows) > 1:
             label = strategy_class(name).label if name != "plain" else "plain training"
             ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o", label=label)
