@@ -3,7 +3,8 @@ sampled cell) on the NAS-Bench-201 search network, each in a fresh process (see
 advnas/nb201/memory.py for how the peak is read on CUDA and on CPU), and how the peak grows
 with the number of candidate operations |J| (extra copies of conv 3x3), for AdvantageNAS
 and DARTS. AdvantageNAS against plain training is measured on several sampled cells
-(``cells``), since a cell's activation memory depends on its operations. Results go through the results store (results/benchmarks/<profile>/memory-*/).
+(``cells``), since a cell's activation memory depends on its operations. Results go through
+the results store (results/benchmarks/<profile>/memory-*/).
 
     python benchmarks/memory.py [--profile smoke|cpu|paper] [--recompute]
 """

@@ -269,7 +269,7 @@ def memory_table(run) -> pd.DataFrame:
     """Peak memory and time per search iteration of every strategy on the same sampled cell,
     with ratios to AdvantageNAS and to plain training of that cell."""
     table = run.metrics
-    base = table[(table.extra_conv3x3 == 0) & (table.get("cell_seed", 0) == 0)].set_index("strategy")
+    base = table[(table.extra_conv3x3 == 0) & (table.cell_seed == 0)].set_index("strategy")
     out = pd.DataFrame({
         "method": [strategy_class(s).label if s != "plain" else "plain training (one sampled cell)"
                    for s in base.index],
@@ -299,7 +299,7 @@ def memory_figure(run):
     table = run.metrics
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for name in ("advantage", "darts", "plain"):
-        rows = table[(table.strategy == name) & (table.get("cell_seed", 0) == 0)].sort_values("n_ops")
+        rows = table[(table.strategy == name) & (table.cell_seed == 0)].sort_values("n_ops")
         if len(rows) > 1:
             label = strategy_class(name).label if name != "plain" else "plain training"
             ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o", label=label)
