@@ -33,12 +33,10 @@ def _parse_value(text: str) -> Any:
 
 def cmd_variance(args: argparse.Namespace) -> int:
     from .theory import report
+    from .theory.config import VarianceConfig
 
-    if args.edges < 1:
-        raise ConfigError(f"--edges must be a positive integer; got {args.edges}")
-    if args.ops < 2:
-        raise ConfigError(f"--ops must be an integer >= 2; got {args.ops}")
-    result = report.variance_report(args.edges, args.ops, args.seed)
+    cfg = VarianceConfig.from_dict({"edges": args.edges, "ops": args.ops, "seed": args.seed})
+    result = report.variance_report(cfg.edges, cfg.ops, cfg.seed)
     print(json.dumps(result) if args.json else report.format_text(result))
     return 0
 
@@ -58,16 +56,17 @@ def _parse_seeds(text: str) -> list[int]:
 
 
 def cmd_strategies(args: argparse.Namespace) -> int:
-    from .strategies import table1
+    from .strategies import option_defaults, table1
 
-    rows = table1()
+    rows = [{**row, "options": option_defaults(row["name"])} for row in table1()]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
             print(f"{row['name']:<10} {row['method']:<13} {row['propagation']:<7} {row['a_i']:<6} "
                   f"stochastic={row['stochastic']!s:<5} guarantee={row['theoretical_guarantee']!s:<5} "
-                  f"final={row['final_architecture']}")
+                  f"final={row['final_architecture']}"
+                  + (f"  options: {', '.join(f'{k}={v}' for k, v in row['options'].items())}" if row["options"] else ""))
     return 0
 
 
@@ -92,7 +91,7 @@ def cmd_toy(args: argparse.Namespace) -> int:
     if args.iterations is not None:
         overrides["iterations"] = args.iterations
     cfg = notebook("toy").resolve(args.profile, overrides)
-    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve())
+    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute)
     print(json.dumps(run.summary, indent=2) if args.json else f"[advnas] toy run written to {run.folder}")
     return 0
 
@@ -124,11 +123,8 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     cfg = notebook("nb201").resolve(args.profile, overrides)
-    if args.recompute:
-        import os
-        os.environ["ADVNAS_RECOMPUTE"] = "1"
     run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            progress=not args.quiet)
+                            progress=not args.quiet, recompute=args.recompute)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
           f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
@@ -145,7 +141,8 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer; got {args.seed}")
     cfg = notebook("ptb").resolve(args.profile, {"seeds": [args.seed], "strategies": [args.strategy]})
-    run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve())
+    run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
+                            recompute=args.recompute)
     keys = ("arch", "val_ppl", "test_ppl", "params", "search_tokens_per_s", "retrain_tokens_per_s")
     print(json.dumps({k: run.summary[k] for k in keys}, indent=2) if args.json
           else f"[advnas] ptb run written to {run.folder}")
@@ -154,22 +151,16 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
 
 def cmd_memory(args: argparse.Namespace) -> int:
     from .nb201 import memory
-    from .strategies import STRATEGIES
 
-    names = args.strategies.split(",") if args.strategies else [*STRATEGIES, memory.PLAIN]
-    unknown = [n for n in names if n not in STRATEGIES and n != memory.PLAIN]
-    if unknown:
-        raise ConfigError(f"strategies must be drawn from {', '.join([*STRATEGIES, memory.PLAIN])}; "
-                          f"got {', '.join(map(repr, unknown))}")
-    for name, value, low in (("channels", args.channels, 1), ("cells-per-stage", args.cells_per_stage, 1),
-                             ("batch", args.batch, 2), ("iterations", args.iterations, 1),
-                             ("extra-conv3x3", args.extra_conv3x3, 0), ("cell-seed", args.cell_seed, 0)):
-        if value < low:
-            raise ConfigError(f"--{name} must be an integer >= {low}; got {value}")
+    cfg = memory.MemoryConfig.from_dict({
+        "strategies": args.strategies.split(",") if args.strategies else list(memory.MemoryConfig.strategies),
+        "channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
+        "ops": args.ops, "extra_conv3x3": args.extra_conv3x3, "iterations": args.iterations,
+        "cell_seed": args.cell_seed})
     rows = []
-    for name in names:
-        row = memory.measure(name, args.channels, args.cells_per_stage, args.batch, args.ops,
-                             args.extra_conv3x3, args.iterations, args.device, args.cell_seed)
+    for name in cfg.strategies:
+        row = memory.measure(name, cfg.channels, cfg.cells_per_stage, cfg.batch, cfg.ops,
+                             cfg.extra_conv3x3, cfg.iterations, args.device, cfg.cell_seed)
         rows.append(row)
         if not args.json:
             print(f"{name:>10}  peak {row['peak_bytes'] / 2**20:9.1f} MiB  "
@@ -177,6 +168,30 @@ def cmd_memory(args: argparse.Namespace) -> int:
                   flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from . import behaviour
+    from .store import ResultsStore
+
+    if args.update_reference:
+        behaviour.update_reference()
+        print(f"[advnas] golden outputs and digests written to {behaviour.REFERENCE}")
+        return 0
+    runs = ResultsStore().finished_runs()
+    shown = 0
+    for run in runs:
+        stale = run.is_stale()
+        if args.stale and not stale:
+            continue
+        shown += 1
+        where = run.folder.relative_to(run.folder.parents[2])
+        print(f"{'stale' if stale else 'fresh':<6} {where}  ({run.info['behaviour']['experiment']})")
+    if not args.stale:
+        print(f"[advnas] {len(runs)} stored results")
+    elif not shown:
+        print("[advnas] no stored result is stale")
     return 0
 
 
@@ -190,12 +205,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         notebook(name)
     if overrides and len(names) != 1:
         raise ConfigError("-p/--parameter needs exactly one notebook name")
-    if args.recompute:
-        import os
-        os.environ["ADVNAS_RECOMPUTE"] = "1"
     for name in names:
         out = runner.execute(name, args.profile, overrides, output=args.output,
-                             force=args.force or args.recompute)
+                             force=args.force or args.recompute, recompute=args.recompute)
         print(f"[advnas] executed notebook: {out}")
     return 0
 
@@ -203,10 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_book(args: argparse.Namespace) -> int:
     from . import runner
 
-    if args.recompute:
-        import os
-        os.environ["ADVNAS_RECOMPUTE"] = "1"
-    runner.execute_all(args.profile, force=args.recompute)
+    runner.execute_all(args.profile, force=args.recompute, recompute=args.recompute)
     index = runner.build_book(args.profile, strict=args.strict)
     print(f"[advnas] the book ({args.profile} profile) is at {index}")
     return 0
@@ -231,12 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_strategies)
 
     p = sub.add_parser("toy", help="the toy regression search of Sec. 5.1 for one strategy")
-    p.add_argument("--strategy", required=True, help="advantage, reinforce, parsec, proxyless, gdas, "
-                   "darts, snas or nasp")
+    p.add_argument("--strategy", required=True, help=_strategy_help())
     p.add_argument("--seeds", default="0-9", help="trial seeds, e.g. 0-9 or 0,3,5 (default 0-9)")
     p.add_argument("--iterations", type=int, default=None, help="theta steps (default: the profile's)")
     p.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper (2000 iterations)")
     p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
+    p.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_toy)
 
@@ -249,8 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_nb201_lookup)
     q = nb.add_parser("search", help="one CIFAR-10 cell search (one strategy, one seed), evaluated on "
                       "NAS-Bench-201; resumes from its checkpoint when interrupted")
-    q.add_argument("--strategy", required=True, help="advantage, reinforce, parsec, proxyless, gdas, "
-                   "darts, snas or nasp")
+    q.add_argument("--strategy", required=True, help=_strategy_help())
     q.add_argument("--profile", default="cpu", choices=PROFILES,
                    help="smoke (seconds), cpu (default; reduced network and data) or paper (App. D)")
     q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
@@ -268,18 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     pt = p.add_subparsers(dest="ptb_command", required=True, metavar="SUBCOMMAND")
     q = pt.add_parser("search", help="search with one strategy, retrain the cell, evaluate perplexity; "
                       "resumes from its checkpoint when interrupted")
-    q.add_argument("--strategy", required=True, help="reinforce, parsec, proxyless, gdas or advantage")
+    q.add_argument("--strategy", required=True, help=_strategy_help("sparse"))
     q.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper")
     q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
+    q.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
     q.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     q.set_defaults(func=cmd_ptb_search)
 
     p = sub.add_parser("memory", help="peak memory and time of one CIFAR-10 search iteration per strategy "
                        "(each measured in a fresh process; peak of tensor memory: CUDA allocator, or on CPU "
                        "torch.profiler's memory records)")
-    p.add_argument("--strategies", default=None, help="comma-separated names; 'plain' is ordinary training of "
-                   "one sampled cell (default: all eight and plain)")
+    p.add_argument("--strategies", default=None, help="comma-separated names from: " + _strategy_help()
+                   + "; 'plain' is ordinary training of one sampled cell (default: the paper's eight and plain)")
     p.add_argument("--channels", type=int, default=16, help="C of the first stage (default 16, the paper's)")
     p.add_argument("--cells-per-stage", type=int, default=5, help="default 5 (the paper's)")
     p.add_argument("--batch", type=int, default=64, help="default 64 (the paper's)")
@@ -291,6 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per strategy")
     p.set_defaults(func=cmd_memory)
+
+    p = sub.add_parser("results", help="list the stored results and whether each is stale (its experiment's "
+                       "golden run computes something else today)")
+    p.add_argument("--stale", action="store_true", help="list only the stale ones")
+    p.add_argument("--update-reference", action="store_true", help="recompute every golden run and write its "
+                   "outputs as the reference (after a deliberate change of behaviour)")
+    p.set_defaults(func=cmd_results)
 
     p = sub.add_parser("run", help="execute notebooks with papermill (skips unchanged ones)")
     p.add_argument("notebooks", nargs="*", help="notebook names from the run list (default: all)")
@@ -308,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recompute", action="store_true", help="recompute every stored result")
     p.set_defaults(func=cmd_book)
     return parser
+
+
+def _strategy_help(propagation: str | None = None) -> str:
+    """The registered strategy names (the registry is the only list)."""
+    from .strategies import names
+
+    listed = names(propagation, baselines=True)
+    return ", ".join(listed[:-1]) + " or " + listed[-1]
 
 
 def _path(text: str):

@@ -22,12 +22,12 @@ OFFICIAL_PROB_SMOOTHING = 1e-3
 OFFICIAL_UNIFORM_CLIP = (1e-3, 0.999)
 
 
-def init_theta(n_edges: int, n_ops: int, *, batch: tuple[int, ...] = (), dtype=torch.float32,
+def init_theta(n_edges: int, n_ops: int, *, batch: tuple[int, ...] = (), dtype=None,
                device=None) -> torch.Tensor:
     """theta = 1 everywhere, plus the official tie-break on operation 0 (App. D, spec §0.1)."""
     if n_edges < 1 or n_ops < 2:
         raise ValueError(f"n_edges must be >= 1 and n_ops >= 2, got n_edges={n_edges}, n_ops={n_ops}")
-    theta = torch.ones(*batch, n_edges, n_ops, dtype=dtype, device=device)
+    theta = torch.ones(*batch, n_edges, n_ops, dtype=dtype or torch.get_default_dtype(), device=device)
     theta[..., 0] += TIE_BREAK
     return theta
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import importlib.util
 import json
 import platform
 import subprocess
@@ -36,23 +36,17 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
-def _module_files(module: str) -> list[Path]:
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise ValueError(f"unknown module {module!r}")
-    origin = Path(spec.origin)
-    if origin.name == "__init__.py":
-        return sorted(origin.parent.rglob("*.py"))
-    return [origin]
+def _source_files() -> list[Path]:
+    files = sorted((PROJECT_ROOT / "advnas").rglob("*.py"))
+    return files + sorted((PROJECT_ROOT / "benchmarks").glob("*.py"))
 
 
-def code_fingerprint(modules: list[str]) -> str:
-    """SHA-256 over the source of the modules (packages: every file) that produce a result.
-
-    A stored result whose fingerprint differs from the current one is stale."""
+@functools.lru_cache(maxsize=None)
+def source_hash() -> str:
+    """SHA-256 over the library's and the benchmarks' source text: a record of the code
+    that computed a result. Staleness is decided by behaviour (``behaviour.py``), not by it."""
     digest = hashlib.sha256()
-    files = sorted({f for m in modules for f in _module_files(m)})
-    for path in files:
+    for path in _source_files():
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

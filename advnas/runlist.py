@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import strategies
 from .config import Config, ConfigError, check_profile
 from .provenance import PROJECT_ROOT
 from .nb201.search_config import NB201SearchConfig
+from .search.config import merge_options
 from .theory.config import TheoryConfig
 from .toy.config import ToyConfig
 from .ptb.config import PTBConfig
@@ -35,8 +37,13 @@ class Notebook:
         return PROJECT_ROOT / self.path
 
     def resolve(self, profile: str, overrides: dict[str, Any] | None = None) -> Config:
-        """The config for ``profile`` with the user's ``overrides`` applied on top."""
-        return self.config.from_dict({**self.profiles[check_profile(profile)], **(overrides or {})})
+        """The config for ``profile`` with the user's ``overrides`` applied on top (strategy
+        options merged option by option, so overriding one keeps the profile's others)."""
+        base, overrides = self.profiles[check_profile(profile)], dict(overrides or {})
+        values = {**base, **overrides}
+        if isinstance(overrides.get("strategy_options"), dict) and "strategy_options" in base:
+            values["strategy_options"] = merge_options(base["strategy_options"], overrides["strategy_options"])
+        return self.config.from_dict(values)
 
 
 # The CIFAR-10 search profiles, shared by chapters 3, 5 and 6 (a run with the same settings,
@@ -46,7 +53,7 @@ _NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size":
 # Sized to the session's compute (stated in the chapters): 2 seeds per strategy.
 _NB201_CPU = {"seeds": [0, 1], "channels": 8, "cells_per_stage": 1, "train_size": 5000, "val_size": 5000,
               "epochs": 16, "warmup_epochs": 8, "theta_lr": 3e-3}
-_DENSE_COMPARISON = ("darts", "snas", "nasp", "advantage")  # App. G, Fig. 3
+_DENSE_COMPARISON = (*strategies.DENSE, strategies.PROPOSED)  # App. G, Fig. 3
 
 RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
     Notebook(
@@ -96,7 +103,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         profiles={
             "smoke": {"hidden": 8, "batch": 16, "search_epochs": 2, "epoch_tokens": 1600,
                       "retrain_epochs": 1, "retrain_epoch_tokens": 1600, "eval_batch": 16,
-                      "eval_tokens": 2000, "curve_tokens": 1000, "seeds": [0], "parsec_samples": 2},
+                      "eval_tokens": 2000, "curve_tokens": 1000, "seeds": [0],
+                      "strategy_options": {"parsec": {"samples": 2}}},
             # Far below the paper (see the chapter): sized to the session's CPU budget. With
             # 1/12 of the paper's theta steps, theta's lr is 10x the paper's (same travel).
             "cpu": {"hidden": 32, "batch": 32, "search_epochs": 4, "epoch_tokens": 75_000,

@@ -9,6 +9,7 @@ notebook whose key is unchanged is not executed again. The book is staged in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -58,7 +59,8 @@ def _prepare_environment() -> None:
 
 
 def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
-            output: Path | None = None, force: bool = False, progress: bool = True) -> Path:
+            output: Path | None = None, force: bool = False, progress: bool = True,
+            recompute: bool = False) -> Path:
     """Run one notebook with papermill; skip it when its key is unchanged (unless ``force``)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -79,14 +81,31 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     print(f"[advnas] executing {entry.path} with {parameters}")
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(str(entry.source), str(output), parameters=parameters,
-                                   cwd=str(entry.source.parent), progress_bar=progress,
-                                   kernel_name="python3")
+        with _kernel_recompute(recompute):
+            papermill.execute_notebook(str(entry.source), str(output), parameters=parameters,
+                                       cwd=str(entry.source.parent), progress_bar=progress,
+                                       kernel_name="python3")
     except PapermillExecutionError as error:
         raise NotebookFailed(f"{name}: {error.ename}: {error.evalue}") from None
     key_file.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - started, 1),
                                      "device": describe()}))
     return output
+
+
+@contextlib.contextmanager
+def _kernel_recompute(recompute: bool):
+    """The kernel inherits this process's environment: ADVNAS_RECOMPUTE tells its stored runs
+    to compute afresh, for this notebook only."""
+    before = os.environ.get("ADVNAS_RECOMPUTE")
+    if recompute:
+        os.environ["ADVNAS_RECOMPUTE"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("ADVNAS_RECOMPUTE", None)
+        else:
+            os.environ["ADVNAS_RECOMPUTE"] = before
 
 
 def _read_key(key_file: Path) -> dict[str, Any]:
@@ -116,9 +135,9 @@ def timings_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def execute_all(profile: str, force: bool = False) -> list[Path]:
+def execute_all(profile: str, force: bool = False, recompute: bool = False) -> list[Path]:
     check_profile(profile)
-    return [execute(name, profile, force=force) for name in RUNLIST]
+    return [execute(name, profile, force=force, recompute=recompute) for name in RUNLIST]
 
 
 def stage_book(profile: str) -> Path:

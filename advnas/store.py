@@ -28,7 +28,7 @@ from typing import Any, Callable
 import pandas as pd
 import torch
 
-from . import provenance
+from . import behaviour, provenance
 from .config import check_profile
 
 DEFAULT_ROOT = provenance.PROJECT_ROOT / "results"
@@ -39,7 +39,8 @@ def results_root() -> Path:
 
 
 def recompute_requested() -> bool:
-    """ADVNAS_RECOMPUTE=1 (set by ``--recompute``) makes every run compute afresh."""
+    """ADVNAS_RECOMPUTE=1 makes every run compute afresh (``make book RECOMPUTE=1``; the
+    command line passes ``--recompute`` as an argument instead)."""
     return os.environ.get("ADVNAS_RECOMPUTE", "") not in ("", "0")
 
 
@@ -90,7 +91,7 @@ class RunContext:
     def load_checkpoint(self) -> Any | None:
         if not self.checkpoint_path.exists():
             return None
-        return torch.load(self.checkpoint_path, weights_only=False)
+        return torch.load(self.checkpoint_path, weights_only=True)
 
 
 @dataclass
@@ -119,9 +120,10 @@ class Run:
         return pd.read_csv(self.folder / "metrics.csv")
 
     def is_stale(self) -> bool:
-        """True when the code that produces this result changed after it was computed."""
-        current = provenance.code_fingerprint(self.info["code_modules"])
-        return current != self.info["code_fingerprint"]
+        """True when what its experiment computes changed after it was computed: the golden
+        run's digest today differs from the one recorded with the result (``behaviour.py``)."""
+        recorded = self.info["behaviour"]
+        return behaviour.digest(recorded["experiment"]) != recorded["digest"]
 
 
 class ResultsStore:
@@ -133,24 +135,26 @@ class ResultsStore:
 
     def run(self, experiment: str, profile: str, name: str, config: dict[str, Any],
             compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-            code_modules: list[str], device: torch.device | None = None,
+            behaviour_of: str, device: torch.device | None = None,
             recompute: bool | None = None) -> Run:
         """Return the finished run for this configuration, computing it only when needed.
 
         ``compute(ctx)`` returns (metrics table, summary dict). A folder without summary.json
         is an interrupted run: its checkpoint (if any) is kept, so ``compute`` may resume.
+        ``behaviour_of`` names the golden run whose digest the result records (``behaviour.py``).
         """
         folder = self.folder(experiment, profile, name, config)
-        return self.run_at(folder, experiment, profile, name, config, compute, code_modules,
+        return self.run_at(folder, experiment, profile, name, config, compute, behaviour_of,
                            device, recompute)
 
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
                compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-               code_modules: list[str], device: torch.device | None = None,
+               behaviour_of: str, device: torch.device | None = None,
                recompute: bool | None = None) -> Run:
         """``run`` with an explicit folder (e.g. a command line's ``--out DIR``). A finished
         run there with another configuration is an error, not silently reused."""
         check_profile(profile)
+        behaviour.check_experiment(behaviour_of)
         recompute = recompute_requested() if recompute is None else recompute
         if (folder / "summary.json").exists() and Run.load(folder).config != config and not recompute:
             raise ValueError(f"{folder} holds a finished run with another configuration; "
@@ -161,6 +165,7 @@ class ResultsStore:
             shutil.rmtree(folder)
         folder.mkdir(parents=True, exist_ok=True)
         device = device or torch.device("cpu")
+        digest = behaviour.digest(behaviour_of)  # of the code as it is when the run starts
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
         metrics, summary = compute(RunContext(folder, config, device))
@@ -170,8 +175,9 @@ class ResultsStore:
             "profile": profile,
             "name": name,
             "config": config,
-            "code_modules": code_modules,
-            "code_fingerprint": provenance.code_fingerprint(code_modules),
+            "behaviour": {"experiment": behaviour_of, "digest": digest,
+                          "recorded": "when computed"},
+            "source_hash": provenance.source_hash(),  # a record only
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": round(wall, 3),

@@ -14,16 +14,16 @@ from advnas.store import ResultsStore, Run
 
 
 def run(name: str, profile: str, settings: dict, measure: Callable[[str], tuple[pd.DataFrame, dict]],
-        code_modules: list[str], recompute: bool = False) -> Run:
+        behaviour_of: str, recompute: bool = False) -> Run:
     return ResultsStore().run("benchmarks", profile, name, {"settings": settings[profile]},
-                              lambda ctx: measure(profile), code_modules, default_device(), recompute=recompute)
+                              lambda ctx: measure(profile), behaviour_of, default_device(), recompute=recompute)
 
 
-def main(doc: str, name: str, settings: dict, measure, code_modules: list[str]) -> None:
+def main(doc: str, name: str, settings: dict, measure, behaviour_of: str) -> None:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="cpu", choices=list(settings))
     parser.add_argument("--recompute", action="store_true")
     args = parser.parse_args()
-    result = run(name, args.profile, settings, measure, code_modules, args.recompute)
+    result = run(name, args.profile, settings, measure, behaviour_of, args.recompute)
     print(json.dumps(result.summary, indent=2))
     print(f"[advnas] stored in {result.folder}")

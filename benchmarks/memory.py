@@ -17,8 +17,8 @@ import _stored
 import pandas as pd
 from tqdm import tqdm
 
+from advnas import strategies
 from advnas.nb201 import memory
-from advnas.strategies import STRATEGIES
 
 SETTINGS = {  # the paper's network (C = 16, 5 cells per stage, batch 64) except in smoke
     "smoke": {"channels": 4, "cells_per_stage": 1, "batch": 16, "iterations": 1, "extra": [0, 2],
@@ -28,35 +28,47 @@ SETTINGS = {  # the paper's network (C = 16, 5 cells per stage, batch 64) except
     "paper": {"channels": 16, "cells_per_stage": 5, "batch": 64, "iterations": 10, "extra": [0, 1, 2, 4, 8],
               "trend": ["advantage", "darts", "plain"], "cells": [0, 1, 2, 3, 4, 5, 6, 7]},
 }
-CODE_MODULES = ["advnas.nb201.memory", "advnas.nb201.search", "advnas.nb201.supernet", "advnas.nb201.network",
-                "advnas.nb201.ops", "advnas.nb201.lean",
-                "advnas.strategies", "advnas.search"]
+PROPOSED = strategies.PROPOSED
+
+
+def measurements(profile: str) -> list[tuple[str, int, int]]:
+    """(strategy, extra conv 3x3 copies, cell seed) of every measurement: the paper's eight
+    strategies and plain training, the |J| trend, AdvantageNAS against plain on more cells."""
+    s = SETTINGS[profile]
+    jobs = [(name, 0, 0) for name in [*strategies.names(), memory.PLAIN]]
+    jobs += [(name, extra, 0) for extra in s["extra"] if extra for name in s["trend"]]
+    jobs += [(name, 0, cell) for cell in s["cells"] if cell for name in (PROPOSED, memory.PLAIN)]
+    return jobs
+
+
+def golden() -> dict:
+    """Behaviour fingerprint (advnas/behaviour.py): what is measured, and the losses of the
+    measured iterations at a tiny size."""
+    return {"measurements": {p: measurements(p) for p in SETTINGS}, "iterations": memory.golden()}
 
 
 def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     s = SETTINGS[profile]
     size = dict(channels=s["channels"], cells_per_stage=s["cells_per_stage"], batch=s["batch"],
                 iterations=s["iterations"])
-    jobs = [(name, 0, 0) for name in [*STRATEGIES, memory.PLAIN]]
-    jobs += [(name, extra, 0) for extra in s["extra"] if extra for name in s["trend"]]
-    jobs += [(name, 0, cell) for cell in s["cells"] if cell for name in ("advantage", memory.PLAIN)]
+    jobs = measurements(profile)
     rows = [{**memory.measure(name, extra_conv3x3=extra, cell_seed=cell, **size), "extra_conv3x3": extra,
              "cell_seed": cell} for name, extra, cell in tqdm(jobs, desc="memory", mininterval=2.0)]
     table = pd.DataFrame(rows).drop(columns=["ops"])
     base = table[(table.extra_conv3x3 == 0) & (table.cell_seed == 0)].set_index("strategy")
-    cells = table[(table.extra_conv3x3 == 0) & table.strategy.isin(["advantage", memory.PLAIN])]
+    cells = table[(table.extra_conv3x3 == 0) & table.strategy.isin([PROPOSED, memory.PLAIN])]
     per_cell = cells.pivot(index="cell_seed", columns="strategy", values="peak_bytes")
-    per_cell = (per_cell["advantage"] / per_cell[memory.PLAIN])
-    dense = base.loc[["darts", "snas", "nasp"], "peak_bytes"]
-    sparse = base.loc[["reinforce", "parsec", "proxyless", "gdas", "advantage"], "peak_bytes"]
+    per_cell = (per_cell[PROPOSED] / per_cell[memory.PLAIN])
+    dense = base.loc[strategies.DENSE, "peak_bytes"]
+    sparse = base.loc[strategies.SPARSE, "peak_bytes"]
     summary = {
         "device": table.device.iloc[0], "method": table.method.iloc[0], **{k: s[k] for k in ("channels",
                                                                                          "cells_per_stage", "batch")},
         "peak_bytes": base.peak_bytes.astype(int).to_dict(),
         "seconds_per_iteration": base.seconds_per_iteration.to_dict(),
-        "darts_over_advantage": float(base.at["darts", "peak_bytes"] / base.at["advantage", "peak_bytes"]),
+        "darts_over_advantage": float(base.at["darts", "peak_bytes"] / base.at[PROPOSED, "peak_bytes"]),
         "dense_over_sparse_median": float(dense.median() / sparse.median()),
-        "advantage_over_plain": float(base.at["advantage", "peak_bytes"] / base.at["plain", "peak_bytes"]),
+        "advantage_over_plain": float(base.at[PROPOSED, "peak_bytes"] / base.at["plain", "peak_bytes"]),
         "advantage_over_plain_per_cell": {int(k): float(v) for k, v in per_cell.items()},
         "advantage_over_plain_max": float(per_cell.max()),
         "targets": {"dense_over_sparse": ">= 3", "advantage_over_plain": "<= 1.1"},
@@ -65,8 +77,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
 
 
 def run(profile: str = "cpu", recompute: bool = False):
-    return _stored.run("memory", profile, SETTINGS, measure, CODE_MODULES, recompute)
+    return _stored.run("memory", profile, SETTINGS, measure, "memory-benchmark", recompute)
 
 
 if __name__ == "__main__":
-    _stored.main(__doc__, "memory", SETTINGS, measure, CODE_MODULES)
+    _stored.main(__doc__, "memory", SETTINGS, measure, "memory-benchmark")

@@ -31,7 +31,8 @@ from advnas import distribution
 from advnas.cifar.augment import augment
 from advnas.device import default_device, synchronize
 from advnas.nb201.network import NB201Network
-from advnas.nb201.search import Search, SearchData
+from advnas.nb201.experiment import synthetic_data
+from advnas.nb201.search import SearchData, make_search
 from advnas.nb201.search_config import NB201SearchConfig
 
 SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats x steps
@@ -39,9 +40,6 @@ SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats
     "cpu": {"sizes": [[8, 1], [16, 5]], "repeats": 15, "steps": 5, "augment_repeats": 21},
     "paper": {"sizes": [[16, 5]], "repeats": 21, "steps": 10, "augment_repeats": 51},
 }
-CODE_MODULES = ["advnas.cifar.augment", "advnas.nb201.ops", "advnas.nb201.lean", "advnas.nb201.network",
-                "advnas.nb201.supernet", "advnas.nb201.search",
-                "advnas.search", "advnas.strategies"]
 BATCH = 64
 
 
@@ -56,10 +54,7 @@ def _timed(fn, n: int, device) -> float:
 
 
 def _data(device, n: int = 1024) -> SearchData:
-    g = torch.Generator().manual_seed(0)
-    img = lambda: torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8).to(device)  # noqa: E731
-    lab = lambda: torch.randint(0, 10, (n,), generator=g).to(device)  # noqa: E731
-    return SearchData(img(), lab(), img(), lab(), "synthetic")
+    return synthetic_data(n).to(device)
 
 
 def augmentation(repeats: int, device) -> list[dict]:
@@ -74,15 +69,33 @@ def augmentation(repeats: int, device) -> list[dict]:
     return rows
 
 
-def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device) -> list[dict]:
-    cfg = NB201SearchConfig(channels=channels, cells_per_stage=cells, train_size=1024, val_size=1024,
+def contenders(channels: int, cells: int, device, n: int = 1024) -> tuple[SearchData, dict]:
+    """AdvantageNAS, REINFORCE (no backward pass) and REINFORCE with a backward pass."""
+    cfg = NB201SearchConfig(channels=channels, cells_per_stage=cells, train_size=n, val_size=n,
                             epochs=2, warmup_epochs=1, batch=BATCH)
-    data = _data(device)
+    data = _data(device, n)
     searches = {}
     for variant, name, backward in [("advantage", "advantage", True), ("reinforce", "reinforce", False),
                                     ("reinforce+backward", "reinforce", True)]:
-        searches[variant] = Search(cfg, name, 0, data, device)
+        searches[variant] = make_search(cfg, name, 0, data, device)
         searches[variant].strategy.needs_gate_gradient = backward
+    return data, searches
+
+
+def _tasks(searches: dict, plain_step, data: SearchData, g) -> dict:
+    index = torch.arange(BATCH)
+    adv = searches["advantage"]
+    return {
+        "plain_step": plain_step,
+        "search_iteration": lambda: (adv.theta_step(adv.task.theta_batch()),
+                                     adv.weight_step(adv.task.train_batch(index))),
+        "augment": lambda: augment(data.train_images[index], g),
+        **{f"theta_step:{v}": (lambda s=s: s.theta_step(s.task.theta_batch())) for v, s in searches.items()},
+    }
+
+
+def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device) -> list[dict]:
+    data, searches = contenders(channels, cells, device)
     g = torch.Generator(device=device).manual_seed(1)
     order = torch.Generator().manual_seed(0)
     rows = []
@@ -97,15 +110,8 @@ def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device)
             F.cross_entropy(plain(x), y).backward()
             sgd.step()
 
-        index = torch.arange(BATCH)
-        tasks = {
-            "plain_step": plain_step,
-            "search_iteration": lambda: (searches["advantage"].theta_step(),
-                                         searches["advantage"].weight_step(index, False)),
-            "augment": lambda: augment(data.train_images[index], g),
-            **{f"theta_step:{v}": searches[v].theta_step for v in searches},
-        }
-        plain_step(), searches["advantage"].theta_step()  # warm up this network's kernels
+        tasks = _tasks(searches, plain_step, data, g)
+        plain_step(), tasks["theta_step:advantage"]()  # warm up this network's kernels
         names = list(tasks)
         for i in torch.randperm(len(names), generator=order).tolist():
             rows.append({"measurement": names[i], "channels": channels, "cells_per_stage": cells, "repeat": r,
@@ -148,9 +154,23 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     return table, summary
 
 
+def golden() -> dict:
+    """Behaviour fingerprint (advnas/behaviour.py): the settings and the losses of the timed
+    steps at a tiny size."""
+    device = torch.device("cpu")
+    data, searches = contenders(2, 1, device, n=BATCH)
+    tasks = _tasks(searches, lambda: None, data, torch.Generator().manual_seed(1))
+    losses = {}
+    for name, fn in tasks.items():
+        if name.startswith(("theta_step", "search_iteration")):
+            out = fn()
+            losses[name] = [float(x) for x in (out if isinstance(out, tuple) else (out,))]
+    return {"settings": SETTINGS, "losses": losses}
+
+
 def run(profile: str = "cpu", recompute: bool = False):
-    return _stored.run("nb201-speed", profile, SETTINGS, measure, CODE_MODULES, recompute)
+    return _stored.run("nb201-speed", profile, SETTINGS, measure, "nb201-speed-benchmark", recompute)
 
 
 if __name__ == "__main__":
-    _stored.main(__doc__, "nb201-speed", SETTINGS, measure, CODE_MODULES)
+    _stored.main(__doc__, "nb201-speed", SETTINGS, measure, "nb201-speed-benchmark")

@@ -33,7 +33,6 @@ SETTINGS = {  # profile -> (iterations for the full run, repeats and steps of th
     "cpu": {"iterations": 2000, "single_iterations": 200, "repeats": 41, "steps": 25},
     "paper": {"iterations": 2000, "single_iterations": 200, "repeats": 101, "steps": 25},
 }
-CODE_MODULES = ["advnas.strategies", "advnas.search", "advnas.toy.space", "advnas.toy.experiment"]
 
 
 def full_run(cfg, device) -> list[dict]:
@@ -133,9 +132,28 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     return table, summary
 
 
+def golden() -> dict:
+    """Behaviour fingerprint (advnas/behaviour.py): the settings and the losses of the timed
+    theta steps (AdvantageNAS, REINFORCE with and without a backward pass) on a small toy."""
+    cfg = notebook("toy").resolve("paper", {"iterations": 5, "seeds": [0, 1], "n_edges": 3, "n_ops": 4})
+    device = torch.device("cpu")
+    space = ToySpace.create(len(cfg.seeds), cfg.n_edges, cfg.n_ops, seeds=list(cfg.seeds), device=device)
+    losses = {}
+    for variant, name, backward in [("advantage", "advantage", True), ("reinforce", "reinforce", False),
+                                    ("reinforce+backward", "reinforce", True)]:
+        strategy = strategies.make(name, 10**6, torch.Generator().manual_seed(0))
+        strategy.needs_gate_gradient = backward
+        theta = distribution.init_theta(cfg.n_edges, cfg.n_ops, batch=(len(cfg.seeds),)).requires_grad_(True)
+        optimizer = torch.optim.Adam([theta], lr=cfg.lr)
+        batch = space.minibatch(space.sample_inputs(cfg.batch, generator=torch.Generator().manual_seed(1)))
+        losses[variant] = [theta_step(strategy, theta, optimizer, k, lambda d: batch.loss(d.gates, d.dense, d.skipped))
+                           .loss.tolist() for k in range(3)]
+    return {"settings": SETTINGS, "losses": losses}
+
+
 def run(profile: str = "cpu", recompute: bool = False):
-    return _stored.run("toy-speed", profile, SETTINGS, measure, CODE_MODULES, recompute)
+    return _stored.run("toy-speed", profile, SETTINGS, measure, "toy-speed-benchmark", recompute)
 
 
 if __name__ == "__main__":
-    _stored.main(__doc__, "toy-speed", SETTINGS, measure, CODE_MODULES)
+    _stored.main(__doc__, "toy-speed", SETTINGS, measure, "toy-speed-benchmark")

@@ -18,11 +18,12 @@ import torch
 
 from advnas.config import ConfigError
 from advnas.nb201 import experiment
-from advnas.nb201.search import Search, SearchData, class_interleaved
+from advnas.nb201.search import SearchData, class_interleaved, make_search
+from advnas.search.loop import SearchLoop
 from advnas.nb201.search_config import NB201SearchConfig
 from advnas.search.optim import ChainerNesterov, Hooked, cosine
 from advnas.store import ResultsStore
-from advnas.strategies import make
+from advnas.strategies import STRATEGIES, make
 
 TINY = dict(seeds=[0], channels=4, cells_per_stage=1, train_size=128, val_size=128, batch=32,
             epochs=3, warmup_epochs=1)
@@ -30,10 +31,8 @@ TIME_COLUMNS = ["epoch_seconds", "wall_time_s"]
 
 
 def fake_data(n: int = 128, seed: int = 0) -> SearchData:
-    g = torch.Generator().manual_seed(seed)
-    images = lambda: torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8)  # noqa: E731
-    labels = lambda: torch.randint(0, 10, (n,), generator=g)  # noqa: E731
-    return SearchData(images(), labels(), images(), labels(), "synthetic")
+    return experiment.synthetic_data(n, seed)
+
 
 
 def tiny(**changes) -> NB201SearchConfig:
@@ -96,15 +95,15 @@ def test_paper_defaults():
     assert (cfg.train_size, cfg.val_size, len(cfg.seeds), cfg.op_names) == (
         25_000, 25_000, 3, ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"))
     assert cfg.theta_steps == 50 * 390
-    assert NB201SearchConfig(ops="with-none").strategy_options("advantage") == {"zero_op": 4}
+    assert NB201SearchConfig(ops="with-none").options_for("advantage")["zero_op_treatment"] is True
 
 
 def test_theta_frozen_during_warmup_then_searched():
-    search = Search(tiny(), "advantage", 0, fake_data(), torch.device("cpu"))
+    search = make_search(tiny(), "advantage", 0, fake_data(), torch.device("cpu"))
     initial = search.theta.detach().clone()
     search.run_epoch()
     assert torch.equal(search.theta.detach(), initial) and search.theta_steps == 0
-    assert search.rows[-1]["phase"] == "warmup" and math.isnan(search.rows[-1]["val_loss"])
+    assert search.rows[-1]["phase"] == "warmup" and math.isnan(search.rows[-1]["theta_loss"])
     search.run_epoch()
     assert search.theta_steps == 128 // 32
     assert not torch.equal(search.theta.detach(), initial)
@@ -125,32 +124,31 @@ def test_weight_draws_follow_each_strategy():
 
 
 def test_process_best_is_the_lowest_validation_loss_sample():
-    search = Search(tiny(), "parsec", 0, fake_data(), torch.device("cpu"))
+    search = make_search(tiny(), "parsec", 0, fake_data(), torch.device("cpu"))
     gates = torch.eye(4)[torch.tensor([[0, 1, 2, 3, 0, 1], [2, 2, 2, 2, 2, 2]])]  # (2, 6, 4)
-    draw = make("parsec", 1).draw(torch.zeros(6, 4), 0)[0]
+    draw = make("parsec", 1).draw(torch.zeros(6, 4), 0)
     draw.gates = gates
     search._track_process_best(draw, torch.tensor([2.0, 1.5]))
     assert search.best_loss == 1.5 and search.best_arch.count("nor_conv_3x3") == 6
     search._track_process_best(draw, torch.tensor([1.7, 1.6]))
     assert search.best_loss == 1.5  # not replaced by a worse minibatch loss
-    proxyless = Search(tiny(), "proxyless", 0, fake_data(), torch.device("cpu"))
+    proxyless = make_search(tiny(), "proxyless", 0, fake_data(), torch.device("cpu"))
     proxyless.run_epoch(), proxyless.run_epoch()
     assert proxyless.summary()["process_best_arch"] is None  # two-hot: undefined (Table 2's note)
 
 
 @pytest.mark.parametrize("ops", ["nb201", "with-none"])
-@pytest.mark.parametrize("strategy", ["reinforce", "parsec", "proxyless", "gdas", "advantage",
-                                      "darts", "snas", "nasp"])
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_every_strategy_searches_and_logs_each_epoch(strategy, ops):
     """Every strategy on both search spaces (App. D's four operations; App. F's five)."""
-    search = Search(tiny(epochs=2, ops=ops), strategy, 0, fake_data(), torch.device("cpu"))
+    search = make_search(tiny(epochs=2, ops=ops), strategy, 0, fake_data(), torch.device("cpu"))
     search.run(progress=False)
     rows = pd.DataFrame(search.rows)
     assert rows.epoch.tolist() == [1, 2] and rows.phase.tolist() == ["warmup", "search"]
     assert rows.entropy.between(0, math.log(len(search.cfg.op_names)) + 1e-6).all()
     assert rows.argmax_accuracy.between(10, 95).all()
     summary = search.summary()
-    assert summary["final_rule"] == ("process_best" if strategy in ("reinforce", "gdas") else "argmax")
+    assert summary["final_rule"] == STRATEGIES[strategy].properties.final
     assert summary["argmax_params_mb"] > 0
 
 
@@ -159,7 +157,7 @@ def _store_run(tmp_path, monkeypatch, stop_after=None):
     monkeypatch.setattr(experiment, "_cifar", lambda: None)
     monkeypatch.setattr(experiment, "split", lambda cifar, cfg, device: fake_data())
     if stop_after is not None:
-        original = Search.run
+        original = SearchLoop.run
 
         def interrupted(self, progress=True, after_epoch=None):
             def hook(search):
@@ -167,7 +165,7 @@ def _store_run(tmp_path, monkeypatch, stop_after=None):
                 if search.epoch == stop_after:
                     raise KeyboardInterrupt
             original(self, progress, hook)
-        monkeypatch.setattr(Search, "run", interrupted)
+        monkeypatch.setattr(SearchLoop, "run", interrupted)
     return experiment.run_one(tiny(epochs=4), "advantage", 0, "smoke", ResultsStore(tmp_path), progress=False)
 
 
@@ -205,7 +203,7 @@ def test_command_line_search_killed_and_restarted_ends_as_uninterrupted(tmp_path
     if (tmp_path / "killed" / "summary.json").exists():
         pytest.skip("the search finished before it could be killed")
     assert checkpoint.exists(), killed.stderr.read()
-    epochs_done = torch.load(checkpoint, weights_only=False)["epoch"]
+    epochs_done = torch.load(checkpoint, weights_only=True)["epoch"]
     assert 1 <= epochs_done < 6
     resumed, whole = _cli(tmp_path / "killed", "--json"), _cli(tmp_path / "whole", "--json")
     out_resumed, err = resumed.communicate(timeout=300)
@@ -225,14 +223,13 @@ def test_command_line_rejects_a_bad_strategy(tmp_path):
                              "--profile", "smoke", "--out", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: strategy must be one of darts, snas, nasp, proxyless, parsec, gdas, reinforce, advantage; "
-        "got 'enas'"]
+        f"error: strategy must be one of {', '.join(STRATEGIES)}; got 'enas'"]
 
 
 def test_search_space_with_the_zero_operation():
-    search = Search(tiny(ops="with-none", epochs=2), "advantage", 0, fake_data(), torch.device("cpu"))
+    search = make_search(tiny(ops="with-none", epochs=2), "advantage", 0, fake_data(), torch.device("cpu"))
     assert search.model.ops[-1] == "none" and search.theta.shape == (6, 5)
-    assert search.strategy.zero_op == 4  # Eq. (9) wired for AdvantageNAS (App. B)
+    assert search.strategy.zero_op == 4 and search.strategy.keeps_statistics  # Eq. (9) wired (App. B)
     search.run(progress=False)
     assert "none" in search.model.arch_string(torch.eye(5)[torch.tensor([4, 0, 0, 0, 0, 0])])
     assert search.rows[-1]["argmax_accuracy"] > 0

@@ -9,11 +9,12 @@ import torch
 from advnas import distribution, strategies
 from advnas.config import ConfigError
 from advnas.ptb import corpus, experiment, search as search_mod
-from advnas.ptb.config import PTB_STRATEGIES, PTBConfig
+from advnas.ptb.config import PTBConfig
 from advnas.ptb.space import (EDGES, N_EDGES, OPS, ZERO, LanguageModel, arch_string, one_hot_gates,
                               paper_param_formula, parse_arch)
 from advnas.runlist import notebook
 
+PTB_STRATEGIES = tuple(strategies.SPARSE)
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_mirror = pytest.mark.skipif(not (MIRROR / "ptb").is_dir(), reason="no data mirror at ../shared/data")
 
@@ -24,16 +25,13 @@ def mirror(monkeypatch):
 
 
 def tiny_corpus(n_train=3000, vocab=20, seed=0) -> corpus.Corpus:
-    g = torch.Generator().manual_seed(seed)
-    words = {s: [f"w{int(i)}" for i in torch.randint(vocab, (n,), generator=g)]
-             for s, n in [("train", n_train), ("valid", 600), ("test", 600)]}
-    words["train"][:vocab] = [f"w{i}" for i in range(vocab)]  # every word in train
-    return corpus.build(words)
+    return experiment.tiny_corpus(n_train, vocab, seed)
 
 
 def tiny_config(**changes) -> PTBConfig:
     base = dict(hidden=8, batch=4, bptt=5, search_epochs=3, epoch_tokens=120, retrain_epochs=2,
-                retrain_epoch_tokens=80, eval_batch=2, curve_tokens=100, seeds=[0], parsec_samples=3)
+                retrain_epoch_tokens=80, eval_batch=2, curve_tokens=100, seeds=[0],
+                strategy_options={"parsec": {"samples": 3}})
     return PTBConfig.from_dict({**base, **changes})
 
 
@@ -152,6 +150,7 @@ def test_config_defaults_are_the_papers_and_unknown_keys_raise():
     assert (cfg.hidden, cfg.batch, cfg.bptt, cfg.search_epochs, cfg.retrain_epochs) == (300, 256, 35, 30, 100)
     assert (cfg.w_lr, cfg.w_clip, cfg.theta_lr, cfg.theta_clip, cfg.beta1) == (20.0, 0.25, 3e-3, 1.0, 0.9)
     assert len(cfg.seeds) == 5 and cfg.strategies == PTB_STRATEGIES
+    assert cfg.options_for("proxyless")["pair"] == "mean"  # decision 8
     assert notebook("ptb").resolve("paper") == cfg
     assert len(notebook("ptb").resolve("cpu").seeds) >= 2
     with pytest.raises(ConfigError, match="unknown parameter 'hiden'"):
@@ -166,25 +165,34 @@ def test_final_architecture_rule_per_strategy_as_the_paper():
                      "proxyless": "argmax", "advantage": "argmax"}
 
 
-@pytest.mark.parametrize("name", PTB_STRATEGIES)
+@pytest.mark.parametrize("name", strategies.names("sparse", baselines=True))
 def test_every_strategy_searches_and_picks_its_final_architecture(name):
-    data = tiny_corpus()
-    result = search_mod.search(tiny_config(), name, 0, data)
-    assert torch.isfinite(result.theta).all()
-    assert not torch.equal(result.theta, distribution.init_theta(N_EDGES, len(OPS)))  # theta moved
-    assert result.argmax == result.theta.argmax(-1).tolist()
-    if name in ("reinforce", "gdas"):
-        assert result.process_best is not None and result.final == result.process_best
-        best = [r["process_best_val_loss"] for r in result.rows]
-        assert best == sorted(best, reverse=True)  # the best so far only improves
-    else:
-        assert result.process_best is None and result.final == result.argmax
-    assert [r["epoch"] for r in result.rows] == [1, 2, 3]
+    search = search_mod.make_search(tiny_config(), name, 0, tiny_corpus())
+    search.run(progress=False)
+    result, theta = search.summary(), search.theta.detach()
+    assert torch.isfinite(theta).all()
+    moved = not torch.equal(theta, distribution.init_theta(N_EDGES, len(OPS)))
+    assert moved != strategies.STRATEGIES[name].baseline  # theta moved, except for random search
+    assert parse_arch(result["argmax_arch"]) == theta.argmax(-1).tolist()
+    one_hot = strategies.STRATEGIES[name].properties.hot == "1-hot"
+    assert (result["process_best_arch"] is not None) == one_hot
+    if one_hot:  # the best so far only improves, on training chunks (never the validation text)
+        best = [r["process_best_loss"] for r in search.rows]
+        assert best == sorted(best, reverse=True)
+    rule = strategies.STRATEGIES[name].properties.final
+    assert result["final_arch"] == result[f"{rule}_arch"]
+    assert [r["epoch"] for r in search.rows] == [1, 2, 3]
 
 
 def test_advantage_uses_the_zero_op_treatment():
-    s = strategies.make("advantage", 10, **PTBConfig().strategy_options("advantage"))
-    assert s.zero_op == ZERO == OPS.index("zero")
+    search = search_mod.make_search(tiny_config(), "advantage", 0, tiny_corpus())
+    assert search.strategy.zero_op == ZERO == OPS.index("zero") and search.strategy.keeps_statistics
+
+
+def test_proxyless_averages_its_pair_in_the_recurrent_cell():
+    search = search_mod.make_search(tiny_config(), "proxyless", 0, tiny_corpus())
+    draw = search.strategy.draw(search.theta, 0)
+    assert torch.equal(draw.gates.sum(-1), torch.ones(N_EDGES))  # two gates of 1/2 per edge
 
 
 def test_killed_trial_resumes_from_its_checkpoint_without_losing_epochs(results_dir, monkeypatch):
@@ -194,8 +202,8 @@ def test_killed_trial_resumes_from_its_checkpoint_without_losing_epochs(results_
     from advnas.store import ResultsStore
 
     store = ResultsStore()
-    whole = store.run("ptb", "smoke", "whole", experiment.trial_config(cfg, "advantage", 0),
-                      lambda ctx: experiment.trial(cfg, "advantage", 0, ctx), experiment.CODE_MODULES)
+    whole = store.run("ptb", "smoke", "whole", cfg.run_config("advantage", 0),
+                      lambda ctx: experiment.trial(cfg, "advantage", 0, ctx), "ptb")
 
     class Killed(Exception):
         pass
@@ -207,18 +215,18 @@ def test_killed_trial_resumes_from_its_checkpoint_without_losing_epochs(results_
         if (phase, epoch) == at:
             raise Killed
 
-    config = experiment.trial_config(cfg, "advantage", 0)
+    config = cfg.run_config("advantage", 0)
     with pytest.raises(Killed):
         store.run("ptb", "smoke", "killed", config, lambda ctx: experiment.trial(cfg, "advantage", 0, ctx, kill),
-                  experiment.CODE_MODULES)
+                  "ptb")
     folder = store.folder("ptb", "smoke", "killed", config)
     assert (folder / "checkpoint.pt").exists() and not (folder / "summary.json").exists()
     resumed = store.run("ptb", "smoke", "killed", config,
-                        lambda ctx: experiment.trial(cfg, "advantage", 0, ctx, kill), experiment.CODE_MODULES)
+                        lambda ctx: experiment.trial(cfg, "advantage", 0, ctx, kill), "ptb")
     # Epochs 1 and 2 were not redone: the resumed run went on with epoch 3.
     assert seen[:3] == [("search", 1), ("search", 2), ("search", 3)]
     assert seen.count(("search", 1)) == 1
-    for key in ("arch", "argmax", "theta", "val_ppl", "test_ppl", "params"):
+    for key in ("arch", "argmax", "process_best", "theta", "val_ppl", "test_ppl", "params"):
         assert resumed.summary[key] == whole.summary[key], key
     cols = ["phase", "epoch", "train_loss", "val_loss_argmax"]
     assert resumed.metrics[cols].equals(whole.metrics[cols])
@@ -239,11 +247,11 @@ def test_kill_during_retraining_resumes_there(results_dir, monkeypatch):
         if (phase, epoch) == ("retrain", 1) and calls.count(("retrain", 1)) == 1:
             raise RuntimeError("killed")
 
-    store, config = ResultsStore(), experiment.trial_config(cfg, "gdas", 0)
+    store, config = ResultsStore(), cfg.run_config("gdas", 0)
     with pytest.raises(RuntimeError):
         store.run("ptb", "smoke", "k", config, lambda ctx: experiment.trial(cfg, "gdas", 0, ctx, kill),
-                  experiment.CODE_MODULES)
+                  "ptb")
     run = store.run("ptb", "smoke", "k", config, lambda ctx: experiment.trial(cfg, "gdas", 0, ctx, kill),
-                    experiment.CODE_MODULES)
+                    "ptb")
     assert calls == [("search", 1), ("retrain", 1), ("retrain", 2)]
     assert run.summary["test_ppl"] == whole["test_ppl"] and run.summary["arch"] == whole["arch"]

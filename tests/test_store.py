@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from advnas import provenance
+from advnas import behaviour
 from advnas.store import ResultsStore, Run
 
 
@@ -15,7 +15,7 @@ def _compute(calls):
     return compute
 
 
-MODULES = ["advnas.store"]
+MODULES = "toy-speed-benchmark"  # the experiment whose golden digest the results record (the quickest)
 
 
 def test_run_writes_the_documented_files_and_is_reused(results_dir):
@@ -25,7 +25,7 @@ def test_run_writes_the_documented_files_and_is_reused(results_dir):
         assert (run.folder / name).exists()
     info = json.loads((run.folder / "config.json").read_text())
     for key in ("config", "profile", "device", "advnas_version", "git_commit", "wall_time_s",
-                "code_fingerprint"):
+                "behaviour", "source_hash"):
         assert key in info
     assert run.summary == {"final_loss": 0.5} and list(run.metrics.loss) == [1.0, 0.5]
     again = store.run("exp", "smoke", "demo", {"seed": 1}, _compute(calls), MODULES)
@@ -63,10 +63,12 @@ def test_recompute_flag(results_dir, monkeypatch):
     assert len(calls) == 2
 
 
-def test_staleness_follows_the_code_fingerprint(results_dir, monkeypatch):
+def test_staleness_follows_the_behaviour_digest(results_dir, monkeypatch):
     run = ResultsStore().run("exp", "cpu", "demo", {}, _compute([]), MODULES)
     assert not run.is_stale()
-    monkeypatch.setattr(provenance, "code_fingerprint", lambda modules: "changed")
+    assert run.info["behaviour"] == {"experiment": MODULES, "digest": behaviour.digest(MODULES),
+                                     "recorded": "when computed"}
+    monkeypatch.setattr(behaviour, "digest", lambda name: "changed")
     assert run.is_stale()
 
 

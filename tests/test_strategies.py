@@ -8,7 +8,7 @@ import torch
 
 from advnas import distribution as D
 from advnas.search.theta_step import theta_gradient, theta_step
-from advnas.strategies import STRATEGIES, make, table1
+from advnas.strategies import STRATEGIES, Draw, make, names, table1
 from advnas.theory import moments, rewards
 
 N = 40_000  # stacked independent samples
@@ -69,7 +69,7 @@ def test_advantage_uses_the_gate_gradient_of_the_selected_op():
     theta = torch.zeros(2, 4, dtype=torch.float64, requires_grad=True)
     strategy = make("advantage", 10, torch.Generator().manual_seed(0))
     grad, result = theta_gradient(strategy, theta, 0, _loss_of(reward))
-    a = result.draws[0].gates.detach()
+    a = result.draw.gates.detach()
     expected = (-(r * a).sum(-1))[:, None] * (a - 0.25)  # Eq. (7) in loss units times the score
     torch.testing.assert_close(grad, expected)
 
@@ -78,13 +78,13 @@ def test_zero_op_advantage_is_the_worst_moving_average_of_the_other_ops():
     strategy = make("advantage", 10, zero_op=0, zero_op_decay=0.5)
     theta = torch.zeros(1, 3, dtype=torch.float64)
     first = torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64)
-    strategy.gradient(theta, [type("D", (), {"gates": first})()], [None], [torch.tensor([[9.0, 2.0, 7.0]])], None)
+    strategy.gradient(theta, Draw(first), None, torch.tensor([[9.0, 2.0, 7.0]]), None)
     torch.testing.assert_close(strategy.ema, torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64))
     second = torch.tensor([[0.0, 0.0, 1.0]], dtype=torch.float64)
-    strategy.gradient(theta, [type("D", (), {"gates": second})()], [None], [torch.tensor([[0.0, 0.0, -4.0]])], None)
+    strategy.gradient(theta, Draw(second), None, torch.tensor([[0.0, 0.0, -4.0]]), None)
     torch.testing.assert_close(strategy.ema, torch.tensor([[0.0, 1.0, -2.0]], dtype=torch.float64))
     zero = torch.tensor([[1.0, 0.0, 0.0]], dtype=torch.float64)
-    grad = strategy.gradient(theta, [type("D", (), {"gates": zero})()], [None], [torch.zeros(1, 3)], None)
+    grad = strategy.gradient(theta, Draw(zero), None, torch.zeros(1, 3), None)
     # worst (largest loss-unit) EMA among ops 1, 2 is 1.0 (after this step's EMA update, op 0 unchanged)
     torch.testing.assert_close(grad, 1.0 * (zero - 1 / 3))
 
@@ -93,9 +93,9 @@ def test_zero_op_official_variant_clamps_at_zero():
     strategy = make("advantage", 10, zero_op=0, zero_op_variant="official")
     theta = torch.zeros(1, 3, dtype=torch.float64)
     gates = torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64)
-    strategy.gradient(theta, [type("D", (), {"gates": gates})()], [None], [torch.tensor([[0.0, -3.0, 0.0]])], None)
+    strategy.gradient(theta, Draw(gates), None, torch.tensor([[0.0, -3.0, 0.0]]), None)
     zero = torch.tensor([[1.0, 0.0, 0.0]], dtype=torch.float64)
-    grad = strategy.gradient(theta, [type("D", (), {"gates": zero})()], [None], [torch.zeros(1, 3)], None)
+    grad = strategy.gradient(theta, Draw(zero), None, torch.zeros(1, 3), None)
     torch.testing.assert_close(grad, torch.zeros(1, 3, dtype=torch.float64))  # max(0, -3) = 0
 
 
@@ -104,7 +104,7 @@ def test_parsec_moves_towards_the_lower_loss_samples():
     theta = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
     grad, result = theta_gradient(make("parsec", 10, torch.Generator().manual_seed(0)), theta, 0,
                                   _loss_of(rewards.LinearReward(r)))
-    assert result.draws[0].samples and result.draws[0].gates.shape == (8, 1, 2)
+    assert result.draw.samples and result.draw.gates.shape == (8, 1, 2)
     assert grad[0, 1] < 0 < grad[0, 0]  # a descent step raises theta for op 1
 
 
@@ -113,7 +113,7 @@ def test_proxyless_binary_gate_gradient_and_rescale():
     reward = rewards.draw_quadratic(4, 5, seed=1)
     strategy = make("proxyless", 10, torch.Generator().manual_seed(0))
     grad, result = theta_gradient(strategy, theta, 0, _loss_of(reward))
-    gates, pair = result.draws[0].gates.detach(), result.draws[0].extra
+    gates, pair = result.draw.gates.detach(), result.draw.extra
     assert torch.all(gates.sum(-1) == 2) and torch.all(pair[..., 0] != pair[..., 1])
     # oracle: autograd of sum_n g_n q_n(theta_pair)
     g = torch.func.grad(lambda a: -reward(a))(gates).gather(-1, pair)
@@ -133,9 +133,9 @@ def test_gdas_is_one_hot_forward_with_gradient_to_theta():
     theta = torch.randn(3, 4, dtype=torch.float64).requires_grad_(True)
     strategy = make("gdas", 100, torch.Generator().manual_seed(0))
     grad, result = theta_gradient(strategy, theta, 0, _loss_of(rewards.draw_quadratic(3, 4, seed=0)))
-    gates = result.draws[0].gates.detach()
+    gates = result.draw.gates.detach()
     assert torch.all(gates.sum(-1) == 1) and torch.all((gates == 0) | (gates == 1))
-    assert result.draws[0].skipped == "ones" and grad.abs().sum() > 0
+    assert result.draw.skipped == "ones" and grad.abs().sum() > 0
 
 
 def test_darts_gradient_is_autograd_through_softmax():
@@ -152,12 +152,12 @@ def test_nasp_keeps_theta_in_the_box_and_uses_dense_gate_gradients():
     strategy = make("nasp", 10)
     optimizer = torch.optim.Adam([theta], lr=0.5)
     result = theta_step(strategy, theta, optimizer, 0, _loss_of(reward))
-    assert result.draws[0].dense
-    assert torch.all(result.draws[0].gates.sum(-1) == 1)
+    assert result.draw.dense
+    assert torch.all(result.draw.gates.sum(-1) == 1)
     assert theta.min() >= 0 and theta.max() <= 1
 
 
-@pytest.mark.parametrize("name", list(STRATEGIES))
+@pytest.mark.parametrize("name", names())
 def test_every_strategy_reduces_the_expected_loss_on_a_linear_task(name):
     reward, theta0, _ = rewards.draw_linear(4, 3, seed=5) + (None,)
     theta = _stacked(D.init_theta(4, 3, dtype=torch.float64), 8)
@@ -195,6 +195,23 @@ PAPER_TABLE1 = {  # the paper's Table 1 (ENAS = REINFORCE)
 
 
 def test_table1_matches_the_paper():
-    for row in table1():
+    rows = [row for row in table1() if row["in_paper"]]
+    assert len(rows) == 8
+    for row in rows:
         assert (row["propagation"], row["a_i"], row["stochastic"], row["theoretical_guarantee"]) \
             == PAPER_TABLE1[row["name"]]
+
+
+def test_random_search_samples_uniformly_and_never_moves_theta():
+    theta = D.init_theta(3, 4, dtype=torch.float64).requires_grad_(True)
+    start = theta.detach().clone()
+    strategy = make("random", 10, torch.Generator().manual_seed(0))
+    optimizer = torch.optim.Adam([theta], lr=0.5, weight_decay=0.1)
+    picks = torch.zeros(3, 4, dtype=torch.float64)
+    for step in range(400):
+        result = theta_step(strategy, theta, optimizer, step, _loss_of(rewards.draw_linear(3, 4, seed=1)[0]))
+        picks += result.draw.gates
+    assert torch.equal(theta.detach(), start)
+    # uniform: each operation 100 of 400 times per edge, binomial sd = sqrt(400 / 4 * 3 / 4) = 8.7
+    assert (picks - 100).abs().max() < 4 * 8.7
+    assert STRATEGIES["random"].properties.final == "process_best" and STRATEGIES["random"].baseline

@@ -19,8 +19,10 @@ def _cli(*args):
 
 def test_strategies_json_lists_the_eight_names():
     rows = json.loads(_cli("strategies", "--json").stdout)
-    assert {r["name"] for r in rows} == {"advantage", "reinforce", "parsec", "proxyless", "gdas",
-                                         "darts", "snas", "nasp"}
+    assert {r["name"] for r in rows if r["in_paper"]} == {"advantage", "reinforce", "parsec", "proxyless",
+                                                          "gdas", "darts", "snas", "nasp"}
+    assert [r["name"] for r in rows if not r["in_paper"]] == ["random"]
+    assert {r["name"]: r["options"] for r in rows}["parsec"] == {"samples": 8}
     for row in rows:
         assert row["propagation"] in ("sparse", "dense")
         assert isinstance(row["stochastic"], bool) and isinstance(row["theoretical_guarantee"], bool)

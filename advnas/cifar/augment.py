@@ -14,7 +14,7 @@ SIZE = 32
 
 def normalise(images: torch.Tensor) -> torch.Tensor:
     """uint8 (B, 3, 32, 32) -> float, scaled to [0, 1] and standardised per channel."""
-    x = images.float().div_(255)
+    x = images.to(torch.get_default_dtype()).div_(255)
     mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std

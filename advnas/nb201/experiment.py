@@ -11,17 +11,16 @@ import functools
 from pathlib import Path
 
 import pandas as pd
+import torch
 
+from .. import strategies
 from ..cifar.data import CIFAR10, load_cifar10
 from ..device import default_device
 from ..store import ResultsStore, Run, RunContext
-from .search import Search, split
+from .search import SearchData, make_search, split
 from .search_config import NB201SearchConfig
 
 EXPERIMENT = "nb201"
-CODE_MODULES = ["advnas.distribution", "advnas.strategies", "advnas.search", "advnas.cifar.augment",
-                "advnas.nb201.ops", "advnas.nb201.lean", "advnas.nb201.network", "advnas.nb201.supernet",
-                "advnas.nb201.search", "advnas.nb201.search_config"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,14 +28,9 @@ def _cifar() -> CIFAR10:
     return load_cifar10()
 
 
-def run_config(cfg: NB201SearchConfig, strategy: str, seed: int) -> dict:
-    """The stored configuration of one run: every setting, with one strategy and one seed."""
-    return {**cfg.to_dict(), "strategies": [strategy], "seeds": [seed]}
-
-
 def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool):
     def compute(ctx: RunContext):
-        search = Search(cfg, strategy, seed, split(_cifar(), cfg, ctx.device), ctx.device)
+        search = make_search(cfg, strategy, seed, split(_cifar(), cfg, ctx.device), ctx.device)
         state = ctx.load_checkpoint()
         if state is not None:
             search.load_state_dict(state)
@@ -46,18 +40,18 @@ def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool):
 
 
 def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
-            store: ResultsStore | None = None, progress: bool = True) -> Run:
+            store: ResultsStore | None = None, progress: bool = True, recompute: bool | None = None) -> Run:
     store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, f"{strategy}-seed{seed}", run_config(cfg, strategy, seed),
-                     _compute(cfg, strategy, seed, progress), CODE_MODULES, default_device())
+    return store.run(EXPERIMENT, profile, f"{strategy}-seed{seed}", cfg.run_config(strategy, seed),
+                     _compute(cfg, strategy, seed, progress), EXPERIMENT, default_device(), recompute)
 
 
 def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folder: Path,
-           progress: bool = True) -> Run:
+           progress: bool = True, recompute: bool = False) -> Run:
     """One search into an explicit folder (the command line's ``--out``)."""
     return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, f"{strategy}-seed{seed}",
-                                 run_config(cfg, strategy, seed), _compute(cfg, strategy, seed, progress),
-                                 CODE_MODULES, default_device())
+                                 cfg.run_config(strategy, seed), _compute(cfg, strategy, seed, progress),
+                                 EXPERIMENT, default_device(), recompute)
 
 
 def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = None,
@@ -68,9 +62,44 @@ def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = N
             for seed in cfg.seeds for strategy in cfg.strategies]
 
 
+def zero_op_control(cfg: NB201SearchConfig) -> NB201SearchConfig:
+    """The ablation of App. F: AdvantageNAS without its zero-operation treatment (Eq. 9)."""
+    return cfg.replace(strategies=(strategies.PROPOSED,),
+                       strategy_options={strategies.PROPOSED: {"zero_op_treatment": False}})
+
+
 def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summaries, one row per run; per-epoch metrics of every run, with strategy and seed)."""
     summaries = pd.DataFrame([{k: v for k, v in r.summary.items() if k != "theta"} for r in runs])
     metrics = pd.concat([r.metrics.assign(strategy=r.summary["strategy"], seed=r.summary["seed"])
                          for r in runs], ignore_index=True)
     return summaries, metrics
+
+
+def synthetic_data(n: int, seed: int = 0) -> SearchData:
+    """Random uint8 images and labels as D and V (golden runs, benchmarks, tests)."""
+    g = torch.Generator().manual_seed(seed)
+    images = lambda: torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8)  # noqa: E731
+    labels = lambda: torch.randint(0, 10, (n,), generator=g)  # noqa: E731
+    return SearchData(images(), labels(), images(), labels(), "synthetic")
+
+
+def golden() -> dict:
+    """Behaviour fingerprint (``advnas/behaviour.py``): every strategy searches a 2-channel
+    network on 16 synthetic images for 2 epochs (1 of warm-up), on both spaces, and
+    AdvantageNAS once more without Eq. (9); the log rows and summaries are the outputs."""
+    cpu = torch.device("cpu")
+    data = synthetic_data(16)
+    base = NB201SearchConfig(channels=2, cells_per_stage=1, train_size=16, val_size=16, batch=4, epochs=2,
+                             warmup_epochs=1, seeds=(0,))
+    cases = [(ops, name, {}) for ops in ("nb201", "with-none") for name in strategies.STRATEGIES]
+    cases.append(("with-none", strategies.PROPOSED, {"zero_op_treatment": False}))
+    outputs = {}
+    for ops, name, options in cases:
+        cfg = base.replace(ops=ops, strategy_options={name: options})
+        search = make_search(cfg, name, 0, data, cpu)
+        search.run(progress=False)
+        rows = [{k: v for k, v in row.items() if k not in ("epoch_seconds", "wall_time_s")} for row in search.rows]
+        summary = {k: v for k, v in search.summary().items() if k != "wall_time_s"}
+        outputs[f"{ops}/{name}/{sorted(options.items())}"] = {"rows": rows, "summary": summary}
+    return outputs

@@ -37,15 +37,40 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .. import distribution
+from .. import distribution, strategies
 from ..cifar.augment import augment
+from ..config import Config
 from ..device import synchronize
 from .network import NB201Network
-from .search import Search, SearchData
-from .search_config import NB201SearchConfig
+from .experiment import synthetic_data
+from .search import SearchData, make_search
+from .search_config import OP_SETS, NB201SearchConfig
 from .supernet import SearchNetwork
 
 PLAIN = "plain"
+
+
+@dataclass(frozen=True)
+class MemoryConfig(Config):
+    """``python -m advnas memory``: what to measure. Defaults: the paper's network."""
+
+    strategies: tuple[str, ...] = (*strategies.names(), PLAIN)
+    channels: int = 16
+    cells_per_stage: int = 5
+    batch: int = 64
+    ops: str = "nb201"
+    extra_conv3x3: int = 0
+    iterations: int = 3
+    cell_seed: int = 0
+
+    def validate(self) -> None:
+        allowed = [*strategies.STRATEGIES, PLAIN]
+        self.require(all(s in allowed for s in self.strategies), "strategies",
+                     f"a list drawn from {', '.join(allowed)}", list(self.strategies))
+        for name, low in (("channels", 1), ("cells_per_stage", 1), ("batch", 2), ("iterations", 1),
+                          ("extra_conv3x3", 0), ("cell_seed", 0)):
+            self.require(getattr(self, name) >= low, name, f"an integer >= {low}", getattr(self, name))
+        self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
 
 
 @dataclass(frozen=True)
@@ -85,13 +110,6 @@ def _profiled_peak_bytes(fn) -> int:
     return int(peak)
 
 
-def _data(n: int, device: torch.device) -> SearchData:
-    g = torch.Generator().manual_seed(0)
-    images = lambda: torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8).to(device)  # noqa: E731
-    labels = lambda: torch.randint(0, 10, (n,), generator=g).to(device)  # noqa: E731
-    return SearchData(images(), labels(), images(), labels(), "synthetic")
-
-
 def _load_kernels(ops: tuple[str, ...], device: torch.device) -> None:
     """One dense step of a tiny network, so that the library code of every kernel is loaded
     (on CPU, hundreds of MB of resident code pages) before the baseline is read."""
@@ -103,39 +121,59 @@ def _load_kernels(ops: tuple[str, ...], device: torch.device) -> None:
     augment(torch.zeros(2, 3, 32, 32, dtype=torch.uint8, device=device))
 
 
+def _config(channels: int, cells_per_stage: int, batch: int, ops: str, extra_conv3x3: int) -> WideConfig:
+    return WideConfig(channels=channels, cells_per_stage=cells_per_stage, batch=batch, ops=ops,
+                      extra_conv3x3=extra_conv3x3, train_size=max(batch, 64), val_size=max(batch, 64),
+                      epochs=2, warmup_epochs=1)
+
+
+def measured_cell(cfg: WideConfig, cell_seed: int) -> tuple[torch.Tensor, str]:
+    """The uniformly drawn cell that every measurement runs: its gates and genotype."""
+    cell = distribution.sample(torch.zeros(6, len(cfg.op_names)), torch.Generator().manual_seed(cell_seed))
+    return cell, SearchNetwork(1, 1, cfg.op_names).arch_string(cell)
+
+
+def iteration(strategy: str, cfg: WideConfig, cell_seed: int, data: SearchData, device: torch.device):
+    """Build what one measurement runs and return its iteration: plain training of the
+    sampled cell, or a search iteration (theta step, then weight step) with theta
+    concentrated on that cell. The iteration returns its losses."""
+    cell, arch = measured_cell(cfg, cell_seed)
+    index = torch.arange(cfg.batch)
+    if strategy == PLAIN:
+        net = NB201Network(arch, cfg.channels, cfg.cells_per_stage).to(device)
+        sgd = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+        def plain_iteration():
+            sgd.zero_grad()
+            loss = F.cross_entropy(net(augment(data.train_images[index])), data.train_labels[index])
+            loss.backward()
+            sgd.step()
+            return [loss.detach()]
+        return plain_iteration
+    search = make_search(cfg, strategy, 0, data, device)
+    with torch.no_grad():
+        search.theta.copy_(CELL_LOGIT * cell.to(device).expand_as(search.theta))
+
+    def search_iteration():
+        theta_loss = search.theta_step(search.task.theta_batch())
+        return [theta_loss, search.weight_step(search.task.train_batch(index))]
+    return search_iteration
+
+
 def measure_here(strategy: str, channels: int, cells_per_stage: int, batch: int, ops: str,
                  extra_conv3x3: int, iterations: int, device: torch.device, cell_seed: int = 0) -> dict[str, Any]:
     """Run in this (fresh) process; see the module docstring."""
-    cfg = WideConfig(channels=channels, cells_per_stage=cells_per_stage, batch=batch, ops=ops,
-                     extra_conv3x3=extra_conv3x3, train_size=max(batch, 64), val_size=max(batch, 64),
-                     epochs=2, warmup_epochs=1)
-    data = _data(cfg.train_size, device)
+    cfg = _config(channels, cells_per_stage, batch, ops, extra_conv3x3)
+    data = synthetic_data(cfg.train_size).to(device)
     _load_kernels(cfg.op_names, device)
-    cell = distribution.sample(torch.zeros(6, len(cfg.op_names)), torch.Generator().manual_seed(cell_seed))
-    arch = SearchNetwork(1, 1, cfg.op_names).arch_string(cell)
-    index = torch.arange(batch)
+    arch = measured_cell(cfg, cell_seed)[1]
     state: dict[str, Any] = {}
 
     def build_and_run_twice():
-        if strategy == PLAIN:
-            net = NB201Network(arch, channels, cells_per_stage).to(device)
-            sgd = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-
-            def iteration():
-                sgd.zero_grad()
-                F.cross_entropy(net(augment(data.train_images[index])), data.train_labels[index]).backward()
-                sgd.step()
-        else:
-            search = Search(cfg, strategy, 0, data, device)
-            with torch.no_grad():
-                search.theta.copy_(CELL_LOGIT * cell.to(device).expand_as(search.theta))
-
-            def iteration():
-                search.theta_step()
-                search.weight_step(index, warmup=False)
-        iteration()  # warm-up: optimiser states, kernels
-        iteration()
-        state["iteration"] = iteration
+        step = iteration(strategy, cfg, cell_seed, data, device)
+        step()  # warm-up: optimiser states, kernels
+        step()
+        state["iteration"] = step
 
     baseline = _resident_bytes()
     if device.type == "cuda":
@@ -185,3 +223,14 @@ def _main() -> None:
 
 if __name__ == "__main__":
     _main()
+
+
+def golden() -> dict:
+    """The losses of two iterations of each measurement at a tiny size (behaviour fingerprint
+    of the memory benchmark, ``benchmarks/memory.py``)."""
+    cfg = _config(2, 1, 4, "nb201", 1)
+    outputs = {}
+    for name in [*strategies.names(), PLAIN]:
+        step = iteration(name, cfg, 1, synthetic_data(cfg.train_size), torch.device("cpu"))
+        outputs[name] = [float(x) for x in step() + step()]
+    return outputs

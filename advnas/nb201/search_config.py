@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
-from ..strategies import STRATEGIES
+from .. import strategies
+from ..search.config import StrategyConfig
 from .supernet import SEARCH_OPS
 
 # The two search spaces: App. D's four operations, and App. F's with the zero operation
 # ("none") as a fifth candidate, at index 4 as in the official code (spec §2.10).
 OP_SETS = {"nb201": SEARCH_OPS, "with-none": SEARCH_OPS + ("none",)}
-SP_STRATEGIES = ("reinforce", "parsec", "proxyless", "gdas", "advantage")  # Table 2's rows
 
 
 @dataclass(frozen=True)
-class NB201SearchConfig(Config):
-    strategies: tuple[str, ...] = SP_STRATEGIES
+class NB201SearchConfig(StrategyConfig):
+    strategies: tuple[str, ...] = tuple(strategies.SPARSE)  # Table 2's rows
     seeds: tuple[int, ...] = (0, 1, 2)  # 3 search trials (Table 2)
     ops: str = "nb201"  # "nb201" (4 operations, Sec. 5.2) or "with-none" (App. F)
     epochs: int = 100  # Sec. 5.2 (the code has 90; decision 1)
@@ -35,14 +34,9 @@ class NB201SearchConfig(Config):
     theta_beta2: float = 0.999
     theta_weight_decay: float = 3e-3
     theta_clip: float = 1.0
-    baseline_decay: float = 0.05  # REINFORCE's EMA (App. C)
-    parsec_samples: int = 8
-    zero_op_treatment: bool = True  # AdvantageNAS's Eq. (9) when "none" is a candidate (App. B)
 
     def validate(self) -> None:
-        unknown = [s for s in self.strategies if s not in STRATEGIES]
-        self.require(not unknown and self.strategies, "strategies",
-                     f"a non-empty list drawn from {', '.join(STRATEGIES)}", self.strategies)
+        super().validate()
         self.require(len(set(self.seeds)) == len(self.seeds) and len(self.seeds) >= 1, "seeds",
                      "one or more distinct integers", self.seeds)
         self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
@@ -70,9 +64,3 @@ class NB201SearchConfig(Config):
     @property
     def theta_steps(self) -> int:
         return (self.epochs - self.warmup_epochs) * self.batches_per_epoch
-
-    def strategy_options(self, name: str) -> dict:
-        zero = self.op_names.index("none") if "none" in self.op_names and self.zero_op_treatment else None
-        return {"reinforce": {"baseline_decay": self.baseline_decay},
-                "parsec": {"samples": self.parsec_samples},
-                "advantage": {"zero_op": zero}}.get(name, {})

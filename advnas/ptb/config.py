@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..config import Config
-from ..strategies import STRATEGIES
+from .. import strategies
+from ..search.config import StrategyConfig
 
-# Table 3's five strategies, in the paper's row order.
-PTB_STRATEGIES = ("reinforce", "parsec", "proxyless", "gdas", "advantage")
+
+def _ptb_options() -> dict:
+    # ProxylessNAS averages its two paths in the recurrent cell: summed, the two highway
+    # pass-throughs x would double the recurrent state at every time step (decision 8).
+    return {"proxyless": {"pair": "mean"}}
 
 
 @dataclass(frozen=True)
-class PTBConfig(Config):
+class PTBConfig(StrategyConfig):
     hidden: int = 300  # embedding and hidden size 300 (App. E)
     dropout: float = 0.5  # on embeddings and cell outputs (App. E)
     init_range: float = 0.1  # every parameter U(-0.1, 0.1) (spec §3.2)
@@ -32,14 +35,12 @@ class PTBConfig(Config):
     eval_tokens: int = 0  # tokens of each split for the final perplexities; 0 = the whole split
     curve_tokens: int = 0  # validation tokens for the per-epoch search curve; 0 = the whole split
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # five search trials (Table 3; decision 19)
-    strategies: tuple[str, ...] = PTB_STRATEGIES
-    baseline_decay: float = 0.05  # REINFORCE's EMA baseline (App. C)
-    parsec_samples: int = 8  # PARSEC's Monte Carlo samples (App. C)
-    zero_op_decay: float = 0.05  # AdvantageNAS zero-operation EMA, Eq. (9) (App. B)
+    strategies: tuple[str, ...] = tuple(strategies.SPARSE)  # Table 3's rows
+    strategy_options: dict = field(default_factory=_ptb_options)
 
     def validate(self) -> None:
-        for name in ("hidden", "batch", "bptt", "search_epochs", "retrain_epochs", "eval_batch",
-                     "parsec_samples"):
+        super().validate()
+        for name in ("hidden", "batch", "bptt", "search_epochs", "retrain_epochs", "eval_batch"):
             value = getattr(self, name)
             self.require(value >= 1, name, "an integer >= 1", value)
         for name in ("epoch_tokens", "retrain_epoch_tokens", "eval_tokens", "curve_tokens"):
@@ -53,12 +54,3 @@ class PTBConfig(Config):
                      (self.beta1, self.beta2))
         self.require(len(set(self.seeds)) == len(self.seeds) and all(s >= 0 for s in self.seeds),
                      "seeds", "distinct non-negative integers", self.seeds)
-        unknown = [s for s in self.strategies if s not in STRATEGIES]
-        self.require(not unknown, "strategies", f"a list drawn from {', '.join(STRATEGIES)}", self.strategies)
-
-    def strategy_options(self, name: str) -> dict:
-        from .space import ZERO
-        return {"reinforce": {"baseline_decay": self.baseline_decay},
-                "parsec": {"samples": self.parsec_samples},
-                # App. B: the zero operation's advantage is the worst EMA advantage (Eq. 9).
-                "advantage": {"zero_op": ZERO, "zero_op_decay": self.zero_op_decay}}.get(name, {})

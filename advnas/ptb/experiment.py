@@ -15,65 +15,71 @@ from ..store import ResultsStore, Run, RunContext
 from . import corpus
 from .config import PTBConfig
 from .retrain import retrain
-from .search import search
-from .space import arch_string, paper_param_formula
+from .search import make_search
+from .space import paper_param_formula, parse_arch
 
-# The five strategies of Table 3 and what they use (not the dense ones, which PTB does not run).
-CODE_MODULES = ["advnas.distribution", *(f"advnas.strategies.{m}" for m in (
-    "base", "sampling", "reinforce", "parsec", "proxyless", "gdas", "advantage")),
-    "advnas.search.theta_step", "advnas.ptb.corpus", "advnas.ptb.space", "advnas.ptb.training",
-    "advnas.ptb.search", "advnas.ptb.retrain", "advnas.ptb.config", "advnas.ptb.experiment"]
 EXPERIMENT = "ptb"
 
 
-def trial_config(cfg: PTBConfig, name: str, seed: int) -> dict:
-    return {**cfg.to_dict(), "strategies": [name], "seeds": [seed]}
+def search_phase(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus, device: torch.device,
+                 state: dict, save: Callable[[], None] | None, on_epoch_end=None) -> dict:
+    """The search, resumed from ``state["search"]``; returns its summary and log rows."""
+    search = make_search(cfg, name, seed, data, device)
+    if "search" in state:
+        search.load_state_dict(state["search"])
+
+    def after_epoch(loop):
+        state["search"] = loop.state_dict()
+        if save:
+            save()
+        if on_epoch_end:
+            on_epoch_end("search", loop.epoch)
+
+    search.run(progress=False, after_epoch=after_epoch)
+    return {"summary": search.summary(), "rows": search.rows,
+            "tokens": sum(row["tokens"] for row in search.rows)}
 
 
 def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
-          on_epoch_end: Callable[[str, int], None] | None = None) -> tuple[pd.DataFrame, dict]:
+          on_epoch_end: Callable[[str, int], None] | None = None,
+          data: corpus.Corpus | None = None) -> tuple[pd.DataFrame, dict]:
     """Search with ``name`` and ``seed``, retrain the final architecture, evaluate.
     With ``ctx``, progress is checkpointed after every epoch of either phase and resumed."""
     strategies.strategy_class(name)
     device = ctx.device if ctx else default_device()
-    data = corpus.load()
+    data = data or corpus.load()
     state = (ctx.load_checkpoint() if ctx else None) or {}
+    save = (lambda: ctx.save_checkpoint(state)) if ctx else None
 
-    def saver(phase):
-        if ctx is None:
-            return None
-
-        def save(s):
-            state[phase] = s
-            ctx.save_checkpoint(state)
-        return save
-
-    def hook(phase):
-        return (lambda epoch: on_epoch_end(phase, epoch)) if on_epoch_end else None
-
-    if "search_result" not in state:
-        found = search(cfg, name, seed, data, saver("search"), lambda: state.get("search"), hook("search"),
-                       device)
+    if "found" not in state:
+        state["found"] = search_phase(cfg, name, seed, data, device, state, save, on_epoch_end)
         state.pop("search", None)
-        state["search_result"] = found
-        if ctx:
-            ctx.save_checkpoint(state)
-    found = state["search_result"]
-    result = retrain(cfg, found.final, seed, data, saver("retrain"), lambda: state.get("retrain"),
-                     hook("retrain"), device)
-    metrics = pd.DataFrame(found.rows + result.rows)
+        if save:
+            save()
+    found, searched = state["found"], state["found"]["summary"]
+
+    def save_retrain(s):
+        state["retrain"] = s
+        if save:
+            save()
+
+    final = parse_arch(searched["final_arch"])
+    result = retrain(cfg, final, seed, data, save_retrain, lambda: state.get("retrain"),
+                     (lambda epoch: on_epoch_end("retrain", epoch)) if on_epoch_end else None, device)
+    metrics = pd.DataFrame(found["rows"] + result.rows)
     metrics.insert(0, "seed", seed)
     metrics.insert(0, "strategy", name)
+    seconds = searched["wall_time_s"]
     summary = {
         "strategy": name, "seed": seed,
-        "final_rule": strategies.strategy_class(name).properties.final,
-        "arch": arch_string(found.final), "argmax": arch_string(found.argmax),
-        "process_best": arch_string(found.process_best) if found.process_best else None,
+        "final_rule": searched["final_rule"],
+        "arch": searched["final_arch"], "argmax": searched["argmax_arch"],
+        "process_best": searched["process_best_arch"],
         "val_ppl": result.val_ppl, "test_ppl": result.test_ppl, "params": result.params,
-        "params_paper_formula_mb": paper_param_formula(found.final, data.n_tokens, cfg.hidden),
-        "theta": found.theta.cpu().tolist(),
-        "search_seconds": found.seconds, "search_tokens": found.tokens,
-        "search_tokens_per_s": found.tokens / found.seconds if found.seconds else None,
+        "params_paper_formula_mb": paper_param_formula(final, data.n_tokens, cfg.hidden),
+        "theta": searched["theta"], "theta_steps": searched["theta_steps"],
+        "search_seconds": seconds, "search_tokens": found["tokens"],
+        "search_tokens_per_s": found["tokens"] / seconds if seconds else None,
         "retrain_seconds": result.seconds, "retrain_tokens": result.tokens,
         "retrain_tokens_per_s": result.tokens / result.seconds if result.seconds else None,
         "eval_seconds": result.eval_seconds, "torch_threads": torch.get_num_threads(),
@@ -81,15 +87,41 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     return metrics, summary
 
 
-def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path) -> Run:
+def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, recompute: bool = False) -> Run:
     """One trial into an explicit folder (the command line's --out)."""
-    return ResultsStore().run_at(folder, EXPERIMENT, profile, f"{name}-s{seed}", trial_config(cfg, name, seed),
-                                 lambda ctx: trial(cfg, name, seed, ctx), CODE_MODULES, default_device())
+    return ResultsStore().run_at(folder, EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
+                                 lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute)
 
 
 def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None) -> list[Run]:
     """Every strategy and seed of ``cfg`` through the results store (finished ones reused)."""
     store, device = store or ResultsStore(), default_device()
-    return [store.run(EXPERIMENT, profile, f"{name}-s{seed}", trial_config(cfg, name, seed),
-                      lambda ctx, n=name, s=seed: trial(cfg, n, s, ctx), CODE_MODULES, device)
+    return [store.run(EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
+                      lambda ctx, n=name, s=seed: trial(cfg, n, s, ctx), EXPERIMENT, device)
             for name in cfg.strategies for seed in cfg.seeds]
+
+
+def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0) -> corpus.Corpus:
+    """A random corpus of ``vocab`` words (golden runs and tests)."""
+    g = torch.Generator().manual_seed(seed)
+    words = {s: [f"w{int(i)}" for i in torch.randint(vocab, (n,), generator=g)]
+             for s, n in [("train", n_train), ("valid", 300), ("test", 300)]}
+    words["train"][:vocab] = [f"w{i}" for i in range(vocab)]  # every word in train
+    return corpus.build(words)
+
+
+def golden() -> dict:
+    """Behaviour fingerprint (``advnas/behaviour.py``): a trial (search, retraining,
+    perplexities) of every sparse strategy with a hidden size of 4 on a random corpus."""
+    cfg = PTBConfig(hidden=4, batch=4, bptt=5, search_epochs=2, epoch_tokens=100, retrain_epochs=1,
+                    retrain_epoch_tokens=60, eval_batch=2, eval_tokens=100, curve_tokens=60, seeds=(0,))
+    data = tiny_corpus()
+    outputs = {}
+    for name in strategies.names("sparse", baselines=True):
+        metrics, summary = trial(cfg, name, 0, data=data)
+        timing = {"epoch_seconds", "seconds"}
+        outputs[name] = {"rows": [{k: v for k, v in row.items() if k not in timing}
+                                  for row in metrics.to_dict("records")],
+                         "summary": {k: v for k, v in summary.items()
+                                     if not k.endswith(("seconds", "_per_s")) and k != "torch_threads"}}
+    return outputs

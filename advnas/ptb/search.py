@@ -1,177 +1,111 @@
-"""The architecture search on PTB (Sec. 5.3, App. E; spec §3.3), one strategy, one seed.
+"""The PTB recurrent cell search task (Sec. 5.3, App. E; spec §3.3) for the shared loop.
 
-Iterations run over 35-step chunks of the training streams and alternate: odd iterations
-update the weights (SGD on the architecture drawn by the strategy), even iterations update
-theta through the one theta step shared by every strategy (``search.theta_step``), both on
-training data, as the official code does. A new architecture is drawn every iteration.
-The recurrent state is carried across iterations and epochs and never reset (spec §3.2).
+The loop (``advnas/search/loop.py``) runs Algorithm 1; this task supplies the language
+model with the gated recurrent cell and the plan of an epoch: the 35-step chunks of the
+batchified training streams, in order, alternating between a weight step (odd iterations)
+and a theta step (even iterations), both on training data as the official code does. The
+iteration count runs on across epochs, and so does the recurrent state, which is never
+reset (spec §3.2). There is no warm-up. The process best is therefore chosen on
+training-chunk losses, never on the validation text whose perplexity Table 3 reports.
 
-Process best (decision 12): after each theta step, the architecture it sampled is scored
-on the next chunk of the validation streams (dropout off); the lowest score wins. It is
-computed only for strategies whose final architecture is the process best (Sec. 5.3).
-
-A checkpoint is written after every epoch; a restarted search resumes from it and gives
-the same result as an uninterrupted one.
+Logged after every epoch besides the loop's columns: the per-token validation loss of the
+argmax architecture (dropout off) and the tokens processed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from .. import distribution, strategies
-from ..search.theta_step import theta_step
+from ..search.loop import SearchLoop
+from ..search.seeds import derive_seed
+from ..search.task import THETA, WEIGHT, LoopSettings, SearchTask
+from ..strategies import Draw
 from . import corpus
 from .config import PTBConfig
-from .space import N_EDGES, OPS, LanguageModel, arch_string
-from .training import ClippedAdam, cosine_lr, evaluate, get_rng_state, set_lr, set_rng_state, weight_step
+from .space import N_EDGES, OPS, LanguageModel, arch_string, one_hot_gates, parse_arch
+from .training import evaluate
 
 
-def strategy_seed(seed: int, name: str) -> int:
-    return int(hashlib.sha256(f"ptb/{seed}/{name}".encode()).hexdigest()[:8], 16)
+def loop_settings(cfg: PTBConfig, theta_steps: int) -> LoopSettings:
+    return LoopSettings(epochs=cfg.search_epochs, warmup_epochs=0, w_lr=cfg.w_lr, w_momentum=0.0,
+                        w_weight_decay=0.0, w_clip=cfg.w_clip, theta_lr=cfg.theta_lr,
+                        theta_betas=(cfg.beta1, cfg.beta2), theta_weight_decay=0.0, theta_clip=cfg.theta_clip,
+                        theta_steps=theta_steps)
 
 
-def ops_of(gates: torch.Tensor) -> list[int]:
-    return gates.detach().argmax(-1).tolist()
+class RecurrentSearchTask(SearchTask):
+    name = "ptb"
+    n_edges = N_EDGES
+    op_names = OPS
+    zero_op_name = "zero"
 
+    def __init__(self, cfg: PTBConfig, data: corpus.Corpus, device: torch.device):
+        self.cfg, self.data = cfg, data
+        self.train = corpus.batchify(data.train, cfg.batch).to(device)
+        self.valid = corpus.batchify(data.valid, cfg.batch).to(device)
+        self.model: LanguageModel | None = None
+        self.h = torch.zeros(cfg.batch, cfg.hidden, device=device)  # the training streams' state
+        self.iteration = 0
+        self.tokens = 0  # of the current epoch
 
-@dataclass
-class SearchResult:
-    theta: torch.Tensor
-    argmax: list[int]
-    process_best: list[int] | None
-    final: list[int]
-    rows: list[dict[str, Any]]
-    seconds: float
-    tokens: int
+    @property
+    def theta_steps(self) -> int:
+        per_epoch = corpus.n_chunks(self.train, self.cfg.bptt, self.cfg.epoch_tokens)
+        return max(1, (self.cfg.search_epochs * per_epoch) // 2)
 
+    # Seeds as in the first version of this task, so that its stored results stay reproducible.
+    def weights_seed(self, seed: int) -> int:
+        return seed
 
-@dataclass
-class _State:
-    """Everything a resumed search needs (saved after each epoch)."""
+    def strategy_seed(self, strategy: str, seed: int) -> int:
+        return derive_seed("ptb", seed, strategy)
 
-    epoch: int = 0
-    iteration: int = 0
-    theta_steps: int = 0
-    h: torch.Tensor | None = None
-    h_val: torch.Tensor | None = None
-    val_position: int = 0
-    best_loss: float = float("inf")
-    best_ops: list[int] | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-    tokens: int = 0
+    def build(self, seed: int, device: torch.device) -> LanguageModel:
+        cfg = self.cfg
+        self.model = LanguageModel(self.data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range).to(device)
+        return self.model
 
+    def plan(self, epoch: int, warmup: bool):
+        self.tokens = 0
+        for batch in corpus.chunks(self.train, self.cfg.bptt, self.cfg.epoch_tokens, epoch):
+            self.iteration += 1
+            self.tokens += batch[0].numel()
+            yield (WEIGHT if self.iteration % 2 == 1 else THETA), batch
 
-def total_theta_steps(cfg: PTBConfig, train: torch.Tensor) -> int:
-    per_epoch = corpus.n_chunks(train, cfg.bptt, cfg.epoch_tokens)
-    return max(1, (cfg.search_epochs * per_epoch) // 2)
-
-
-def search(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus,
-           save: Callable[[dict], None] | None = None, load: Callable[[], dict | None] | None = None,
-           on_epoch_end: Callable[[int], None] | None = None,
-           device: torch.device = torch.device("cpu")) -> SearchResult:
-    train = corpus.batchify(data.train, cfg.batch).to(device)
-    valid = corpus.batchify(data.valid, cfg.batch).to(device)
-    val_chunks = list(corpus.chunks(valid, cfg.bptt))
-    torch.manual_seed(seed)
-    model = LanguageModel(data.n_tokens, cfg.hidden, cfg.dropout, cfg.init_range).to(device)
-    generator = torch.Generator(device=device).manual_seed(strategy_seed(seed, name))
-    strategy = strategies.make(name, total_theta_steps(cfg, train), generator, **cfg.strategy_options(name))
-    theta = distribution.init_theta(N_EDGES, len(OPS), device=device).requires_grad_(True)
-    w_opt = torch.optim.SGD(model.parameters(), lr=cfg.w_lr)
-    t_opt = ClippedAdam([theta], cfg.theta_clip, lr=cfg.theta_lr, betas=(cfg.beta1, cfg.beta2))
-    tracks_best = strategy.properties.final == "process_best"
-    st = _State(h=torch.zeros(cfg.batch, cfg.hidden, device=device),
-                h_val=torch.zeros(cfg.batch, cfg.hidden, device=device))
-
-    saved = load() if load else None
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        with torch.no_grad():
-            theta.copy_(saved["theta"])
-        t_opt.load_state_dict(saved["theta_optimizer"])
-        strategy.load_state_dict(saved["strategy"])
-        generator.set_state(saved["generator"])
-        set_rng_state(saved["torch_rng"], device)
-        st = saved["state"]
-
-    def loss_of(draw):
+    def loss(self, batch, draw: Draw, graph: bool = False) -> torch.Tensor:
+        """The BPTT loss summed over the chunk's time steps (the mean over streams at each
+        step, spec §3.2), per architecture. The training streams' state goes on from the
+        first architecture of the draw."""
+        inputs, targets = batch
         gates = draw.gates if draw.samples else draw.gates[None]
-        need_grad = gates.requires_grad or gates.grad_fn is not None
-        with torch.set_grad_enabled(need_grad):
-            h0 = st.h.repeat(gates.shape[0], 1)
-            losses, h = model(inputs, targets, h0, gates, draw.dense, draw.skipped)
-        st.h = h[:cfg.batch].detach()  # the first architecture's state goes on
+        with torch.set_grad_enabled(self.needs_graph(draw, graph)):
+            h0 = self.h.repeat(gates.shape[0], 1)
+            losses, h = self.model(inputs, targets, h0, gates, draw.dense, draw.skipped)
+        self.h = h[:self.cfg.batch].detach()
         return losses if draw.samples else losses[0]
 
-    while st.epoch < cfg.search_epochs:
-        set_lr(w_opt, cosine_lr(cfg.w_lr, st.epoch, cfg.search_epochs))
-        set_lr(t_opt, cosine_lr(cfg.theta_lr, st.epoch, cfg.search_epochs))
-        w_losses, t_losses, tokens = [], [], 0
-        start = time.perf_counter()
-        for inputs, targets in corpus.chunks(train, cfg.bptt, cfg.epoch_tokens, st.epoch):
-            st.iteration += 1
-            tokens += inputs.numel()
-            if st.iteration % 2 == 1:  # weight step on a freshly drawn architecture
-                with torch.no_grad():
-                    draw = strategy.draw(theta, st.theta_steps)[0]
-                gates = draw.gates.detach()
-                gates = gates[0] if draw.samples else gates
-                loss, st.h = weight_step(model, w_opt, cfg.w_clip, inputs, targets, st.h, gates, draw.dense)
-                w_losses.append(loss)
-                continue
-            result = theta_step(strategy, theta, t_opt, st.theta_steps, loss_of)
-            st.theta_steps += 1
-            t_losses.append(result.losses[0].mean().item() / inputs.size(0))
-            if tracks_best:
-                sampled = result.draws[0].gates.detach()
-                score = _validation_chunk_loss(model, val_chunks, st, sampled)
-                if score < st.best_loss:
-                    st.best_loss, st.best_ops = score, ops_of(sampled)
-        seconds = time.perf_counter() - start
-        st.seconds += seconds
-        st.tokens += tokens
-        st.epoch += 1
-        argmax_gates = distribution.argmax(theta.detach())
-        rows_val = evaluate(model, valid, argmax_gates, cfg.bptt, cfg.curve_tokens)
-        st.rows.append({
-            "phase": "search", "epoch": st.epoch, "train_loss": _mean(w_losses),
-            "theta_loss": _mean(t_losses), "val_loss_argmax": rows_val,
-            "entropy": distribution.entropy(theta.detach()).item(),
-            "argmax": arch_string(ops_of(argmax_gates)),
-            "process_best": arch_string(st.best_ops) if st.best_ops else "",
-            "process_best_val_loss": st.best_loss if st.best_ops else float("nan"),
-            "seconds": seconds, "tokens": tokens, "tokens_per_s": tokens / seconds,
-        })
-        if save:
-            save({"model": model.state_dict(), "theta": theta.detach().clone(),
-                  "theta_optimizer": t_opt.state_dict(), "strategy": strategy.state_dict(),
-                  "generator": generator.get_state(), "torch_rng": get_rng_state(device), "state": st})
-        if on_epoch_end:
-            on_epoch_end(st.epoch)
+    def logged(self, loss: torch.Tensor, batch) -> torch.Tensor:
+        return loss / batch[0].size(0)  # per time step: the mean per-token cross-entropy
 
-    argmax = ops_of(distribution.argmax(theta.detach()))
-    final = st.best_ops if tracks_best and st.best_ops is not None else argmax
-    return SearchResult(theta.detach().clone(), argmax, st.best_ops, final, st.rows, st.seconds, st.tokens)
+    def arch_string(self, gates: torch.Tensor) -> str:
+        return arch_string(gates.detach().argmax(-1).tolist())
+
+    def epoch_metrics(self, argmax_arch: str, best_arch: str | None) -> dict[str, Any]:
+        gates = one_hot_gates(parse_arch(argmax_arch)).to(self.train.device)
+        val = evaluate(self.model, self.valid, gates, self.cfg.bptt, self.cfg.curve_tokens)
+        return {"val_loss_argmax": val, "tokens": self.tokens}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"h": self.h, "iteration": self.iteration}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.h, self.iteration = state["h"], state["iteration"]
 
 
-@torch.no_grad()
-def _validation_chunk_loss(model: LanguageModel, chunks: list, st: _State, gates: torch.Tensor) -> float:
-    """Loss per time step of ``gates`` on the next validation chunk (dropout off); the
-    validation streams keep their own state, like the training streams."""
-    inputs, targets = chunks[st.val_position % len(chunks)]
-    st.val_position += 1
-    model.eval()
-    losses, st.h_val = model(inputs, targets, st.h_val, gates[None] if gates.dim() == 2 else gates[:1])
-    model.train()
-    return losses[0].item() / inputs.size(0)
-
-
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else float("nan")
+def make_search(cfg: PTBConfig, strategy: str, seed: int, data: corpus.Corpus,
+                device: torch.device = torch.device("cpu")) -> SearchLoop:
+    """One PTB search (Algorithm 1) with ``strategy`` and its options from ``cfg``."""
+    task = RecurrentSearchTask(cfg, data, device)
+    return SearchLoop(task, loop_settings(cfg, task.theta_steps), strategy, seed, device, cfg.options_for(strategy))

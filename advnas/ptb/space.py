@@ -119,11 +119,6 @@ class LanguageModel(nn.Module):
         Returns the loss of each, shape (K,): per time step the mean cross-entropy over the
         streams, summed over the T steps (spec §3.2); and the new state (K*B, hidden)."""
         K, (T, B) = gates.shape[0], inputs.shape
-        total = gates.detach().sum(-1, keepdim=True)
-        if (total > 1.5).any():
-            # A two-hot draw (ProxylessNAS) averages its two operations: summed, the two
-            # pass-throughs x would double the recurrent state at every step (decision 8).
-            gates = gates / total
         emb = nn.functional.dropout(self.embedding(inputs), self.dropout, self.training)
         if K > 1:
             emb = emb.repeat(1, K, 1)  # rows k*B..(k+1)*B belong to architecture k

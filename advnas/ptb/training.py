@@ -1,38 +1,11 @@
-"""Pieces shared by the search and the retraining: learning-rate schedule, one weight step,
-evaluation, and the clipped Adam of the theta step (App. E; spec §3.3, §3.4)."""
+"""The retraining's weight step and the evaluation of a fixed cell (App. E; spec §3.3, §3.4)."""
 
 from __future__ import annotations
-
-import math
 
 import torch
 
 from . import corpus
 from .space import LanguageModel
-
-
-def cosine_lr(base: float, epoch: int, epochs: int) -> float:
-    """lr = base (1 + cos(pi e / E)) / 2 at integer epoch e (spec §3.3)."""
-    return base * (1 + math.cos(math.pi * epoch / epochs)) / 2
-
-
-def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-
-
-class ClippedAdam(torch.optim.Adam):
-    """Adam whose step first clips the global gradient norm (App. E: clipping 1 for theta)."""
-
-    def __init__(self, params, max_norm: float, **kwargs):
-        super().__init__(params, **kwargs)
-        self.max_norm = max_norm
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
-        torch.nn.utils.clip_grad_norm_(params, self.max_norm)
-        return super().step(closure)
 
 
 def weight_step(model: LanguageModel, optimizer: torch.optim.Optimizer, clip: float,
@@ -63,17 +36,3 @@ def evaluate(model: LanguageModel, data: torch.Tensor, gates: torch.Tensor, bptt
         count += inputs.numel()
     model.train(was_training)
     return total / count
-
-
-def get_rng_state(device: torch.device) -> dict:
-    """The random state that dropout draws from (CPU, and the GPU's when on one)."""
-    state = {"cpu": torch.get_rng_state()}
-    if device.type == "cuda":
-        state["cuda"] = torch.cuda.get_rng_state(device)
-    return state
-
-
-def set_rng_state(state: dict, device: torch.device) -> None:
-    torch.set_rng_state(state["cpu"])
-    if device.type == "cuda" and "cuda" in state:
-        torch.cuda.set_rng_state(state["cuda"], device)

@@ -12,8 +12,8 @@ from ..strategies import Draw, Strategy
 
 @dataclass
 class ThetaStepResult:
-    draws: list[Draw]
-    losses: list[torch.Tensor]  # one per draw, shape theta.shape[:-2] (with a leading K if samples)
+    draw: Draw
+    loss: torch.Tensor  # shape theta.shape[:-2] (with a leading K when draw.samples), detached
 
 
 def theta_gradient(strategy: Strategy, theta: torch.Tensor, step: int,
@@ -24,19 +24,19 @@ def theta_gradient(strategy: Strategy, theta: torch.Tensor, step: int,
     one forward pass with the draw's gates."""
     with torch.no_grad():
         strategy.prepare(theta)
-    draws = strategy.draw(theta, step)
-    losses = [loss_of(d) for d in draws]
-    gate_inputs = [d.gates for d in draws]
-    wants = [g.requires_grad for g in gate_inputs] + [any(g.grad_fn is not None for g in gate_inputs)]
-    if any(wants):
-        inputs = [g for g, w in zip(gate_inputs + [theta], wants) if w]
-        total = sum(loss.sum() for loss in losses)
-        grads = iter(torch.autograd.grad(total, inputs, allow_unused=True))
-        found = [next(grads) if w else None for w in wants]
-    else:  # REINFORCE and PARSEC need the losses only: no backward pass
-        found = [None] * len(wants)
-    gradient = strategy.gradient(theta, draws, [l.detach() for l in losses], found[:-1], found[-1])
-    return gradient, ThetaStepResult(draws, [l.detach() for l in losses])
+    draw = strategy.draw(theta, step)
+    loss = loss_of(draw)
+    gates = draw.gates
+    wants_gate, wants_theta = gates.requires_grad, gates.grad_fn is not None
+    gate_grad = theta_grad = None
+    if wants_gate or wants_theta:
+        inputs = [g for g, w in ((gates, wants_gate), (theta, wants_theta)) if w]
+        found = iter(torch.autograd.grad(loss.sum(), inputs, allow_unused=True))
+        gate_grad = next(found) if wants_gate else None
+        theta_grad = next(found) if wants_theta else None
+    # else: REINFORCE, PARSEC and random search need the loss only, so no backward pass
+    gradient = strategy.gradient(theta, draw, loss.detach(), gate_grad, theta_grad)
+    return gradient, ThetaStepResult(draw, loss.detach())
 
 
 def theta_step(strategy: Strategy, theta: torch.Tensor, optimizer: torch.optim.Optimizer, step: int,

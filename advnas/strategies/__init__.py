@@ -1,19 +1,41 @@
-"""The eight search strategies of the paper on one interface (see base.py)."""
+"""The search strategies on one interface (see base.py), and their registry.
+
+The registry below is the only list of strategy names in the project: the command line,
+the configurations, the run list and the reports read it. A new strategy is one file in
+this package plus one line here.
+"""
 
 from __future__ import annotations
+
+import inspect
+from typing import Any
 
 from .advantage import AdvantageNAS
 from .base import Draw, Properties, Strategy
 from .gdas import GDAS
 from .parsec import Parsec
 from .proxyless import ProxylessNAS
+from .random_search import RandomSearch
 from .reinforce import Reinforce
 from .relaxed import DARTS, NASP, SNAS
 
-# Table 1's order: dense first, then sparse, AdvantageNAS last.
+# Table 1's order: dense first, then sparse, AdvantageNAS last; baselines after the paper's.
 STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in [
-    DARTS, SNAS, NASP, ProxylessNAS, Parsec, GDAS, Reinforce, AdvantageNAS]}
-SPARSE = [n for n, c in STRATEGIES.items() if c.properties.propagation == "sparse"]
+    DARTS, SNAS, NASP, ProxylessNAS, Parsec, GDAS, Reinforce, AdvantageNAS,
+    RandomSearch,
+]}
+
+
+def names(propagation: str | None = None, *, baselines: bool = False) -> list[str]:
+    """Registered names in Table 1's order: all, or those of one propagation ("sparse" or
+    "dense"); the baselines (random search) only with ``baselines``."""
+    return [n for n, c in STRATEGIES.items()
+            if (propagation is None or c.properties.propagation == propagation) and (baselines or not c.baseline)]
+
+
+SPARSE = names("sparse")  # the paper's sparse-propagation strategies (Table 2's rows)
+DENSE = names("dense")
+PROPOSED = next(n for n, c in STRATEGIES.items() if c.proposed)  # AdvantageNAS
 
 
 def strategy_class(name: str) -> type[Strategy]:
@@ -22,8 +44,29 @@ def strategy_class(name: str) -> type[Strategy]:
     return STRATEGIES[name]
 
 
-def make(name: str, total_steps: int, generator=None, **options) -> Strategy:
-    return strategy_class(name)(total_steps, generator, **options)
+def option_defaults(name: str) -> dict[str, Any]:
+    """A strategy's options (its keyword-only constructor arguments) and their defaults."""
+    signature = inspect.signature(strategy_class(name).__init__)
+    return {p.name: p.default for p in signature.parameters.values() if p.kind is p.KEYWORD_ONLY}
+
+
+def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` completed with the defaults; an unknown option raises ValueError (one line)."""
+    defaults = option_defaults(name)
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        allowed = ", ".join(defaults) or "none"
+        raise ValueError(f"strategy {name!r} has no option {unknown[0]!r}; its options: {allowed}")
+    return {**defaults, **options}
+
+
+def make(name: str, total_steps: int, generator=None, zero_op: int | None = None, **options) -> Strategy:
+    return strategy_class(name)(total_steps, generator, zero_op, **check_options(name, options))
+
+
+def label(name: str) -> str:
+    """The display name of a strategy (its registered label; the name itself otherwise)."""
+    return STRATEGIES[name].label if name in STRATEGIES else name
 
 
 def table1() -> list[dict]:
@@ -31,8 +74,10 @@ def table1() -> list[dict]:
     return [{"name": name, "method": cls.label, "propagation": cls.properties.propagation,
              "a_i": cls.properties.hot, "stochastic": cls.properties.stochastic,
              "theoretical_guarantee": cls.properties.theoretical_guarantee,
-             "final_architecture": cls.properties.final} for name, cls in STRATEGIES.items()]
+             "final_architecture": cls.properties.final, "in_paper": not cls.baseline}
+            for name, cls in STRATEGIES.items()]
 
 
-__all__ = ["STRATEGIES", "SPARSE", "Draw", "Properties", "Strategy", "make", "strategy_class", "table1",
-           "AdvantageNAS", "DARTS", "GDAS", "NASP", "Parsec", "ProxylessNAS", "Reinforce", "SNAS"]
+__all__ = ["STRATEGIES", "SPARSE", "DENSE", "PROPOSED", "Draw", "Properties", "Strategy", "make", "names",
+           "strategy_class", "option_defaults", "check_options", "label", "table1",
+           "AdvantageNAS", "DARTS", "GDAS", "NASP", "Parsec", "ProxylessNAS", "RandomSearch", "Reinforce", "SNAS"]

@@ -1,6 +1,6 @@
 """AdvantageNAS (Alg. 1): the per-edge advantage of Eq. (7) times the score a_i - mu_i.
 
-With ``zero_op`` set, the advantage of the zero operation, identically 0 by Eq. (7), is
+When the search space has a zero operation (``zero_op``) and ``zero_op_treatment`` is on, the advantage of the zero operation, identically 0 by Eq. (7), is
 replaced by the worst moving-average advantage of the other operations on that edge
 (App. B, Eq. 9).
 """
@@ -17,24 +17,29 @@ class AdvantageNAS(Strategy):
     name = "advantage"
     label = "AdvantageNAS"
     properties = Properties("sparse", "1-hot", True, True, "argmax")
+    proposed = True
 
-    def __init__(self, total_steps: int, generator=None, zero_op: int | None = None,
-                 zero_op_decay: float = 0.05, zero_op_variant: str = "paper"):
-        super().__init__(total_steps, generator)
+    def __init__(self, total_steps: int, generator=None, zero_op: int | None = None, *,
+                 zero_op_treatment: bool = True, zero_op_decay: float = 0.05, zero_op_variant: str = "paper"):
+        super().__init__(total_steps, generator, zero_op)
         if zero_op_variant not in ("paper", "official"):
             raise ValueError(f"zero_op_variant must be 'paper' or 'official'; got {zero_op_variant!r}")
-        self.zero_op = zero_op
+        self.zero_op_treatment = zero_op_treatment  # App. B, Eq. (9), when the space has a zero op
         self.zero_op_decay = zero_op_decay
         self.zero_op_variant = zero_op_variant
         self.ema: torch.Tensor | None = None  # (..., n_edges, n_ops), advantages in loss units
 
-    def draw(self, theta, step):
-        return [Draw(self.sample_one_hot(theta))]
+    @property
+    def keeps_statistics(self) -> bool:
+        return self.zero_op is not None and self.zero_op_treatment  # the moving averages of Eq. (9)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        gates = draws[0].gates.detach()
-        advantage = self.per_edge_advantage(gates, gate_grads[0])
-        if self.zero_op is not None:
+    def draw(self, theta, step):
+        return Draw(self.sample_one_hot(theta))
+
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        gates = draw.gates.detach()
+        advantage = self.per_edge_advantage(gates, gate_grad)
+        if self.zero_op is not None and self.zero_op_treatment:
             advantage = self._zero_op_advantage(gates, advantage)
         return advantage[..., None] * distribution.score(gates, theta)
 

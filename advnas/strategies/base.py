@@ -63,32 +63,46 @@ class Strategy(ABC):
     #: False when the theta-gradient needs no backward pass (REINFORCE, PARSEC).
     needs_gate_gradient: ClassVar[bool] = True
 
-    def __init__(self, total_steps: int, generator: torch.Generator | None = None):
+    #: True when the strategy keeps running statistics (a baseline, a moving average) that
+    #: a measurement at a fixed theta should warm up first (may depend on the options).
+    keeps_statistics: bool = False
+    #: True for the paper's proposed method (highlighted in reports).
+    proposed: ClassVar[bool] = False
+    #: True for a reference point that is not a search strategy of the paper (random search).
+    baseline: ClassVar[bool] = False
+
+    def __init__(self, total_steps: int, generator: torch.Generator | None = None, zero_op: int | None = None):
+        """Subclasses add their options as keyword-only arguments with the paper's values as
+        defaults; ``zero_op`` is the index of the search space's zero operation (or None),
+        a fact about the space rather than an option."""
         if total_steps < 1:
             raise ValueError(f"total_steps must be >= 1, got {total_steps}")
         self.total_steps = total_steps
         self.generator = generator
+        self.zero_op = zero_op
 
     def prepare(self, theta: torch.Tensor) -> None:
         """Called on theta (in place, no grad) before each draw; a projection for NASP."""
 
     @abstractmethod
-    def draw(self, theta: torch.Tensor, step: int) -> list[Draw]:
-        """The architecture(s) for this theta step. ``theta`` requires grad; a relaxation
-        may build its gates from it, a sampler returns detached leaves."""
+    def draw(self, theta: torch.Tensor, step: int) -> Draw:
+        """The architecture (several, as a leading dimension, when ``samples``) for this
+        theta step. ``theta`` requires grad; a relaxation may build its gates from it, a
+        sampler returns detached leaves."""
 
     @abstractmethod
-    def gradient(self, theta: torch.Tensor, draws: list[Draw], losses: list[torch.Tensor],
-                 gate_grads: list[torch.Tensor | None], theta_grad: torch.Tensor | None) -> torch.Tensor:
-        """theta.grad for a descent step, from the draws' losses (shape of theta[..., 0, 0])
-        and the gradients of the summed loss w.r.t. each draw's gates and w.r.t. theta."""
+    def gradient(self, theta: torch.Tensor, draw: Draw, loss: torch.Tensor,
+                 gate_grad: torch.Tensor | None, theta_grad: torch.Tensor | None) -> torch.Tensor:
+        """theta.grad for a descent step, from the draw's loss (shape of theta[..., 0, 0],
+        with a leading K when ``samples``) and the gradients of the summed loss with respect
+        to the draw's gates and to theta."""
 
     def weight_draw(self, theta: torch.Tensor, step: int, warmup: bool) -> Draw:
         """The architecture for a weight step (Alg. 1, line 3): the strategy's own draw with
         theta detached (the first of PARSEC's samples); no gate gradient is needed. During
         warm-up theta is still at its initial value, so sampling strategies train the weights
         on uniformly sampled paths (spec §2.4)."""
-        draw = self.draw(theta.detach(), step)[0]
+        draw = self.draw(theta.detach(), step)
         gates = draw.gates.detach()
         return Draw(gates[0] if draw.samples else gates, dense=draw.dense)
 

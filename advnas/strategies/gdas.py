@@ -18,8 +18,9 @@ class GDAS(Strategy):
     label = "GDAS"
     properties = Properties("sparse", "1-hot", True, False, "process_best")
 
-    def __init__(self, total_steps: int, generator=None, tau_start: float = 10.0, tau_end: float = 0.1):
-        super().__init__(total_steps, generator)
+    def __init__(self, total_steps: int, generator=None, zero_op=None, *, tau_start: float = 10.0,
+                 tau_end: float = 0.1):
+        super().__init__(total_steps, generator, zero_op)
         self.tau_start, self.tau_end = tau_start, tau_end
 
     def draw(self, theta, step):
@@ -27,7 +28,7 @@ class GDAS(Strategy):
         soft = gumbel_softmax(theta, tau, self.generator)
         hard = distribution.one_hot(soft.argmax(dim=-1), theta.shape[-1], dtype=theta.dtype)
         gates = hard + (soft - soft.detach())  # exactly one-hot in value, d/dtheta of soft
-        return [Draw(gates, skipped="ones")]
+        return Draw(gates, skipped="ones")
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
         return theta_grad

@@ -20,8 +20,8 @@ class Parsec(Strategy):
     properties = Properties("sparse", "1-hot", True, False, "argmax")
     needs_gate_gradient = False
 
-    def __init__(self, total_steps: int, generator=None, samples: int = 8):
-        super().__init__(total_steps, generator)
+    def __init__(self, total_steps: int, generator=None, zero_op=None, *, samples: int = 8):
+        super().__init__(total_steps, generator, zero_op)
         if samples < 1:
             raise ValueError(f"samples must be >= 1; got {samples}")
         self.samples = samples
@@ -29,10 +29,10 @@ class Parsec(Strategy):
     def draw(self, theta, step):
         # One draw holding all K architectures (leading dimension), evaluated on one minibatch.
         a = distribution.sample(theta.detach(), self.generator, n_samples=self.samples)
-        return [Draw(a, samples=True)]
+        return Draw(a, samples=True)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        weights = torch.softmax(-losses[0], dim=0)  # (K, ...): softmax over the K samples
-        scores = distribution.score(draws[0].gates, theta)  # (K, ..., E, J)
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        weights = torch.softmax(-loss, dim=0)  # (K, ...): softmax over the K samples
+        scores = distribution.score(draw.gates, theta)  # (K, ..., E, J)
         # Ascent on the log marginal likelihood = descent on its negative.
         return -(weights[..., None, None] * scores).sum(dim=0)

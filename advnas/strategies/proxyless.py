@@ -21,19 +21,29 @@ class ProxylessNAS(Strategy):
     label = "ProxylessNAS"
     properties = Properties("sparse", "2-hot", True, False, "argmax")
 
-    def __init__(self, total_steps: int, generator=None):
-        super().__init__(total_steps, generator)
+    PAIRS = ("sum", "mean")
+
+    def __init__(self, total_steps: int, generator=None, zero_op=None, *, pair: str = "sum"):
+        super().__init__(total_steps, generator, zero_op)
+        if pair not in self.PAIRS:
+            raise ValueError(f"pair must be one of {', '.join(self.PAIRS)}; got {pair!r}")
+        # "sum": both gates 1, the forward sums the two outputs (the official CIFAR-10 code).
+        # "mean": both gates 1/2, the forward averages them (the recurrent cell, where a sum
+        # would double the highway pass-through x at every time step; decision 8).
+        self.gate_value = 1.0 if pair == "sum" else 0.5
         self._pair: torch.Tensor | None = None
         self._before: torch.Tensor | None = None
 
     def draw(self, theta, step):
         pair = top2_without_replacement(theta, self.generator)
-        gates = torch.zeros_like(theta, requires_grad=False).scatter(-1, pair, 1.0).requires_grad_(True)
-        return [Draw(gates, extra=pair)]
+        gates = torch.zeros_like(theta, requires_grad=False).scatter(-1, pair, self.gate_value)
+        return Draw(gates.requires_grad_(True), extra=pair)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        pair = draws[0].extra
-        g = gate_grads[0].gather(-1, pair)  # (..., E, 2)
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        pair = draw.extra
+        # dL/d(binary gate) = dL/d(gate) * gate: the derivative with respect to the binary gate
+        # b of a forward that uses gate = b * gate_value.
+        g = gate_grad.gather(-1, pair) * self.gate_value  # (..., E, 2)
         q = torch.softmax(theta.detach().gather(-1, pair), dim=-1)
         eye = torch.eye(2, dtype=q.dtype, device=q.device)
         # grad_m = sum_n g_n q_n (delta_mn - q_m)

@@ -14,16 +14,18 @@ class Reinforce(Strategy):
     properties = Properties("sparse", "1-hot", True, False, "process_best")
     needs_gate_gradient = False
 
-    def __init__(self, total_steps: int, generator=None, baseline_decay: float = 0.05):
-        super().__init__(total_steps, generator)
+    keeps_statistics = True
+
+    def __init__(self, total_steps: int, generator=None, zero_op=None, *, baseline_decay: float = 0.05):
+        super().__init__(total_steps, generator, zero_op)
         self.baseline_decay = baseline_decay  # gamma = 0.05 (spec §0.3, row R)
         self.baseline: torch.Tensor | None = None
 
     def draw(self, theta, step):
-        return [Draw(self.sample_one_hot(theta))]
+        return Draw(self.sample_one_hot(theta))
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        loss = losses[0].detach()
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        loss = loss.detach()
         # The EMA is updated with the current loss before it is used, as in ENAS and the
         # official code (spec §0.3; discrepancy 6). b = L on the first step.
         if self.baseline is None:
@@ -31,7 +33,7 @@ class Reinforce(Strategy):
         else:
             self.baseline = self.baseline + self.baseline_decay * (loss - self.baseline)
         weight = (loss - self.baseline)[..., None, None]
-        return weight * distribution.score(draws[0].gates.detach(), theta)
+        return weight * distribution.score(draw.gates.detach(), theta)
 
     def state_dict(self):
         return {"baseline": self.baseline}

@@ -17,9 +17,9 @@ class DARTS(Strategy):
     properties = Properties("dense", "n-hot", False, False, "argmax")
 
     def draw(self, theta, step):
-        return [Draw(torch.softmax(theta, dim=-1), dense=True)]
+        return Draw(torch.softmax(theta, dim=-1), dense=True)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
         return theta_grad
 
 
@@ -32,9 +32,9 @@ class SNAS(Strategy):
 
     def draw(self, theta, step):
         tau = cosine_temperature(step, self.total_steps)
-        return [Draw(gumbel_softmax(theta, tau, self.generator), dense=True)]
+        return Draw(gumbel_softmax(theta, tau, self.generator), dense=True)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
         return theta_grad
 
 
@@ -66,8 +66,8 @@ class NASP(Strategy):
     properties = Properties("dense", "1-hot", False, True, "argmax")
     PROJECTIONS = {"official": project_official, "clip": project_clip}
 
-    def __init__(self, total_steps: int, generator=None, projection: str = "official"):
-        super().__init__(total_steps, generator)
+    def __init__(self, total_steps: int, generator=None, zero_op=None, *, projection: str = "official"):
+        super().__init__(total_steps, generator, zero_op)
         if projection not in self.PROJECTIONS:
             raise ValueError(f"projection must be one of {', '.join(self.PROJECTIONS)}; got {projection!r}")
         self.project = self.PROJECTIONS[projection]
@@ -77,7 +77,7 @@ class NASP(Strategy):
 
     def draw(self, theta, step):
         gates = distribution.argmax(theta.detach()).requires_grad_(True)
-        return [Draw(gates, dense=True)]
+        return Draw(gates, dense=True)
 
     def weight_draw(self, theta, step, warmup):
         # Weight steps are sparse: a random one-hot path during warm-up, then the argmax
@@ -86,8 +86,8 @@ class NASP(Strategy):
         gates = distribution.sample(theta, self.generator) if warmup else distribution.argmax(theta)
         return Draw(gates)
 
-    def gradient(self, theta, draws, losses, gate_grads, theta_grad):
-        return gate_grads[0]
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        return gate_grad
 
     def after_step(self, theta):
         self.project(theta)

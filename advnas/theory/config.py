@@ -38,3 +38,20 @@ class TheoryConfig(Config):
                      "small_edges/small_ops", ">= 2 each with small_ops ** small_edges <= 100000",
                      (self.small_edges, self.small_ops))
         self.require(self.bound_offset > 0, "bound_offset", "a positive number", self.bound_offset)
+
+
+@dataclass(frozen=True)
+class VarianceConfig(Config):
+    """``python -m advnas variance``: one random linear reward."""
+
+    edges: int = 10  # |I|
+    ops: int = 10  # |J|
+    seed: int = 0
+
+    def validate(self) -> None:
+        # The closed forms hold (edges x ops) matrices: bounded so that they fit in memory.
+        self.require(1 <= self.edges <= 100_000, "edges", "an integer in [1, 100000]", self.edges)
+        self.require(2 <= self.ops <= 1_000, "ops", "an integer in [2, 1000]", self.ops)
+        self.require(self.edges * self.ops <= 10_000_000, "edges * ops", "at most 10,000,000 (memory)",
+                     self.edges * self.ops)
+        self.require(0 <= self.seed < 2 ** 63, "seed", "an integer in [0, 2**63)", self.seed)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
-from ..strategies import STRATEGIES
+from .. import strategies
+from ..search.config import StrategyConfig
 
 
 @dataclass(frozen=True)
-class ToyConfig(Config):
+class ToyConfig(StrategyConfig):
     n_edges: int = 10  # |I| = 10 intermediate nodes (Sec. 5.1)
     n_ops: int = 10  # |J| = 10 candidate 7x7 filters per edge
     batch: int = 100  # minibatch V of 100 fresh inputs every iteration
@@ -19,9 +19,7 @@ class ToyConfig(Config):
     beta1: float = 0.9
     beta2: float = 0.999
     seeds: tuple[int, ...] = tuple(range(10))  # 10 trials (spec §1.1); seeds recorded
-    strategies: tuple[str, ...] = tuple(STRATEGIES)
-    baseline_decay: float = 0.05  # REINFORCE's EMA baseline gamma (App. C)
-    parsec_samples: int = 8  # PARSEC's Monte Carlo samples (App. C)
+    strategies: tuple[str, ...] = tuple(strategies.names())  # the paper's eight (Table 1)
     # Gradient bias/variance study (not in the paper): a reduced toy small enough to enumerate.
     study_edges: int = 3
     study_ops: int = 3
@@ -30,6 +28,7 @@ class ToyConfig(Config):
     study_points: tuple[int, ...] = (0, 100, 400)  # iterations of an AdvantageNAS search
 
     def validate(self) -> None:
+        super().validate()
         self.require(self.n_edges >= 1, "n_edges", "an integer >= 1", self.n_edges)
         self.require(self.n_ops >= 2, "n_ops", "an integer >= 2", self.n_ops)
         self.require(self.batch >= 1, "batch", "an integer >= 1", self.batch)
@@ -44,9 +43,3 @@ class ToyConfig(Config):
         self.require(self.study_samples >= 10, "study_samples", "an integer >= 10", self.study_samples)
         self.require(all(p >= 0 for p in self.study_points), "study_points", "non-negative integers",
                      self.study_points)
-        unknown = [s for s in self.strategies if s not in STRATEGIES]
-        self.require(not unknown, "strategies", f"a list drawn from {', '.join(STRATEGIES)}", self.strategies)
-
-    def strategy_options(self, name: str) -> dict:
-        return {"reinforce": {"baseline_decay": self.baseline_decay},
-                "parsec": {"samples": self.parsec_samples}}.get(name, {})

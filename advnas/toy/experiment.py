@@ -7,7 +7,6 @@ shared by every strategy (the space is rebuilt from the same seeds for each stra
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 
@@ -17,19 +16,12 @@ from tqdm import tqdm
 
 from .. import distribution, strategies
 from ..device import default_device, synchronize
+from ..search.seeds import derive_seed
 from ..search.theta_step import theta_step
 from ..store import ResultsStore, Run, RunContext
 from .config import ToyConfig
 from .space import ToySpace
 
-CODE_MODULES = ["advnas.distribution", "advnas.strategies", "advnas.search", "advnas.toy.space",
-                "advnas.toy.config", "advnas.toy.experiment"]
-
-
-
-def _stream_seed(seeds: list[int], name: str) -> int:
-    """A reproducible seed for the strategy's own sampling, from the trial seeds and its name."""
-    return int(hashlib.sha256(f"{seeds}/{name}".encode()).hexdigest()[:8], 16)
 
 
 @dataclass
@@ -44,8 +36,9 @@ class _Contender:
 
 
 def _contender(cfg: ToyConfig, name: str, seeds: list[int], device: torch.device) -> _Contender:
-    generator = torch.Generator(device=device).manual_seed(_stream_seed(seeds, name))
-    strategy = strategies.make(name, cfg.iterations, generator, **cfg.strategy_options(name))
+    # The strategy's own sampling stream, from the trial seeds and its name.
+    generator = torch.Generator(device=device).manual_seed(derive_seed(seeds, name))
+    strategy = strategies.make(name, cfg.iterations, generator, **cfg.options_for(name))
     theta = distribution.init_theta(cfg.n_edges, cfg.n_ops, batch=(len(seeds),), device=device)
     theta.requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
@@ -121,13 +114,12 @@ def _compute(cfg: ToyConfig, names: list[str], device: torch.device, progress: b
     return compute
 
 
-def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = True) -> Run:
+def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = True, recompute: bool = False) -> Run:
     """One strategy, all seeds of ``cfg``, into an explicit folder (the command line's --out).
     Its summary.json holds ``per_seed`` results directly."""
     device = default_device()
-    config = {**cfg.to_dict(), "strategies": [name]}
-    return ResultsStore().run_at(folder, "toy", profile, name, config,
-                                 _compute(cfg, [name], device, progress), CODE_MODULES, device)
+    return ResultsStore().run_at(folder, "toy", profile, name, cfg.run_config(name),
+                                 _compute(cfg, [name], device, progress), "toy", device, recompute)
 
 
 def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> Run:
@@ -135,5 +127,16 @@ def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> 
     Its summary.json holds one entry per strategy under ``strategies``."""
     store, device = store or ResultsStore(), default_device()
     config = {k: v for k, v in cfg.to_dict().items() if not k.startswith("study_")}
+    config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
     return store.run("toy", profile, "fig1", config,
-                     _compute(cfg, list(cfg.strategies), device, True), CODE_MODULES, device)
+                     _compute(cfg, list(cfg.strategies), device, True), "toy", device)
+
+
+def golden() -> dict:
+    """Behaviour fingerprint (``advnas/behaviour.py``): every strategy, 2 trials on a 3 x 4
+    toy for 30 iterations; the test-loss table and the summaries are the outputs."""
+    cfg = ToyConfig(n_edges=3, n_ops=4, batch=20, iterations=30, eval_every=10, seeds=(0, 1),
+                    strategies=tuple(strategies.STRATEGIES))
+    metrics = search(cfg, list(cfg.strategies), torch.device("cpu"), progress=False)
+    return {"metrics": metrics.drop(columns="theta_seconds").to_dict("records"),
+            "summaries": {n: summarise(metrics[metrics.strategy == n])["per_seed"] for n in cfg.strategies}}

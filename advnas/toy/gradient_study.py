@@ -60,9 +60,9 @@ def measure(cfg: ToyConfig, seed: int | None = None) -> pd.DataFrame:
         exact = exact[0]
         for name in cfg.strategies:
             generator = torch.Generator().manual_seed(seed * 1000 + step)
-            strategy = strategies.make(name, cfg.iterations, generator, **cfg.strategy_options(name))
+            strategy = strategies.make(name, cfg.iterations, generator, **cfg.options_for(name))
             theta = theta_k.expand(n, *theta_k.shape[1:]).clone().requires_grad_(True)
-            for call in range(WARMUP_CALLS + 1 if name == "reinforce" else 1):
+            for call in range(WARMUP_CALLS + 1 if strategy.keeps_statistics else 1):
                 batch = stacked.minibatch(pool[0, torch.randint(pool.shape[1], (n, cfg.batch), generator=data)])
                 grad, _ = theta_gradient(strategy, theta.detach().clone().requires_grad_(True), step,
                                          lambda d: batch.loss(d.gates, d.dense, d.skipped))
@@ -85,10 +85,8 @@ def measure(cfg: ToyConfig, seed: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-CODE_MODULES = ["advnas.distribution", "advnas.strategies", "advnas.search", "advnas.toy.space",
-                "advnas.toy.config", "advnas.toy.gradient_study"]
-STUDY_FIELDS = ("seeds", "strategies", "iterations", "batch", "lr", "beta1", "beta2", "baseline_decay",
-                "parsec_samples", "study_edges", "study_ops", "study_pool", "study_samples", "study_points")
+STUDY_FIELDS = ("seeds", "strategies", "iterations", "batch", "lr", "beta1", "beta2", "strategy_options",
+                "study_edges", "study_ops", "study_pool", "study_samples", "study_points")
 
 
 def run(cfg: ToyConfig, profile: str, store=None):
@@ -96,10 +94,18 @@ def run(cfg: ToyConfig, profile: str, store=None):
     from ..store import ResultsStore
 
     config = {k: v for k, v in cfg.to_dict().items() if k in STUDY_FIELDS}
+    config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
     store = store or ResultsStore()
 
     def compute(ctx):
         table = measure(cfg)
         return table, {"points": list(cfg.study_points), "samples": cfg.study_samples}
 
-    return store.run("toy", profile, "gradient-study", config, compute, CODE_MODULES)
+    return store.run("toy", profile, "gradient-study", config, compute, "toy-gradient-study")
+
+
+def golden() -> list:
+    """Behaviour fingerprint (``advnas/behaviour.py``): the study on a 2 x 3 toy, 40 draws."""
+    cfg = ToyConfig(seeds=(0,), iterations=20, study_edges=2, study_ops=3, study_pool=50,
+                    study_samples=40, study_points=(0, 5))
+    return measure(cfg).to_dict("records")

@@ -1,0 +1,191 @@
+"""Behaviour fingerprints: a stored result is stale when what its experiment computes has
+changed, not when its source text has.
+
+Every experiment has a *golden run*: a few seconds on the CPU with fixed seeds, float64
+arithmetic, one thread and deterministic algorithms, whose outputs (the architectures it
+chooses, its losses and table entries rounded to ``DIGITS`` significant digits) are hashed
+into the experiment's *digest*. A stored result records the digest of its experiment at
+the time it was computed; it is stale when today's digest differs. A comment, a docstring
+or code moved between files leaves every golden output, hence every digest, unchanged; a
+change to what a search computes changes its golden outputs and makes its results stale.
+
+Across machines: float64 keeps platform differences in the last bits of long sums (about
+1e-15 relative), far below the comparison tolerance ``RTOL``. The golden outputs of the
+code as committed are kept in ``behaviour_reference.json`` beside this file; when today's
+outputs match them within ``RTOL`` (architectures exactly), the committed digest is today's
+digest on every platform, so a result never looks stale merely because another machine
+rounds differently. A test keeps the reference up to date
+(``python -m advnas results --update-reference`` rewrites it after a deliberate change).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import importlib.util
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+
+from .provenance import PROJECT_ROOT, source_hash
+
+DIGITS = 10  # significant digits of a golden number in the digest
+RTOL = 1e-9  # relative tolerance when comparing golden outputs with the reference
+REFERENCE = Path(__file__).with_name("behaviour_reference.json")
+
+# Experiment -> its golden run, "module:function" (a package module, or a file of the
+# project's benchmarks/ folder).
+GOLDEN: dict[str, str] = {
+    "theory": "advnas.theory.experiment:golden",
+    "toy": "advnas.toy.experiment:golden",
+    "toy-gradient-study": "advnas.toy.gradient_study:golden",
+    "nb201": "advnas.nb201.experiment:golden",
+    "ptb": "advnas.ptb.experiment:golden",
+    "memory-benchmark": "benchmarks/memory.py:golden",
+    "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",
+    "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
+}
+
+
+def check_experiment(name: str) -> str:
+    if name not in GOLDEN:
+        raise ValueError(f"behaviour must be one of {', '.join(GOLDEN)}; got {name!r}")
+    return name
+
+
+def _function(name: str) -> Callable[[], Any]:
+    module, _, function = GOLDEN[check_experiment(name)].partition(":")
+    if module.endswith(".py"):
+        path = PROJECT_ROOT / module
+        if not path.exists():
+            raise FileNotFoundError(f"the golden run of {name!r} is in {module}, which this installation lacks")
+        sys.path.insert(0, str(path.parent))  # a benchmark imports its sibling helpers
+        try:
+            spec = importlib.util.spec_from_file_location(f"_golden_{path.stem}", path)
+            loaded = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaded)
+        finally:
+            sys.path.remove(str(path.parent))
+        return getattr(loaded, function)
+    return getattr(importlib.import_module(module), function)
+
+
+@contextlib.contextmanager
+def golden_mode() -> Iterator[None]:
+    """float64, one thread, deterministic algorithms, CPU; everything restored afterwards."""
+    dtype, threads = torch.get_default_dtype(), torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    rng = torch.get_rng_state()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+        torch.set_rng_state(rng)
+
+
+def canonical(value: Any) -> Any:
+    """JSON-ready outputs with every float rounded to ``DIGITS`` significant digits."""
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return canonical(value.tolist())
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return repr(value)
+        return float(f"{value:.{DIGITS}g}")
+    raise TypeError(f"a golden output must be numbers, strings, lists and dicts; got {type(value).__name__}")
+
+
+def run_golden(name: str) -> Any:
+    """The golden outputs of experiment ``name`` (canonical form)."""
+    function = _function(name)
+    with golden_mode():
+        return canonical(function())
+
+
+def hash_outputs(outputs: Any) -> str:
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def same_outputs(a: Any, b: Any, rtol: float = RTOL) -> bool:
+    """Equal structure, equal strings and integers, floats within ``rtol``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_outputs(a[k], b[k], rtol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_outputs(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) \
+                or not isinstance(b, (int, float)):
+            return False
+        return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
+    return a == b
+
+
+def reference() -> dict[str, Any]:
+    try:
+        return json.loads(REFERENCE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def digest_of(name: str, outputs: Any) -> str:
+    """The committed digest when ``outputs`` match the reference, else their own hash."""
+    ref = reference().get(name)
+    if ref is not None and same_outputs(outputs, ref["outputs"]):
+        return ref["digest"]
+    return hash_outputs(outputs)
+
+
+def _cache_path() -> Path:
+    return Path(os.environ.get("ADVNAS_BEHAVIOUR_CACHE", PROJECT_ROOT / "build" / "behaviour-cache.json"))
+
+
+@functools.lru_cache(maxsize=None)
+def digest(name: str) -> str:
+    """Today's digest of experiment ``name``: cached per source text of the project, so that
+    the golden run executes once per code change."""
+    key = f"{name}:{source_hash()}"
+    path = _cache_path()
+    try:
+        cache = json.loads(path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    if key not in cache:
+        cache[key] = digest_of(name, run_golden(name))
+        try:
+            from .store import atomic_write_json  # late: the store imports this module
+            fresh = {k: v for k, v in cache.items() if k.endswith(source_hash())}  # drop old code's entries
+            atomic_write_json(path, fresh)
+        except OSError:
+            pass  # a read-only checkout: the digest is recomputed next time
+    return cache[key]
+
+
+def update_reference(names: list[str] | None = None) -> dict[str, Any]:
+    """Recompute the golden outputs and write them with their digests as the reference."""
+    current = reference()
+    for name in names or list(GOLDEN):
+        outputs = run_golden(name)
+        current[name] = {"digest": hash_outputs(outputs), "outputs": outputs}
+    from .store import atomic_write_json
+    atomic_write_json(REFERENCE, current)
+    digest.cache_clear()
+    return current

@@ -1,0 +1,62 @@
+"""The part of every search configuration that concerns strategies: which ones run, and
+their options (each strategy's keyword-only constructor arguments, checked against them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import strategies
+from ..config import Config, ConfigError
+
+
+def merge_options(*layers: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Per-strategy options, later layers over earlier ones, option by option."""
+    merged: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for name, options in (layer or {}).items():
+            merged[name] = {**merged.get(name, {}), **(options if isinstance(options, dict) else {"": options})}
+    return merged
+
+
+@dataclass(frozen=True)
+class StrategyConfig(Config):
+    """Base of the toy, CIFAR-10 and PTB configurations."""
+
+    strategies: tuple[str, ...] = tuple(strategies.SPARSE)
+    # {strategy: {option: value}} over the strategies' own defaults (the paper's settings),
+    # e.g. {"parsec": {"samples": 4}}; `python -m advnas strategies --json` lists the options.
+    strategy_options: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]):
+        if isinstance(values.get("strategy_options"), dict):
+            default = cls.__dataclass_fields__["strategy_options"].default_factory()
+            values = {**values, "strategy_options": merge_options(default, values["strategy_options"])}
+        return super().from_dict(values)
+
+    def validate(self) -> None:
+        names = list(strategies.STRATEGIES)
+        unknown = [s for s in self.strategies if s not in names]
+        self.require(not unknown and len(set(self.strategies)) == len(self.strategies), "strategies",
+                     f"a non-empty list of distinct names from {', '.join(names)}", list(self.strategies))
+        for name, options in self.strategy_options.items():
+            self.require(name in names, "strategy_options", f"keyed by strategy names from {', '.join(names)}", name)
+            self.require(isinstance(options, dict) and "" not in options, f"strategy_options[{name!r}]",
+                         "a mapping of option names to values", options)
+            try:
+                strategies.check_options(name, options)
+            except ValueError as error:
+                raise ConfigError(f"strategy_options: {error}") from None
+
+    def options_for(self, name: str) -> dict[str, Any]:
+        """Every option of ``name`` (its defaults with this configuration's values on top)."""
+        return strategies.check_options(name, self.strategy_options.get(name, {}))
+
+    def run_config(self, name: str, seed: int | None = None) -> dict[str, Any]:
+        """The stored configuration of one run: every setting, one strategy with all its options
+        (so that another strategy's options do not change this run's identity)."""
+        config = {**self.to_dict(), "strategies": [name], "strategy_options": {name: self.options_for(name)}}
+        if seed is not None:
+            config["seeds"] = [seed]
+        return config
