@@ -14,7 +14,7 @@ from .config import PROFILES, ConfigError
 
 
 def _parse_value(text: str) -> Any:
-    """Like papermill's -p: int, float, bool/None literals, JSON lists, else the string."""
+    """Like papermill's -p: int, float, bool/None literals, JSON lists and objects, else the string."""
     for parse in (int, float):
         try:
             return parse(text)
@@ -23,7 +23,7 @@ def _parse_value(text: str) -> Any:
     lowered = {"true": True, "false": False, "none": None}
     if text.lower() in lowered:
         return lowered[text.lower()]
-    if text.startswith("["):
+    if text.startswith(("[", "{")):
         try:
             return json.loads(text)
         except json.JSONDecodeError:

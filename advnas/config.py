@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from typing import Any
 
@@ -30,6 +31,12 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
         if not isinstance(value, (list, tuple)) or not value:
             raise ConfigError(f"{name} must be a non-empty list of {item.__name__}; got {value!r}")
         return tuple(_coerce(name, item, v) for v in value)
+    if kind is dict and isinstance(value, str):  # papermill's -p passes text: accept a JSON object
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a JSON object such as '{{\"parsec\": {{\"samples\": 4}}}}'; "
+                              f"got {value!r}") from None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind in (int, float) and isinstance(value, bool) or not isinstance(value, kind):
