@@ -168,6 +168,7 @@ class ResultsStore:
         folder.mkdir(parents=True, exist_ok=True)
         device = device or torch.device("cpu")
         digest = behaviour.digest(behaviour_of)  # of the code as it is when the run starts
+        environment = provenance.environment(device)  # the commit too: the one that starts the run
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
         metrics, summary = compute(RunContext(folder, config, device))
@@ -183,7 +184,7 @@ class ResultsStore:
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": round(wall, 3),
-            **provenance.environment(device),
+            **environment,
         }
         atomic_write_csv(folder / "metrics.csv", metrics)
         atomic_write_json(folder / "config.json", info)

@@ -33,7 +33,7 @@ def _stack(space: ToySpace, n: int) -> ToySpace:
 def _trajectory(space: ToySpace, cfg: ToyConfig, pool: torch.Tensor, seed: int) -> dict[int, torch.Tensor]:
     """theta at the iterations ``cfg.study_points`` of an AdvantageNAS search on ``space``."""
     generator = torch.Generator().manual_seed(seed)
-    strategy = strategies.make("advantage", cfg.iterations, generator)
+    strategy = strategies.make(strategies.PROPOSED, cfg.iterations, generator)
     theta = distribution.init_theta(space.n_edges, space.n_ops, batch=(1,)).requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
     points = {}
