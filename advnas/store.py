@@ -122,7 +122,9 @@ class Run:
     def is_stale(self) -> bool:
         """True when what its experiment computes changed after it was computed: the golden
         run's digest today differs from the one recorded with the result (``behaviour.py``)."""
-        recorded = self.info["behaviour"]
+        recorded = self.info.get("behaviour")
+        if recorded is None:  # computed by a version that recorded no behaviour digest
+            return True
         return behaviour.digest(recorded["experiment"]) != recorded["digest"]
 
 

@@ -119,8 +119,7 @@ def golden() -> dict:
     outputs = {}
     for name in strategies.names("sparse", baselines=True):
         metrics, summary = trial(cfg, name, 0, data=data)
-        timing = {"epoch_seconds", "seconds"}
-        outputs[name] = {"rows": [{k: v for k, v in row.items() if k not in timing}
+        outputs[name] = {"rows": [{k: v for k, v in row.items() if not k.endswith(("seconds", "wall_time_s"))}
                                   for row in metrics.to_dict("records")],
                          "summary": {k: v for k, v in summary.items()
                                      if not k.endswith(("seconds", "_per_s")) and k != "torch_threads"}}
