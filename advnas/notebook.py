@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from .config import ConfigError
+from .report import hardware_sentence
 from .runlist import notebook
 from .store import Run
 
@@ -58,13 +59,12 @@ def config_table(config) -> pd.DataFrame:
 
 
 def provenance(run: Run) -> Markdown:
-    """A note saying which commit, profile, device and wall time produced ``run``."""
+    """A note saying which commit, profile, device and wall time produced ``run``
+    (``report.hardware_sentence``), when it finished and whether it is stale."""
     info = run.info
     status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
               if run.is_stale() else "up to date with the code at this commit")
     return Markdown(
         f"```{{admonition}} Provenance\n"
-        f"Profile **{info['profile']}**, computed at commit `{info['git_commit']}` "
-        f"(advnas {info['advnas_version']}) on {info['device']}, torch {info['torch']}, "
-        f"finished {info['finished_at']}, wall time {info['wall_time_s']:.1f} s. "
+        f"{hardware_sentence([run])} advnas {info['advnas_version']}, finished {info['finished_at']}. "
         f"Result folder `{run.folder.relative_to(run.folder.parents[3])}`: {status}.\n```")

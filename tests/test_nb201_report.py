@@ -49,6 +49,7 @@ def test_cell_parser_and_best_cell():
 def test_a_labelled_control_gets_its_own_row_and_no_paper_reference():
     control = summaries().iloc[:1].assign(label="AdvantageNAS without Eq. (9)")
     table = report.table2(pd.concat([summaries(), control], ignore_index=True), reference=paper.TABLE4)
-    assert list(table.index) == ["AdvantageNAS", "ProxylessNAS", "AdvantageNAS without Eq. (9)"]
+    # Table 1's order, a labelled variant right after its strategy's own row
+    assert list(table.index) == ["ProxylessNAS", "AdvantageNAS", "AdvantageNAS without Eq. (9)"]
     assert table.at["AdvantageNAS", "argmax accuracy (paper)"] == "93.63 ± 0.18"
     assert table.at["AdvantageNAS without Eq. (9)", "argmax accuracy (paper)"] == "–"

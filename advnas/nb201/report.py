@@ -1,5 +1,5 @@
-"""Tables and figures of the CIFAR-10 chapter (Table 2, Figs. 2, 4, 5), computed from stored
-runs and shown beside the paper's values."""
+"""Tables and figures of the CIFAR-10 chapters (Table 2, Table 4, Figs. 2-5, App. F and G),
+computed from stored runs and shown beside the paper's values, with the chapters' verdicts."""
 
 from __future__ import annotations
 
@@ -9,35 +9,34 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import paper
-from ..strategies import strategy_class
+from .. import cells, paper, strategies
+from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
+                      NOT_AVAILABLE, PROPOSED, SEARCH_OVER_PLAIN_TARGET, THETA_STEP_RATIO_TARGET, claim,
+                      format_pm, label, line_style, listing, mean_spread, order, ordered, proposed_label, rivals,
+                      target_text, target_word, within)
+from .memory import PLAIN
 from .network import parse_arch
 
 
-def _mean_std(values: pd.Series) -> tuple[float, float]:
-    values = values.dropna().astype(float)
-    return (float(values.mean()), float(values.std(ddof=0))) if len(values) else (math.nan, math.nan)
-
-
-def _fmt(mean: float, std: float, digits: int = 2) -> str:
-    return "–" if math.isnan(mean) else f"{mean:.{digits}f} ± {std:.{digits}f}"
-
-
 def labelled(summaries: pd.DataFrame) -> pd.DataFrame:
-    """The summaries with a ``label`` column (the method's name unless one is set already)."""
-    default = summaries.strategy.map(lambda s: strategy_class(s).label)
-    return summaries.assign(label=summaries["label"].fillna(default) if "label" in summaries else default)
+    """The summaries with a ``label`` column (the method's name unless one is set already),
+    in the registry's order (a labelled variant right after its strategy's own rows)."""
+    default = summaries.strategy.map(label)
+    out = summaries.assign(label=summaries["label"].fillna(default) if "label" in summaries else default)
+    return ordered(out.assign(_variant=out.label != default).sort_values("_variant", kind="stable")
+                   ).drop(columns="_variant")
 
 
 def table2_numbers(summaries: pd.DataFrame) -> pd.DataFrame:
-    """Per strategy (per label): mean and population std (np.std, as the paper's make_table,
-    spec §2.9) over trials of the final accuracy and params, for argmax and process best."""
+    """Per strategy (per label): mean and spread (``report.mean_spread``: the population std
+    over trials, as the paper's make_table) of the final accuracy and params, for argmax and
+    process best."""
     rows = []
-    for (name, label), group in labelled(summaries).groupby(["strategy", "label"], sort=False):
-        row = {"strategy": name, "label": label, "trials": len(group)}
+    for (name, method), group in labelled(summaries).groupby(["strategy", "label"], sort=False):
+        row = {"strategy": name, "label": method, "trials": len(group)}
         for rule in ("argmax", "process_best"):
-            row[f"{rule}_accuracy"], row[f"{rule}_accuracy_std"] = _mean_std(group[f"{rule}_accuracy"])
-            row[f"{rule}_params_mb"], row[f"{rule}_params_std"] = _mean_std(group[f"{rule}_params_mb"])
+            row[f"{rule}_accuracy"], row[f"{rule}_accuracy_std"] = mean_spread(group[f"{rule}_accuracy"])
+            row[f"{rule}_params_mb"], row[f"{rule}_params_std"] = mean_spread(group[f"{rule}_params_mb"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -47,97 +46,96 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
     reference = reference or paper.TABLE2
     rows = []
     for _, r in table2_numbers(summaries).iterrows():
-        ref = reference.get(r.strategy, {}) if r.label == strategy_class(r.strategy).label else {}
+        ref = reference.get(r.strategy, {}) if r.label == label(r.strategy) else {}
         row = {"method": r.label, "trials": r.trials}
         for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
             theirs = ref.get(rule)
-            row[f"{title} accuracy"] = _fmt(r[f"{rule}_accuracy"], r[f"{rule}_accuracy_std"])
-            row[f"{title} accuracy (paper)"] = _fmt(theirs[0], theirs[1]) if theirs else "–"
-            row[f"{title} params MB"] = _fmt(r[f"{rule}_params_mb"], r[f"{rule}_params_std"])
-            row[f"{title} params MB (paper)"] = _fmt(theirs[2], theirs[3]) if theirs else "–"
+            row[f"{title} accuracy"] = format_pm(r[f"{rule}_accuracy"], r[f"{rule}_accuracy_std"])
+            row[f"{title} accuracy (paper)"] = format_pm(theirs[0], theirs[1]) if theirs else NOT_AVAILABLE
+            row[f"{title} params MB"] = format_pm(r[f"{rule}_params_mb"], r[f"{rule}_params_std"])
+            row[f"{title} params MB (paper)"] = format_pm(theirs[2], theirs[3]) if theirs else NOT_AVAILABLE
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")
 
 
 def search_curves(metrics: pd.DataFrame, column: str, how: str) -> pd.DataFrame:
     """``column`` against search epoch (0 = end of warm-up), aggregated over trials by
-    ``how`` ("median" as Fig. 2, "mean" as Fig. 4); one column per strategy."""
+    ``how`` ("median" as Fig. 2, "mean" as Fig. 4); one column per strategy, registry order."""
     search = metrics[metrics.search_epoch >= 0]
     curves = search.groupby(["search_epoch", "strategy"], sort=False)[column].agg(how).unstack("strategy")
-    return curves[[s for s in metrics.strategy.unique() if s in curves.columns]]
+    return curves[[s for s in order(metrics.strategy) if s in curves.columns]]
 
 
-def _plot_curves(curves: pd.DataFrame, ax, ylabel: str) -> None:
-    for name in curves.columns:
-        style = dict(lw=2.4, color="black") if name == "advantage" else dict(lw=1.4)
-        ax.plot(curves.index, curves[name], marker="o", ms=3, label=strategy_class(name).label, **style)
-    ax.set_xlabel("search epoch (after the warm-up)")
+def _finish(ax, fig, xlabel: str, ylabel: str, title: str):
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _curve_figure(curves: pd.DataFrame, xs: pd.DataFrame | None = None):
+    """One line per strategy (AdvantageNAS highlighted); x: the index, or ``xs``'s column."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name in curves.columns:
+        x = curves.index if xs is None else xs[name].reindex(curves.index)
+        ax.plot(x, curves[name], marker="o", ms=3, label=label(name), **line_style(name))
+    return fig, ax
 
 
 def figure2(metrics: pd.DataFrame, title: str):
     """Fig. 2: NAS-Bench-201 accuracy of the argmax architecture, median over trials."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    _plot_curves(search_curves(metrics, "argmax_accuracy", "median"), ax, "NAS-Bench-201 test accuracy (%)")
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    fig, ax = _curve_figure(search_curves(metrics, "argmax_accuracy", "median"))
+    return _finish(ax, fig, "search epoch (after the warm-up)", "NAS-Bench-201 test accuracy (%)", title)
 
 
 def figure4(metrics: pd.DataFrame, n_ops: int, title: str):
     """Fig. 4 (App. H): entropy of mu(theta) averaged over edges, mean over trials."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    _plot_curves(search_curves(metrics, "entropy", "mean"), ax, "mean entropy of μ(θ) (nats)")
+    fig, ax = _curve_figure(search_curves(metrics, "entropy", "mean"))
     ax.axhline(math.log(n_ops), color="grey", ls=":", lw=1)
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(ax, fig, "search epoch (after the warm-up)", "mean entropy of μ(θ) (nats)", title)
 
 
-# Node positions of the 4-node cell drawing (Fig. 5).
-_POSITIONS = {0: (0.0, 0.0), 1: (1.0, 0.9), 2: (2.0, -0.9), 3: (3.0, 0.0)}
-_SHORT = {"skip_connect": "skip", "nor_conv_1x1": "conv 1×1", "nor_conv_3x3": "conv 3×3",
-          "avg_pool_3x3": "avg pool 3×3", "none": "zero"}
+def figure3(metrics: pd.DataFrame, x: str, title: str):
+    """Fig. 3 (App. G): argmax accuracy (median over trials) against measured search time
+    (``x="time"``: seconds since the end of the warm-up, median over trials) or search epoch."""
+    search = metrics[metrics.search_epoch >= 0].copy()
+    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
+    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    curves = search_curves(metrics, "argmax_accuracy", "median")
+    minutes = search.groupby(["search_epoch", "strategy"]).search_seconds.median().unstack("strategy") / 60
+    fig, ax = _curve_figure(curves, minutes if x == "time" else None)
+    return _finish(ax, fig, "measured search time (minutes, after the warm-up)" if x == "time" else "search epoch",
+                   "NAS-Bench-201 test accuracy (%)", title)
+
+
+# The drawing of the 4-node cell (Figs. 5, 6): input node 0 and output node 3 in another colour.
+CELL_STYLE = cells.CellStyle(
+    positions={0: (0.0, 0.0), 1: (1.0, 0.9), 2: (2.0, -0.9), 3: (3.0, 0.0)},
+    node_colours={0: "#f5e6c8", 1: "#dde8f5", 2: "#dde8f5", 3: "#f5e6c8"},
+    short={"skip_connect": "skip", "nor_conv_1x1": "conv 1×1", "nor_conv_3x3": "conv 3×3",
+           "avg_pool_3x3": "avg pool 3×3", "none": "zero"},
+    hidden=frozenset({"none"}), bends={(0, 3): 0.25, (0, 2): 0.25, (1, 3): 0.25}, label_at={(1, 2): 0.35},
+    margin=0.5)
 
 
 def draw_cell(arch: str, ax, title: str = "") -> None:
-    """A drawing of a cell: nodes 0-3, each edge labelled with its operation (Figs. 5, 6)."""
-    for source, target, op in parse_arch(arch):
-        if op == "none":
-            continue
-        (x0, y0), (x1, y1) = _POSITIONS[source], _POSITIONS[target]
-        bend = 0.25 if (source, target) in ((0, 3), (0, 2), (1, 3)) else 0.0
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="-|>", lw=1.3, shrinkA=14, shrinkB=14,
-                                    connectionstyle=f"arc3,rad={bend}"))
-        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-        offset = bend * np.hypot(x1 - x0, y1 - y0) * 0.5
-        nx, ny = (y0 - y1), (x1 - x0)
-        norm = np.hypot(nx, ny) or 1.0
-        ax.text(mx - offset * nx / norm, my - offset * ny / norm, _SHORT.get(op, op), fontsize=8,
-                ha="center", va="center", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.7"))
-    for node, (x, y) in _POSITIONS.items():
-        ax.add_patch(plt.Circle((x, y), 0.17, fc="#dde8f5" if node not in (0, 3) else "#f5e6c8", ec="black"))
-        ax.text(x, y, str(node), ha="center", va="center", fontsize=11)
-    ax.set_xlim(-0.4, 3.4)
-    ax.set_ylim(-1.5, 1.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title(title, fontsize=9)
+    """A drawing of a cell: nodes 0-3, each edge labelled with its operation (zero edges left out)."""
+    cells.draw_cell(ax, parse_arch(arch), CELL_STYLE, title)
 
 
-def figure5(cells: list[tuple[str, str]]):
+def figure5(cell_list: list[tuple[str, str]]):
     """Drawings of several cells side by side: (arch, title) pairs."""
-    fig, axes = plt.subplots(1, len(cells), figsize=(4.2 * len(cells), 3.2))
-    for ax, (arch, title) in zip(np.atleast_1d(axes), cells):
+    fig, axes = plt.subplots(1, len(cell_list), figsize=(4.2 * len(cell_list), 3.2))
+    for ax, (arch, title) in zip(np.atleast_1d(axes), cell_list):
         draw_cell(arch, ax, title)
     fig.tight_layout()
     return fig
 
 
-def best_cell(summaries: pd.DataFrame, strategy: str = "advantage") -> pd.Series:
+def best_cell(summaries: pd.DataFrame, strategy: str = PROPOSED) -> pd.Series:
     """The strategy's final cell with the highest NAS-Bench-201 accuracy over trials (Fig. 5
     shows AdvantageNAS's best trial)."""
     group = summaries[summaries.strategy == strategy]
@@ -147,51 +145,83 @@ def best_cell(summaries: pd.DataFrame, strategy: str = "advantage") -> pd.Series
 def timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Measured wall time per strategy: whole search, warm-up epoch and search epoch (medians)."""
     rows = []
-    for name, group in metrics.groupby("strategy", sort=False):
+    for name in order(metrics.strategy):
+        group = metrics[metrics.strategy == name]
         warm = group[group.phase == "warmup"].epoch_seconds
         search = group[group.phase == "search"].epoch_seconds
         runs = summaries[summaries.strategy == name].wall_time_s
-        rows.append({"method": strategy_class(name).label, "median search wall time (s)": runs.median(),
+        rows.append({"method": label(name), "median search wall time (s)": runs.median(),
                      "median warm-up epoch (s)": warm.median(), "median search epoch (s)": search.median()})
     table = pd.DataFrame(rows).set_index("method")
-    if "AdvantageNAS" in table.index:
-        table["search epoch ÷ AdvantageNAS"] = (table["median search epoch (s)"]
-                                                / table.at["AdvantageNAS", "median search epoch (s)"])
+    ours = proposed_label()
+    if ours in table.index:
+        table[f"search epoch ÷ {ours}"] = (table["median search epoch (s)"]
+                                          / table.at[ours, "median search epoch (s)"])
     return table.round(2)
 
 
+def final_and_timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """App. G's comparison: each strategy's final argmax architecture beside its measured times."""
+    final = table2(summaries)[["trials", "argmax accuracy", "argmax params MB"]]
+    return final.join(timing(summaries, metrics))
+
+
 def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
-    """The paper's CIFAR-10 claims, each checked on these runs (a sentence per claim)."""
+    """The paper's CIFAR-10 claims, each checked on these runs (a sentence per claim). The
+    rivals of AdvantageNAS are the paper's other sparse strategies (``report.rivals``)."""
     numbers = table2_numbers(summaries).set_index("strategy")
     out = []
-    if "advantage" not in numbers.index:
+    if PROPOSED not in numbers.index:
         return out
-    adv = numbers.loc["advantage"]
-    others = numbers.drop(index="advantage")
+    ours, name = numbers.loc[PROPOSED], proposed_label()
+    others = numbers.loc[rivals(numbers.index)]
     for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
         col = f"{rule}_accuracy"
-        rivals = others[col].dropna()
-        if rivals.empty or math.isnan(adv[col]):
+        theirs = others[col].dropna()
+        if theirs.empty or math.isnan(ours[col]):
             continue
-        best_rival = rivals.idxmax()
-        holds = adv[col] > rivals.max()
-        out.append(f"{title}: AdvantageNAS {adv[col]:.2f} % against the best other strategy "
-                   f"({strategy_class(best_rival).label}) {rivals.max():.2f} %: the paper's claim that "
-                   f"AdvantageNAS outperforms every SP-NAS {'holds' if holds else 'does not hold'} in these runs.")
+        best = theirs.idxmax()
+        out.append(f"{title}: {name} {ours[col]:.2f} % against the best other strategy ({label(best)}) "
+                   f"{theirs.max():.2f} %: the paper's claim that {name} outperforms every SP-NAS "
+                   f"{claim(ours[col] > theirs.max())} in these runs.")
     both = numbers.dropna(subset=["argmax_accuracy", "process_best_accuracy"])
     better = (both.argmax_accuracy >= both.process_best_accuracy)
     out.append(f"argmax ≥ process best for {int(better.sum())} of {len(both)} strategies "
-               f"({', '.join(strategy_class(s).label for s in both.index[better]) or 'none'}); the paper "
+               f"({', '.join(label(s) for s in both.index[better]) or 'none'}); the paper "
                "reports argmax better for all.")
     curves = search_curves(metrics, "argmax_accuracy", "median")
     if len(curves) > 1:
-        area = curves.iloc[1:].mean()
-        ranked = ", ".join(f"{strategy_class(s).label} {v:.2f}" for s, v in area.sort_values(ascending=False).items())
-        out.append(f"Mean over search epochs of the median argmax accuracy (Fig. 2's curves): {ranked}.")
+        area = curves.iloc[1:].mean().sort_values(ascending=False)
+        out.append(f"Mean over search epochs of the median argmax accuracy (Fig. 2's curves): {listing(area)}.")
     entropy = search_curves(metrics, "entropy", "mean").iloc[-1].sort_values()
-    out.append("Final mean entropy, lowest first (Fig. 4): "
-               + ", ".join(f"{strategy_class(s).label} {v:.3f}" for s, v in entropy.items()) + ".")
+    out.append(f"Final mean entropy, lowest first (Fig. 4): {listing(entropy, 3)}.")
     return out
+
+
+def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
+    """How far the mean entropy fell from its maximum ln |J| by the end of the search, and
+    whether that is enough to test Fig. 4's claim (``report.ENTROPY_DROP_TESTABLE``)."""
+    entropy = search_curves(metrics, "entropy", "mean")
+    drop = math.log(n_ops) - entropy.iloc[-1]
+    return (f"At the end of the search the mean entropy has fallen from its maximum ln {n_ops} = "
+            f"{math.log(n_ops):.3f} by {drop.min():.4f} to {drop.max():.4f} nats depending on the strategy "
+            f"({entropy.index.max()} search epochs, {theta_steps} θ steps; the paper's Fig. 4 spans 1.17–1.39 over "
+            f"50 search epochs, 19,500 θ steps)."
+            + (" A drop this small means μ(θ) is still close to uniform: the argmax architecture is decided by "
+               "small differences in θ, and Fig. 4's claim cannot be tested at this scale."
+               if drop.max() < ENTROPY_DROP_TESTABLE else ""))
+
+
+def data_note(summaries: pd.DataFrame, detail: bool = True) -> str | None:
+    """A note (MyST markdown) when the runs used the JPEG copy of CIFAR-10; None otherwise."""
+    if "jpeg" not in set(summaries.data_variant):
+        return None
+    if not detail:
+        return "```{note}\nThese results come from the **JPEG copy** of CIFAR-10 (see chapter 3).\n```"
+    return ("```{note}\nThese results come from the **JPEG copy** of CIFAR-10 (a lossy re-encoding of the "
+            "original images, `../shared/data/cifar10-jpeg`), not from the official files. Its training images "
+            "are sorted by class, so they were put in class-interleaved order before the 25,000/25,000 split "
+            "(`advnas/nb201/search.py`, `split`); D and V then hold every class in equal numbers.\n```")
 
 
 def provenance_table(runs) -> pd.DataFrame:
@@ -208,32 +238,65 @@ def runs_table(summaries: pd.DataFrame) -> pd.DataFrame:
     """The final cells of every trial, with their NAS-Bench-201 accuracy and size."""
     columns = ["strategy", "seed", "argmax_arch", "argmax_accuracy", "argmax_params_mb", "process_best_arch",
                "process_best_accuracy", "process_best_params_mb", "final_rule"]
-    table = summaries[columns].copy()
-    table["strategy"] = table.strategy.map(lambda s: strategy_class(s).label)
+    table = ordered(summaries)[columns].copy()
+    table["strategy"] = table.strategy.map(label)
     return table.set_index(["strategy", "seed"])
 
 
 def benchmark_table(run) -> pd.DataFrame:
     """The speed benchmark's ratios per network size, beside their targets."""
     rows = []
+    ours, theirs = proposed_label(), label("reinforce")
     for size, values in run.summary["sizes"].items():
-        for key, label, target in [
-                ("search_iteration_over_plain_step", "search iteration ÷ plain training step", "≤ 2.2"),
-                ("advantage_over_reinforce", "AdvantageNAS θ-step ÷ REINFORCE θ-step (no backward)", "≤ 1.05"),
+        for key, text, target in [
+                ("search_iteration_over_plain_step", "search iteration ÷ plain training step",
+                 target_text(SEARCH_OVER_PLAIN_TARGET)),
+                ("advantage_over_reinforce", f"{ours} θ-step ÷ {theirs} θ-step (no backward)",
+                 target_text(THETA_STEP_RATIO_TARGET)),
                 ("advantage_over_reinforce_with_backward",
-                 "AdvantageNAS θ-step ÷ REINFORCE θ-step with a backward pass", "≤ 1.05"),
+                 f"{ours} θ-step ÷ {theirs} θ-step with a backward pass", target_text(THETA_STEP_RATIO_TARGET)),
                 ("augment_share_of_iteration", "augmentation ÷ search iteration", "≪ 1")]:
             v = values[key]
-            rows.append({"network": size, "measurement": label, "median": f"{v['median']:.3f}",
+            rows.append({"network": size, "measurement": text, "median": f"{v['median']:.3f}",
                          "quartiles": f"{v['quartiles'][0]:.3f}–{v['quartiles'][1]:.3f}", "target": target})
     return pd.DataFrame(rows).set_index(["network", "measurement"])
+
+
+def augment_sentence(run) -> str:
+    """The speed benchmark's augmentation throughput per batch size, on its device."""
+    aug = run.summary["augment_images_per_second"]
+    return (f"Augmentation throughput on {run.summary['device']}: "
+            + ", ".join(f"{float(v):,.0f} images/s at batch {k}" for k, v in aug.items()) + ".")
+
+
+def benchmark_lines(run) -> str:
+    """Per network size, the search iteration in plain training steps against its target
+    (``report.SEARCH_OVER_PLAIN_TARGET``) and how it splits into θ step and weight step."""
+    lines = []
+    for size, v in run.summary["sizes"].items():
+        sec = v["median_seconds"]
+        ratio = v["search_iteration_over_plain_step"]["median"]
+        lines.append(
+            f"* {size}: a search iteration takes {ratio:.2f} plain steps "
+            f"({'within' if within(ratio, SEARCH_OVER_PLAIN_TARGET) else 'above'} the "
+            f"{SEARCH_OVER_PLAIN_TARGET:g} target). Its θ step alone takes "
+            f"{sec[f'theta_step:{PROPOSED}'] / sec['plain_step']:.2f} plain steps and its weight step the "
+            f"remaining {(sec['search_iteration'] - sec[f'theta_step:{PROPOSED}']) / sec['plain_step']:.2f} "
+            f"(medians of separately timed tasks): beyond the two forward-backward passes, the supernet's gated "
+            f"outputs (their O(x) recomputed in the backward pass, so that the θ step keeps no more than plain "
+            f"training), the update of every parameter (Chainer's semantics: unused operations get weight decay "
+            f"and momentum) and the θ update.")
+    return "\n".join(lines)
 
 
 def none_share(summaries: pd.DataFrame) -> pd.DataFrame:
     """Share of edges whose operation is `none` in the final cells (argmax and process best),
     mean over trials: App. F's collapse towards the zero operation, if it happens."""
     def share(arch) -> float:
-        return math.nan if not isinstance(arch, str) else sum(op == "none" for *_, op in parse_arch(arch)) / 6
+        if not isinstance(arch, str):
+            return math.nan
+        edges = parse_arch(arch)
+        return sum(op == "none" for *_, op in edges) / len(edges)
 
     summaries = labelled(summaries)
     table = summaries.assign(argmax=summaries.argmax_arch.map(share),
@@ -243,39 +306,52 @@ def none_share(summaries: pd.DataFrame) -> pd.DataFrame:
     return out.round(3)
 
 
-def figure3(metrics: pd.DataFrame, x: str, title: str):
-    """Fig. 3 (App. G): argmax accuracy (median over trials) against measured search time
-    (``x="time"``: seconds since the end of the warm-up, median over trials) or search epoch."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    search = metrics[metrics.search_epoch >= 0].copy()
-    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
-    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
-    for name, group in search.groupby("strategy", sort=False):
-        curve = group.groupby("search_epoch").agg(acc=("argmax_accuracy", "median"),
-                                                  seconds=("search_seconds", "median"))
-        xs = curve.seconds / 60 if x == "time" else curve.index
-        style = dict(lw=2.4, color="black") if name == "advantage" else dict(lw=1.4)
-        ax.plot(xs, curve.acc, marker="o", ms=3, label=strategy_class(name).label, **style)
-    ax.set_xlabel("measured search time (minutes, after the warm-up)" if x == "time" else "search epoch")
-    ax.set_ylabel("NAS-Bench-201 test accuracy (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+def zero_op_changes(with_zero: pd.DataFrame, without: pd.DataFrame) -> pd.DataFrame:
+    """Per row of Table 4 (label): the argmax accuracy and params with the zero operation and
+    without it (Table 2's row of the same strategy; a labelled variant is compared with its
+    strategy's own row), and the change in accuracy."""
+    ours = table2_numbers(with_zero)
+    base = table2_numbers(without)
+    base = base[base.label == base.strategy.map(label)].set_index("strategy")
+    rows = []
+    for _, r in ours.iterrows():
+        if r.strategy not in base.index:
+            continue
+        b = base.loc[r.strategy]
+        rows.append({"label": r.label, "strategy": r.strategy, "variant": r.label != label(r.strategy),
+                     "with_accuracy": r.argmax_accuracy, "without_accuracy": b.argmax_accuracy,
+                     "change": r.argmax_accuracy - b.argmax_accuracy,
+                     "with_params_mb": r.argmax_params_mb, "without_params_mb": b.argmax_params_mb})
+    return pd.DataFrame(rows).set_index("label")
+
+
+def zero_op_verdict(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
+    """App. F's claim against the runs: a line per row of Table 4, then whether AdvantageNAS's
+    change of argmax accuracy is the smallest (in size) among the strategies."""
+    changes = zero_op_changes(with_zero, without)
+    lines = [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
+             f"without (change {r.change:+.2f} points); params {r.with_params_mb:.2f} M against "
+             f"{r.without_params_mb:.2f} M." for name, r in changes.iterrows()]
+    strategies_only = changes[~changes.variant]
+    others = strategies_only[strategies_only.strategy != PROPOSED].change
+    if PROPOSED in set(strategies_only.strategy) and len(others):
+        ours = strategies_only[strategies_only.strategy == PROPOSED].change.iloc[0]
+        smallest = abs(ours) <= others.abs().min()
+        lines.append(f"{proposed_label()}'s change is {'the smallest' if smallest else 'not the smallest'} of "
+                     f"the {len(others) + 1} strategies in these runs.")
+    return lines
 
 
 def memory_table(run) -> pd.DataFrame:
     """Peak memory and time per search iteration of every strategy on the same sampled cell,
     with ratios to AdvantageNAS and to plain training of that cell."""
     table = run.metrics
-    base = table[(table.extra_conv3x3 == 0) & (table.cell_seed == 0)].set_index("strategy")
+    base = ordered(table[(table.extra_conv3x3 == 0) & (table.cell_seed == 0)]).set_index("strategy")
     out = pd.DataFrame({
-        "method": [strategy_class(s).label if s != "plain" else "plain training (one sampled cell)"
-                   for s in base.index],
+        "method": [label(s) if s != PLAIN else "plain training (one sampled cell)" for s in base.index],
         "peak memory (MiB)": base.peak_bytes / 2**20,
-        "÷ AdvantageNAS": base.peak_bytes / base.at["advantage", "peak_bytes"],
-        "÷ plain": base.peak_bytes / base.at["plain", "peak_bytes"],
+        f"÷ {proposed_label()}": base.peak_bytes / base.at[PROPOSED, "peak_bytes"],
+        "÷ plain": base.peak_bytes / base.at[PLAIN, "peak_bytes"],
         "seconds per iteration": base.seconds_per_iteration,
     })
     if "peak_rss_bytes" in base and base.peak_rss_bytes.notna().all():
@@ -283,14 +359,38 @@ def memory_table(run) -> pd.DataFrame:
     return out.set_index("method").round(3)
 
 
+def memory_verdict(run) -> list[str]:
+    """The memory benchmark against its targets (``report.DENSE_OVER_SPARSE_MEMORY_TARGET``,
+    ``report.ADVANTAGE_OVER_PLAIN_MEMORY_TARGET``), and what REINFORCE's peak says about the rest."""
+    s, ours, reinforce = run.summary, proposed_label(), label("reinforce")
+    dense = ", ".join(label(n) for n in strategies.DENSE)
+    n_sparse = len(strategies.SPARSE)
+    dense_word = target_word(s["dense_over_sparse_median"], DENSE_OVER_SPARSE_MEMORY_TARGET, at_least=True)
+    plain_word = target_word(s["advantage_over_plain_max"], ADVANTAGE_OVER_PLAIN_MEMORY_TARGET)
+    peaks = s["peak_bytes"]
+    return [
+        f"Dense ÷ sparse peak memory (median of {dense} over median of the {n_sparse} sparse strategies): "
+        f"**{s['dense_over_sparse_median']:.2f}** (target "
+        f"{target_text(DENSE_OVER_SPARSE_MEMORY_TARGET, at_least=True)}: {dense_word}); {label('darts')} ÷ "
+        f"{ours} **{s['darts_over_advantage']:.2f}**. {ours} ÷ plain training of the same cell, "
+        f"over {len(s['advantage_over_plain_per_cell'])} sampled cells: at most "
+        f"**{s['advantage_over_plain_max']:.3f}** (target {target_text(ADVANTAGE_OVER_PLAIN_MEMORY_TARGET)}: "
+        f"{plain_word}). Measured on {s['device']} ({s['method']}).",
+        f"{reinforce}, whose θ step runs no backward pass, peaks at {peaks['reinforce'] / peaks[PLAIN]:.3f}× "
+        f"plain training and {ours} at {peaks[PROPOSED] / peaks[PLAIN]:.3f}×: what remains above plain "
+        f"training is in {reinforce}'s peak too (the supernet holds the weights, gradients and optimiser states "
+        f"of every candidate operation; plain training holds one cell's), not the θ step's activations.",
+    ]
+
+
 def memory_per_cell(run) -> pd.DataFrame:
     """AdvantageNAS against plain training, cell by cell (the same sampled cell in both)."""
     table = run.metrics
-    rows = table[(table.extra_conv3x3 == 0) & table.strategy.isin(["advantage", "plain"])]
+    rows = table[(table.extra_conv3x3 == 0) & table.strategy.isin([PROPOSED, PLAIN])]
     wide = rows.pivot(index="cell_seed", columns="strategy", values="peak_bytes")
-    cells = rows.drop_duplicates("cell_seed").set_index("cell_seed").cell
-    out = pd.DataFrame({"cell": cells, "AdvantageNAS (MiB)": wide.advantage / 2**20,
-                        "plain (MiB)": wide.plain / 2**20, "÷ plain": wide.advantage / wide.plain})
+    cell_archs = rows.drop_duplicates("cell_seed").set_index("cell_seed").cell
+    out = pd.DataFrame({"cell": cell_archs, f"{proposed_label()} (MiB)": wide[PROPOSED] / 2**20,
+                        "plain (MiB)": wide[PLAIN] / 2**20, "÷ plain": wide[PROPOSED] / wide[PLAIN]})
     return out.rename_axis("cell seed").round(3)
 
 
@@ -298,11 +398,11 @@ def memory_figure(run):
     """Peak memory against the number of candidate operations |J| (extra conv 3x3 copies)."""
     table = run.metrics
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    for name in ("advantage", "darts", "plain"):
+    for name in (PROPOSED, strategies.DENSE[0], PLAIN):
         rows = table[(table.strategy == name) & (table.cell_seed == 0)].sort_values("n_ops")
         if len(rows) > 1:
-            label = strategy_class(name).label if name != "plain" else "plain training"
-            ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o", label=label)
+            ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o",
+                    label=label(name) if name != PLAIN else "plain training")
     ax.set_xlabel("candidate operations per edge |J|")
     ax.set_ylabel("peak memory (MiB)")
     ax.grid(alpha=0.3)

@@ -1,5 +1,5 @@
 """Tables and figures of the PTB chapter: Table 3 beside the paper's, the search curves,
-the cells found (Fig. 6, drawn with matplotlib), and the measured speed."""
+the cells found (Fig. 6, drawn with ``advnas.cells``), and the measured speed."""
 
 from __future__ import annotations
 
@@ -8,25 +8,15 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import FancyArrowPatch
 
-from .. import paper
+from .. import cells, paper
+from ..report import NOT_AVAILABLE, PROPOSED, claim, format_pm, label, line_style, listing, order, ordered, \
+    pm, proposed_label, rivals
 from ..store import Run
-from ..strategies import STRATEGIES
-from .config import PTB_STRATEGIES
 from .space import EDGES, N_NODES, OPS, parse_arch
 
 COLOURS = {"identity": "tab:gray", "tanh": "tab:blue", "sigmoid": "tab:green", "relu": "tab:red",
            "zero": "darkgray"}
-
-
-def label(name: str) -> str:
-    return STRATEGIES[name].label
-
-
-def _pm(values: pd.Series, digits: int = 2) -> str:
-    # mean ± population std over trials, as the paper's make_table (np.std; spec §3.4)
-    return f"{values.mean():.{digits}f} ± {np.std(values.to_numpy()):.{digits}f}"
 
 
 def summaries(runs: list[Run]) -> pd.DataFrame:
@@ -34,41 +24,45 @@ def summaries(runs: list[Run]) -> pd.DataFrame:
 
 
 def table3(runs: list[Run]) -> pd.DataFrame:
-    """Ours (mean ± std over trials) beside the paper's Table 3."""
+    """Ours (mean ± population std over trials, ``report.pm``) beside the paper's Table 3."""
     s = summaries(runs)
     rows = []
-    for name in [n for n in PTB_STRATEGIES if n in set(s.strategy)]:
+    for name in order(s.strategy):
         g = s[s.strategy == name]
-        p = paper.TABLE3[name]
+        p = paper.TABLE3.get(name)
         rows.append({"method": label(name), "final": g.final_rule.iloc[0], "trials": len(g),
-                     "val ppl": _pm(g.val_ppl), "test ppl": _pm(g.test_ppl),
-                     "params (M, counted)": _pm(g.params / 1e6, 3),
-                     "params (MB, paper's formula)": _pm(g.params_paper_formula_mb, 3),
-                     "paper: val ppl": f"{p[0]:.2f} ± {p[1]:.2f}", "paper: test ppl": f"{p[2]:.2f} ± {p[3]:.2f}",
-                     "paper: params (MB)": f"{p[4]:.2f} ± {p[5]:.2f}"})
+                     "val ppl": pm(g.val_ppl), "test ppl": pm(g.test_ppl),
+                     "params (M, counted)": pm(g.params / 1e6, 3),
+                     "params (MB, paper's formula)": pm(g.params_paper_formula_mb, 3),
+                     "paper: val ppl": format_pm(p[0], p[1]) if p else NOT_AVAILABLE,
+                     "paper: test ppl": format_pm(p[2], p[3]) if p else NOT_AVAILABLE,
+                     "paper: params (MB)": format_pm(p[4], p[5]) if p else NOT_AVAILABLE})
     return pd.DataFrame(rows).set_index("method")
 
 
 def trials_table(runs: list[Run]) -> pd.DataFrame:
     s = summaries(runs)
+    s = ordered(s)
     s["method"] = s.strategy.map(label)
     return s.set_index(["method", "seed"])[["arch", "argmax", "process_best", "val_ppl", "test_ppl", "params"]]
 
 
 def verdict(runs: list[Run]) -> str:
-    """The paper's claim of Sec. 5.3 against these runs, in words computed from them."""
+    """The paper's claim of Sec. 5.3 against these runs, in words computed from them: among
+    AdvantageNAS and the strategies the paper compares it with (``report.rivals``)."""
     s = summaries(runs).groupby("strategy")[["val_ppl", "test_ppl"]].mean()
-    if "advantage" not in s.index or len(s) < 2:
+    s = s.loc[[n for n in [*rivals(), PROPOSED] if n in s.index]]
+    if PROPOSED not in s.index or len(s) < 2:
         return "Too few strategies in these runs to compare."
+    ours = proposed_label()
     best_val = s.val_ppl.idxmin()
     best_test = s.test_ppl.idxmin()
     ranks = s.val_ppl.rank().astype(int)
     return (f"Mean validation perplexity: lowest for {label(best_val)} ({s.val_ppl.min():.1f}); "
-            f"AdvantageNAS {s.val_ppl['advantage']:.1f}, rank {ranks['advantage']} of {len(s)}. "
+            f"{ours} {s.val_ppl[PROPOSED]:.1f}, rank {ranks[PROPOSED]} of {len(s)}. "
             f"Mean test perplexity: lowest for {label(best_test)} ({s.test_ppl.min():.1f}); "
-            f"AdvantageNAS {s.test_ppl['advantage']:.1f}. The paper's claim that AdvantageNAS has the "
-            f"lowest validation perplexity {'holds' if best_val == 'advantage' else 'does not hold'} "
-            f"in these runs.")
+            f"{ours} {s.test_ppl[PROPOSED]:.1f}. The paper's claim that {ours} has the "
+            f"lowest validation perplexity {claim(best_val == PROPOSED)} in these runs.")
 
 
 def search_curves(runs: list[Run]):
@@ -77,8 +71,8 @@ def search_curves(runs: list[Run]):
     m = pd.concat([r.metrics for r in runs], ignore_index=True)
     search, retrain = m[m.phase == "search"], m[m.phase == "retrain"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
-    for name in [n for n in PTB_STRATEGIES if n in set(m.strategy)]:
-        kw = {"label": label(name), "lw": 2.2 if name == "advantage" else 1.2, "marker": "o", "ms": 3}
+    for name in order(m.strategy):
+        kw = {"label": label(name), "marker": "o", "ms": 3, **line_style(name)}
         g = search[search.strategy == name].groupby("epoch")
         axes[0].plot(g.val_loss_argmax.mean().index, np.exp(g.val_loss_argmax.mean()), **kw)
         axes[1].plot(g.entropy.mean().index, g.entropy.mean(), **kw)
@@ -96,40 +90,25 @@ def search_curves(runs: list[Run]):
     return fig
 
 
+# The recurrent cell as a DAG (Fig. 6): input node 0 from (x_t, h_{t-1}), intermediate nodes
+# 1-3, the output h_t = mean of 1-3 (dotted links). Edges coloured by activation, zero dashed.
+CELL_STYLE = cells.CellStyle(
+    positions={"in": (-1.3, 0.0), 0: (0.0, 0.0), 1: (1.0, 1.1), 2: (2.0, -1.1), 3: (3.2, 1.1), "out": (4.4, 0.0)},
+    names={"in": "$x_t, h_{t-1}$", "out": "$h_t$"},
+    node_colours={"in": "lightblue", "out": "lightblue"}, boxed=frozenset({"in", "out"}),
+    colours=COLOURS, dashed=frozenset({"zero"}),
+    bends={(0, 2): 0.25, (0, 3): 0.12, (1, 3): -0.35}, label_at={(0, 2): 0.55, (0, 3): 0.7, (1, 3): 0.5},
+    links={("in", 0): {"colour": "black"},
+           **{(n, "out"): {"colour": "0.75", "linestyle": ":"} for n in range(1, N_NODES + 1)}},
+    margin=0.6)
+
+
 def draw_cell(ax, arch: str, title: str = "") -> None:
-    """The cell as a DAG (Fig. 6): input node 0 from (x_t, h_{t-1}), intermediate nodes 1-3,
-    the output h_t = mean of 1-3. Edges are labelled with their operation; zero edges dashed."""
+    """The cell of ``arch`` drawn as in Fig. 6 (``CELL_STYLE``)."""
     ops = parse_arch(arch)
-    pos = {0: (0.0, 0.0), 1: (1.0, 1.1), 2: (2.0, -1.1), 3: (3.2, 1.1), "in": (-1.3, 0.0), "out": (4.4, 0.0)}
-    names = {0: "0", 1: "1", 2: "2", 3: "3", "in": "$x_t, h_{t-1}$", "out": "$h_t$"}
-    bend = {(0, 2): 0.25, (0, 3): 0.12, (1, 3): -0.35}
-    where = {(0, 2): 0.55, (0, 3): 0.7, (1, 3): 0.5}
-
-    def arrow(a, b, colour, style="-", rad=0.0, text=None, t=0.5):
-        ax.add_patch(FancyArrowPatch(pos[a], pos[b], arrowstyle="-|>", mutation_scale=12, color=colour,
-                                     linestyle=style, lw=1.6, shrinkA=12, shrinkB=12,
-                                     connectionstyle=f"arc3,rad={rad}"))
-        if text:
-            (x0, y0), (x1, y1) = pos[a], pos[b]
-            cx, cy = (x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0)  # arc3's control point
-            x = (1 - t) ** 2 * x0 + 2 * t * (1 - t) * cx + t ** 2 * x1
-            y = (1 - t) ** 2 * y0 + 2 * t * (1 - t) * cy + t ** 2 * y1
-            ax.text(x, y, text, fontsize=8, ha="center", va="center", color=colour,
-                    bbox={"fc": "white", "ec": "none", "pad": 0.5})
-
-    arrow("in", 0, "k")
-    for e, (s, t) in enumerate(EDGES):
-        op = OPS[ops[e]]
-        arrow(s, t, COLOURS[op], "--" if op == "zero" else "-", bend.get((s, t), 0.0), op, where.get((s, t), 0.5))
-    for n in range(1, N_NODES + 1):
-        arrow(n, "out", "0.75", ":")
-    for n, (x, y) in pos.items():
-        box = "round,pad=0.3" if isinstance(n, int) else "square,pad=0.3"
-        ax.text(x, y, names[n], ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": box, "fc": "lightyellow" if isinstance(n, int) else "lightblue", "ec": "k"})
-    ax.set(xlim=(-2.0, 5.0), ylim=(-1.9, 2.0), title=title)
-    ax.title.set_fontsize(9)
-    ax.axis("off")
+    edges = [("in", 0, None), *((s, t, OPS[ops[e]]) for e, (s, t) in enumerate(EDGES)),
+             *((n, "out", None) for n in range(1, N_NODES + 1))]
+    cells.draw_cell(ax, edges, CELL_STYLE, title)
 
 
 def figure6(runs: list[Run]):
@@ -138,7 +117,7 @@ def figure6(runs: list[Run]):
     the paper's two cells."""
     s = summaries(runs)
     fig, axes = plt.subplots(2, 2, figsize=(12, 5.6))
-    for col, (name, key) in enumerate([("advantage", "val_ppl"), ("proxyless", "test_ppl")]):
+    for col, (name, key) in enumerate([(PROPOSED, "val_ppl"), ("proxyless", "test_ppl")]):
         g = s[s.strategy == name]
         if len(g):
             best = g.loc[g[key].idxmin()]
@@ -155,9 +134,9 @@ def figure6(runs: list[Run]):
 def all_cells(runs: list[Run]):
     """Every trial's final cell."""
     s = summaries(runs)
-    s = s.assign(order=s.strategy.map(PTB_STRATEGIES.index)).sort_values(["order", "seed"])
+    names = order(s.strategy)
+    s = s.assign(rank=s.strategy.map(names.index)).sort_values(["rank", "seed"])
     n_seeds = s.groupby("strategy").size().max()
-    names = list(dict.fromkeys(s.strategy))
     fig, axes = plt.subplots(len(names), n_seeds, figsize=(5.2 * n_seeds, 2.6 * len(names)), squeeze=False)
     for i, name in enumerate(names):
         g = s[s.strategy == name]
@@ -177,7 +156,7 @@ def speed_table(runs: list[Run]) -> pd.DataFrame:
     retraining, and wall time per trial, per strategy (mean over trials)."""
     s = summaries(runs)
     rows = []
-    for name in [n for n in PTB_STRATEGIES if n in set(s.strategy)]:
+    for name in order(s.strategy):
         g = s[s.strategy == name]
         rows.append({"method": label(name), "search tokens/s": g.search_tokens_per_s.mean(),
                      "retraining tokens/s": g.retrain_tokens_per_s.mean(),
@@ -191,18 +170,11 @@ def total_wall_time(runs: list[Run]) -> float:
     return float(sum(r.info["wall_time_s"] for r in runs))
 
 
-def hardware(runs: list[Run]) -> str:
-    devices = sorted({r.info["device"] for r in runs})
-    platforms = sorted({r.info["platform"] for r in runs})
-    return f"{'; '.join(devices)} ({'; '.join(platforms)}), torch {runs[0].info['torch']}"
-
-
 def runs_note(runs: list[Run]) -> str:
-    """One line on all the trials behind the chapter (the provenance box shows the last)."""
-    commits = sorted({r.info["git_commit"] for r in runs})
+    """One line on all the trials behind the chapter (the provenance box shows the last): where
+    they are stored and whether they are up to date; ``report.hardware_sentence`` says the rest."""
     stale = [r.folder.name for r in runs if r.is_stale()]
-    return (f"{len(runs)} trials (`results/ptb/{runs[0].info['profile']}/`), computed at commit(s) "
-            f"{', '.join(f'`{c}`' for c in commits)}; "
+    return (f"{len(runs)} trials (`results/ptb/{runs[0].info['profile']}/`): "
             + (f"**stale** (code changed since): {', '.join(stale)}." if stale else "all up to date with the code."))
 
 
@@ -212,14 +184,14 @@ def observations(runs: list[Run]) -> str:
     m = pd.concat([r.metrics for r in runs], ignore_index=True)
     last = m[m.phase == "search"].sort_values("epoch").groupby(["strategy", "seed"]).tail(1)
     entropy = last.groupby("strategy").entropy.mean().sort_values()
-    listing = ", ".join(f"{label(n)} {v:.3f}" for n, v in entropy.items())
-    text = f"Entropy of p_θ at the end of the search (nats, mean over trials; log 5 = 1.609 at the start): {listing}."
+    text = (f"Entropy of p_θ at the end of the search (nats, mean over trials; log {len(OPS)} = "
+            f"{math.log(len(OPS)):.3f} at the start): {listing(entropy, 3)}.")
     s = summaries(runs)
-    ours = s[s.strategy == "advantage"]
+    ours = s[s.strategy == PROPOSED]
     if len(ours):
         best = ours.loc[ours.val_ppl.idxmin()]
-        theirs = parse_arch(paper.FIG6["advantage"][0])
+        theirs = parse_arch(paper.FIG6[PROPOSED][0])
         same = sum(a == b for a, b in zip(parse_arch(best.arch), theirs))
-        text += (f" The best AdvantageNAS cell here (seed {best.seed}) has the paper's Fig. 6 (a) operation on "
+        text += (f" The best {proposed_label()} cell here (seed {best.seed}) has the paper's Fig. 6 (a) operation on "
                  f"{same} of its {len(theirs)} edges.")
     return text

@@ -1,0 +1,165 @@
+"""What the chapters' reports share: strategy names and order, mean ± spread, the
+AdvantageNAS highlight, verdict words against named targets, and the hardware sentence.
+
+Every strategy name, label and order comes from the registry (``advnas.strategies``); no
+report types a list of strategies or the proposed method's name. The numeric targets the
+chapters check their measurements against are the constants below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import strategies
+from .strategies import PROPOSED
+
+# Targets the chapters compare their measurements with (the issue's and the paper's bounds).
+SEARCH_OVER_PLAIN_TARGET = 2.2  # a CIFAR-10 search iteration, in plain training steps (at most)
+THETA_STEP_RATIO_TARGET = 1.05  # AdvantageNAS's theta step over REINFORCE's (at most), Sec. 4.3
+DENSE_OVER_SPARSE_MEMORY_TARGET = 3.0  # dense over sparse peak memory (at least)
+ADVANTAGE_OVER_PLAIN_MEMORY_TARGET = 1.1  # AdvantageNAS over plain training, peak memory (at most)
+# Below this fall of the mean entropy (nats), mu(theta) is still so close to uniform that the
+# entropy claims of App. H cannot be tested.
+ENTROPY_DROP_TESTABLE = 0.05
+
+NOT_AVAILABLE = "–"
+
+
+# Names, order, highlight ---------------------------------------------------------------------
+
+def label(name: str) -> str:
+    """The display name of a strategy (the registry's label; other names, e.g. "plain", as they are)."""
+    return strategies.label(name)
+
+
+def proposed_label() -> str:
+    return label(PROPOSED)
+
+
+def rank(name: str) -> int:
+    """A strategy's place in Table 1's order, baselines last (names outside the registry after them)."""
+    order = list(strategies.STRATEGIES)
+    return order.index(name) if name in order else len(order)
+
+
+def order(names: Iterable[str]) -> list[str]:
+    """The distinct ``names`` in Table 1's order, baselines last (stable for unknown names)."""
+    return sorted(dict.fromkeys(names), key=rank)
+
+
+def ordered(frame: pd.DataFrame, column: str = "strategy") -> pd.DataFrame:
+    """``frame``'s rows sorted by the registry's order of ``column`` (stable within a strategy)."""
+    return frame.iloc[np.argsort([rank(n) for n in frame[column]], kind="stable")]
+
+
+def rivals(present: Iterable[str] | None = None, *, one_hot: bool = False) -> list[str]:
+    """The strategies the paper says AdvantageNAS beats: the paper's other sparse ones, in
+    Table 1's order (only those in ``present`` when given). With ``one_hot``, only those that
+    draw a one-hot architecture, as AdvantageNAS does (Fig. 1's claim: REINFORCE, PARSEC,
+    GDAS; the two-hot ProxylessNAS is compared there on stability instead)."""
+    hot = strategies.STRATEGIES[PROPOSED].properties.hot
+    names = [n for n in strategies.SPARSE
+             if n != PROPOSED and (not one_hot or strategies.STRATEGIES[n].properties.hot == hot)]
+    return names if present is None else [n for n in names if n in set(present)]
+
+
+def line_style(name: str) -> dict:
+    """Matplotlib line keywords: AdvantageNAS (the proposed method) thick and black, others thin."""
+    return dict(lw=2.4, color="black", zorder=3) if name == PROPOSED else dict(lw=1.4)
+
+
+# Numbers -----------------------------------------------------------------------------------
+
+def mean_spread(values: Sequence[float] | pd.Series) -> tuple[float, float]:
+    """(mean, spread) over trials, missing values left out; (nan, nan) when none remains.
+
+    The spread is the *population* standard deviation of the trials (``np.std``, ddof = 0),
+    as the paper's table script computes it (spec §2.9, §3.4): it describes the trials, it is
+    not a confidence interval of the mean."""
+    values = pd.Series(values, dtype="float64").dropna()
+    if values.empty:
+        return math.nan, math.nan
+    return float(values.mean()), float(np.std(values.to_numpy()))
+
+
+def format_pm(mean: float, spread: float, digits: int = 2) -> str:
+    """"mean ± spread" with ``digits`` decimals; "–" when the mean is missing."""
+    if mean is None or math.isnan(mean):
+        return NOT_AVAILABLE
+    return f"{mean:.{digits}f} ± {spread:.{digits}f}"
+
+
+def pm(values: Sequence[float] | pd.Series, digits: int = 2) -> str:
+    """The trials' mean ± population standard deviation (see ``mean_spread``), formatted."""
+    return format_pm(*mean_spread(values), digits)
+
+
+# Verdicts ----------------------------------------------------------------------------------
+
+def claim(holds: bool) -> str:
+    """How a verdict sentence ends: whether the paper's claim holds in these runs."""
+    return "holds" if holds else "does not hold"
+
+
+def within(value: float, target: float, *, at_least: bool = False) -> bool:
+    """Whether a measurement meets its target (at most ``target``; at least with ``at_least``)."""
+    return value >= target if at_least else value <= target
+
+
+def target_word(value: float, target: float, *, at_least: bool = False) -> str:
+    return "met" if within(value, target, at_least=at_least) else "missed"
+
+
+def target_text(target: float, *, at_least: bool = False) -> str:
+    return f"{'≥' if at_least else '≤'} {target:g}"
+
+
+def listing(values: dict[str, float] | pd.Series, digits: int = 2) -> str:
+    """"Label value, Label value, ..." for per-strategy numbers (in the given order)."""
+    return ", ".join(f"{label(n)} {v:.{digits}f}" for n, v in dict(values).items())
+
+
+# Provenance --------------------------------------------------------------------------------
+
+def _joined(values: Iterable[str], quote: bool = False) -> str:
+    distinct = sorted(dict.fromkeys(values))
+    return ", ".join(f"`{v}`" if quote else v for v in distinct)
+
+
+def wall_time_text(runs: Sequence) -> str:
+    """One run: its wall time in seconds; several: their total in minutes."""
+    total = sum(float(r.info["wall_time_s"]) for r in runs)
+    return f"wall time {total:.1f} s" if len(runs) == 1 else f"{total / 60:.1f} min of wall time in all"
+
+
+def used_gpu(runs: Sequence) -> bool:
+    return any(str(r.info["device"]).startswith("cuda") for r in runs)
+
+
+def hardware_sentence(runs: Sequence) -> str:
+    """Where, with what and how long ``runs`` were computed, read from their provenance
+    (``run.info``): "Profile `cpu`: 10 runs computed without a GPU, on <device>, torch <version>,
+    commit `<commit>`, <wall time>." Nothing in it is typed by hand."""
+    runs = list(runs)
+    if not runs:
+        return "No stored runs."
+    commits = {r.info["git_commit"] for r in runs}
+    where = "on" if used_gpu(runs) else "without a GPU, on"
+    count = f"{len(runs)} runs computed" if len(runs) > 1 else "computed"
+    return (f"Profile {_joined((r.info['profile'] for r in runs), quote=True)}: {count} {where} "
+            f"{_joined(r.info['device'] for r in runs)}, torch {_joined(r.info['torch'] for r in runs)}, "
+            f"commit{'s' if len(commits) > 1 else ''} {_joined(commits, quote=True)}, {wall_time_text(runs)}.")
+
+
+def profile_note(runs: Sequence, setting: str = "the paper's setting") -> str:
+    """Whether ``runs`` are the paper's setting or a cut-down profile, from their provenance
+    (whether a GPU was used is in ``hardware_sentence``)."""
+    profiles = {r.info["profile"] for r in runs}
+    if profiles == {"paper"}:
+        return f"These runs use the `paper` profile, {setting}."
+    return (f"These runs use the cut-down {_joined(profiles, quote=True)} profile, not {setting}: they are not "
+            f"a reproduction of the paper's values.")

@@ -1,0 +1,227 @@
+"""The shared report helpers (advnas/report.py, advnas/cells.py) and the chapters' verdicts,
+on small hand-made tables: each verdict follows the numbers (it flips when they flip)."""
+
+import math
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from advnas import cells, report, strategies  # noqa: E402
+from advnas.nb201 import report as nb201  # noqa: E402
+from advnas.ptb import report as ptb  # noqa: E402
+from advnas.toy import report as toy  # noqa: E402
+
+PROPOSED = strategies.PROPOSED
+
+
+def fake_run(profile="cpu", device="cpu (x86_64, 2 cores, 1 threads)", commit="abc", wall=60.0, summary=None):
+    info = {"profile": profile, "device": device, "torch": "2.0", "git_commit": commit, "wall_time_s": wall}
+    return SimpleNamespace(info=info, summary=summary or {})
+
+
+# Shared helpers ------------------------------------------------------------------------------
+
+def test_mean_spread_is_the_population_std_and_skips_missing_values():
+    mean, spread = report.mean_spread([1.0, 2.0, None, 4.0])
+    assert mean == pytest.approx(7 / 3) and spread == pytest.approx(np.std([1.0, 2.0, 4.0]))
+    assert report.pm(pd.Series([93.0, 94.0])) == "93.50 ± 0.50"
+    assert report.pm([1.0, 2.0], digits=3) == "1.500 ± 0.500"
+    assert report.pm([None]) == "–" and all(math.isnan(v) for v in report.mean_spread([]))
+
+
+def test_labels_and_order_come_from_the_registry_with_baselines_last():
+    assert report.label(PROPOSED) == strategies.STRATEGIES[PROPOSED].label == report.proposed_label()
+    assert report.label("plain") == "plain"
+    assert report.order(["random", PROPOSED, "plain", "darts", PROPOSED]) == ["darts", PROPOSED, "random", "plain"]
+    frame = pd.DataFrame({"strategy": ["random", PROPOSED, "gdas", PROPOSED], "seed": [0, 1, 0, 0]})
+    assert list(report.ordered(frame).seed) == [0, 1, 0, 0]
+    assert list(report.ordered(frame).strategy) == ["gdas", PROPOSED, PROPOSED, "random"]
+
+
+def test_rivals_are_the_papers_other_sparse_strategies():
+    rivals = report.rivals()
+    assert PROPOSED not in rivals and "random" not in rivals
+    assert set(rivals) == set(strategies.SPARSE) - {PROPOSED}
+    one_hot = report.rivals(one_hot=True)
+    assert set(one_hot) == set(rivals) - {"proxyless"}  # Fig. 1's REINFORCE, PARSEC, GDAS
+    assert report.rivals(["gdas", "darts"]) == ["gdas"]
+
+
+def test_the_proposed_method_is_highlighted():
+    assert report.line_style(PROPOSED)["lw"] > report.line_style("gdas")["lw"]
+    assert report.line_style(PROPOSED)["color"] == "black" and "color" not in report.line_style("gdas")
+
+
+def test_targets_and_claim_words():
+    assert report.target_word(2.1, report.SEARCH_OVER_PLAIN_TARGET) == "met"
+    assert report.target_word(2.3, report.SEARCH_OVER_PLAIN_TARGET) == "missed"
+    assert report.target_word(3.5, report.DENSE_OVER_SPARSE_MEMORY_TARGET, at_least=True) == "met"
+    assert report.target_text(report.DENSE_OVER_SPARSE_MEMORY_TARGET, at_least=True) == "≥ 3"
+    assert report.claim(True) == "holds" and report.claim(False) == "does not hold"
+
+
+def test_hardware_sentence_is_read_from_the_runs_provenance():
+    one = report.hardware_sentence([fake_run(wall=187.34)])
+    assert one == ("Profile `cpu`: computed without a GPU, on cpu (x86_64, 2 cores, 1 threads), torch 2.0, "
+                   "commit `abc`, wall time 187.3 s.")
+    many = report.hardware_sentence([fake_run(commit="b", wall=60), fake_run(commit="a", wall=120),
+                                     fake_run(device="cuda (NVIDIA H200)", commit="a", wall=180)])
+    assert many.startswith("Profile `cpu`: 3 runs computed on cpu (x86_64, 2 cores, 1 threads), cuda (NVIDIA H200)")
+    assert "commits `a`, `b`" in many and many.endswith("6.0 min of wall time in all.")
+    assert "cut-down `cpu` profile" in report.profile_note([fake_run()])
+    assert "`paper` profile" in report.profile_note([fake_run(profile="paper", device="cuda (x)")])
+
+
+def test_one_cell_drawing_labels_every_drawn_edge():
+    style = cells.CellStyle(positions={0: (0, 0), 1: (1, 1), 2: (2, 0)}, short={"a": "op a"},
+                            hidden=frozenset({"none"}), bends={(0, 2): 0.3})
+    fig, ax = plt.subplots()
+    cells.draw_cell(ax, [(0, 1, "a"), (1, 2, "b"), (0, 2, "none")], style, "t")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("op a") == 1 and texts.count("b") == 1 and "none" not in texts
+    assert len(ax.patches) == 2 and ax.get_title() == "t"
+    plt.close(fig)
+
+
+def test_both_chapters_draw_their_cells_with_the_shared_drawing():
+    from advnas import paper
+
+    fig, (a, b) = plt.subplots(1, 2)
+    nb201.draw_cell(paper.FIG5_ARCH, a)
+    ptb.draw_cell(b, paper.FIG6[PROPOSED][0])
+    assert [t.get_text() for t in a.texts].count("conv 3×3") == 6
+    assert len(b.patches) == 1 + 6 + 3  # input link, the 6 edges, the 3 links into h_t
+    plt.close(fig)
+
+
+# CIFAR-10 chapters ---------------------------------------------------------------------------
+
+def nb201_summaries(ours: float, best_rival: float) -> pd.DataFrame:
+    rows = []
+    for name, acc in [(PROPOSED, ours), ("gdas", best_rival), ("reinforce", best_rival - 1), ("random", 99.0)]:
+        for seed in (0, 1):
+            rows.append({"strategy": name, "seed": seed, "argmax_accuracy": acc, "argmax_params_mb": 1.0,
+                         "process_best_accuracy": acc - 0.5, "process_best_params_mb": 1.0})
+    return pd.DataFrame(rows)
+
+
+def nb201_metrics(entropies: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"strategy": n, "seed": 0, "search_epoch": e, "argmax_accuracy": 90.0 + e,
+                          "entropy": math.log(4) - e * drop} for n, drop in entropies.items() for e in (0, 1, 2)])
+
+
+def test_cifar_verdict_flips_with_the_numbers_and_ignores_the_baseline():
+    metrics = nb201_metrics({PROPOSED: 0.1, "gdas": 0.01, "reinforce": 0.02, "random": 0.0})
+    holds = nb201.verdicts(nb201_summaries(93.0, 92.0), metrics)
+    assert "against the best other strategy (GDAS) 92.00 %" in holds[0] and "claim that AdvantageNAS" in holds[0]
+    assert holds[0].endswith("outperforms every SP-NAS holds in these runs.")  # Random search (99 %) is no rival
+    fails = nb201.verdicts(nb201_summaries(91.0, 92.0), metrics)
+    assert fails[0].endswith("does not hold in these runs.") and fails[1].endswith("does not hold in these runs.")
+    assert "argmax ≥ process best for 4 of 4 strategies" in holds[2]
+    assert holds[-1].startswith(f"Final mean entropy, lowest first (Fig. 4): {report.proposed_label()} 1.186")
+
+
+def test_table2_shows_random_search_last_when_it_was_run():
+    table = nb201.table2(nb201_summaries(93.0, 92.0))
+    assert list(table.index) == ["GDAS", "REINFORCE", "AdvantageNAS", "Random search"]
+    assert table.at["Random search", "argmax accuracy (paper)"] == "–"
+
+
+def test_entropy_drop_says_when_the_claim_cannot_be_tested():
+    small = nb201.entropy_drop(nb201_metrics({PROPOSED: 0.01, "gdas": 0.001}), 4, 100)
+    assert "by 0.0020 to 0.0200 nats" in small and "cannot be tested" in small
+    large = nb201.entropy_drop(nb201_metrics({PROPOSED: 0.1, "gdas": 0.001}), 4, 100)
+    assert "cannot be tested" not in large
+
+
+def zero_op_tables(ours_with: float, gdas_with: float):
+    def rows(acc_ours, acc_gdas):
+        return pd.DataFrame([{"strategy": n, "seed": 0, "argmax_accuracy": a, "argmax_params_mb": 1.0,
+                              "process_best_accuracy": a, "process_best_params_mb": 1.0}
+                             for n, a in [(PROPOSED, acc_ours), ("gdas", acc_gdas)]])
+    with_zero = rows(ours_with, gdas_with)
+    control = with_zero.iloc[:1].assign(label="AdvantageNAS without Eq. (9)", argmax_accuracy=50.0)
+    return pd.concat([with_zero, control], ignore_index=True), rows(93.0, 92.0)
+
+
+def test_zero_op_verdict_compares_each_row_with_its_strategy_and_flips():
+    lines = nb201.zero_op_verdict(*zero_op_tables(92.5, 80.0))
+    assert lines[0] == ("GDAS: argmax 80.00 % with `none` against 92.00 % without (change -12.00 points); "
+                        "params 1.00 M against 1.00 M.")
+    assert lines[2].startswith("AdvantageNAS without Eq. (9): argmax 50.00 % with `none` against 93.00 %")
+    assert lines[-1] == "AdvantageNAS's change is the smallest of the 2 strategies in these runs."
+    flipped = nb201.zero_op_verdict(*zero_op_tables(80.0, 92.5))
+    assert flipped[-1] == "AdvantageNAS's change is not the smallest of the 2 strategies in these runs."
+
+
+def memory_run(dense: float, plain: float):
+    peaks = {"reinforce": 110, PROPOSED: 105, "plain": 100}
+    return SimpleNamespace(summary={
+        "dense_over_sparse_median": dense, "darts_over_advantage": 4.0, "advantage_over_plain_max": plain,
+        "advantage_over_plain_per_cell": {0: plain, 1: plain}, "device": "cpu", "method": "profiler",
+        "peak_bytes": peaks})
+
+
+def test_memory_verdict_meets_and_misses_its_named_targets():
+    met = nb201.memory_verdict(memory_run(3.5, 1.05))
+    assert "(target ≥ 3: met)" in met[0] and "(target ≤ 1.1: met)" in met[0]
+    assert "peaks at 1.100× plain training and AdvantageNAS at 1.050×" in met[1]
+    missed = nb201.memory_verdict(memory_run(2.5, 1.2))
+    assert "(target ≥ 3: missed)" in missed[0] and "(target ≤ 1.1: missed)" in missed[0]
+
+
+def test_speed_lines_say_within_or_above_the_target():
+    def bench(ratio):
+        return SimpleNamespace(summary={"sizes": {"small": {
+            "median_seconds": {"plain_step": 1.0, "search_iteration": ratio, f"theta_step:{PROPOSED}": 1.0},
+            "search_iteration_over_plain_step": {"median": ratio}}}})
+    assert "takes 2.10 plain steps (within the 2.2 target)" in nb201.benchmark_lines(bench(2.1))
+    assert "(above the 2.2 target)" in nb201.benchmark_lines(bench(2.5))
+
+
+# PTB chapter --------------------------------------------------------------------------------
+
+def ptb_runs(ours_val: float):
+    values = {PROPOSED: ours_val, "gdas": 100.0, "reinforce": 110.0, "random": 50.0}
+    return [fake_run(summary={"strategy": n, "seed": s, "val_ppl": v + s, "test_ppl": v + s})
+            for n, v in values.items() for s in (0, 1)]
+
+
+def test_ptb_verdict_flips_with_the_numbers_and_leaves_the_baseline_out():
+    holds = ptb.verdict(ptb_runs(90.0))
+    assert "lowest for AdvantageNAS (90.5)" in holds and "rank 1 of 3" in holds
+    assert holds.endswith("lowest validation perplexity holds in these runs.")
+    fails = ptb.verdict(ptb_runs(105.0))
+    assert "lowest for GDAS (100.5)" in fails and fails.endswith("does not hold in these runs.")
+
+
+# Toy chapter --------------------------------------------------------------------------------
+
+def recovery(ours: float, gdas: float) -> pd.DataFrame:
+    values = {PROPOSED: ours, "reinforce": 500.0, "parsec": float("inf"), "gdas": gdas, "proxyless": 10.0,
+              "darts": 50.0, "snas": 400.0, "nasp": 60.0}
+    return pd.DataFrame({"strategy": [report.label(n) for n in values],
+                         "median iterations to recovery": list(values.values())}).set_index("strategy")
+
+
+def test_toy_verdict_flips_and_compares_with_the_one_hot_rivals_only():
+    holds = toy.verdict(recovery(300.0, 400.0))
+    assert "AdvantageNAS 300; PARSEC: never; GDAS: 400; REINFORCE: 500" in holds
+    assert "faster than PARSEC, GDAS and REINFORCE holds in these runs." in holds  # not ProxylessNAS (10)
+    assert "faster than AdvantageNAS: DARTS, NASP (the paper: all 3)." in holds
+    fails = toy.verdict(recovery(300.0, 200.0))
+    assert "does not hold in these runs against GDAS." in fails
+
+
+def test_table1_shows_the_random_search_baseline_without_a_paper_row():
+    table = toy.table1_beside_paper()
+    assert list(table.index) == [strategies.STRATEGIES[n].label for n in strategies.STRATEGIES]
+    assert table.at["Random search", "paper's Table 1 row"] == "–"
+    assert table.drop(index="Random search").agrees.all()
