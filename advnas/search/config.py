@@ -12,10 +12,12 @@ from ..config import Config, ConfigError
 
 def merge_options(*layers: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
     """Per-strategy options, later layers over earlier ones, option by option."""
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, Any] = {}
     for layer in layers:
         for name, options in (layer or {}).items():
-            merged[name] = {**merged.get(name, {}), **(options if isinstance(options, dict) else {"": options})}
+            earlier = merged.get(name, {})
+            both = isinstance(options, dict) and isinstance(earlier, dict)
+            merged[name] = {**earlier, **options} if both else options  # a non-mapping is left for validate
     return merged
 
 
@@ -42,7 +44,7 @@ class StrategyConfig(Config):
                      f"a non-empty list of distinct names from {', '.join(names)}", list(self.strategies))
         for name, options in self.strategy_options.items():
             self.require(name in names, "strategy_options", f"keyed by strategy names from {', '.join(names)}", name)
-            self.require(isinstance(options, dict) and "" not in options, f"strategy_options[{name!r}]",
+            self.require(isinstance(options, dict), f"strategy_options[{name!r}]",
                          "a mapping of option names to values", options)
             try:
                 strategies.check_options(name, options)
