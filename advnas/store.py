@@ -2,21 +2,34 @@
 
 Layout: ``<root>/<experiment>/<profile>/<name>-<config hash>/`` holding
   config.json   every setting, seed, profile, device, library version, git commit,
-                code fingerprint, start/finish time and wall time;
+                code fingerprint, the data files actually used, start/finish time and wall time;
   metrics.csv   a tidy table (one observation per row);
   summary.json  the headline numbers. Written last: its presence marks a finished run.
-  checkpoint.pt optional, for experiments that resume; removed when the run finishes.
+  checkpoint.pt optional, for experiments that resume; removed when the run finishes. It
+                carries the configuration's hash and is loaded with ``weights_only=True``.
+  .advnas-run.json  the marker: the folder is a run of this configuration (written first).
+  .advnas.lock      held (``fcntl.flock``) while a process computes into the folder; the
+                operating system releases it when the process dies.
 
 Every file is written to a temporary name and moved into place (``os.replace``), so a
 reader never sees half a file, and a run without ``summary.json`` is never read as done:
 it is resumed from its checkpoint, or redone.
+
+The store deletes and overwrites only what it made: it never writes into a folder holding
+files it did not write, ``recompute`` removes only the store's own files of a folder that
+is recognisably a run (its marker, or the config.json + summary.json of a finished run), a
+folder is bound to one configuration (a resume with another one is refused), and two
+processes never compute into one folder (the second waits, or is told the holder's pid).
+Errors about a run folder are one line (``RunFolderError``) that says how to recover:
+``recompute`` (``--recompute`` on the command line), or another folder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -29,9 +42,23 @@ import pandas as pd
 import torch
 
 from . import behaviour, provenance
-from .config import check_profile
+from .config import ConfigError, check_profile
 
 DEFAULT_ROOT = provenance.PROJECT_ROOT / "results"
+MARKER = ".advnas-run.json"
+LOCK = ".advnas.lock"
+RESULT_FILES = ("config.json", "metrics.csv", "summary.json", "checkpoint.pt")
+STORE_FILES = frozenset((*RESULT_FILES, MARKER, LOCK))
+CHECKPOINT_HASH = "__advnas_config_hash__"  # the key a checkpoint carries its configuration's hash under
+RECOVER = "pass --recompute (recompute=True) to compute it afresh, or choose another folder"
+
+
+class RunFolderError(ConfigError):
+    """A run folder cannot be used as asked; the message is one line saying how to recover."""
+
+
+class RunLocked(RunFolderError):
+    """Another process is computing into the folder."""
 
 
 def results_root() -> Path:
@@ -66,6 +93,23 @@ def atomic_write_csv(path: Path, table: pd.DataFrame) -> None:
     atomic_write_bytes(path, table.to_csv(index=False).encode())
 
 
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise RunFolderError(f"{path.name} in {path.parent} is unreadable ({_one_line(error)}); "
+                             f"{RECOVER}") from None
+
+
 @dataclass
 class RunContext:
     """Handed to an experiment's compute function: where to checkpoint and report progress."""
@@ -73,25 +117,51 @@ class RunContext:
     folder: Path
     config: dict[str, Any]
     device: torch.device
+    accept_unmarked_checkpoint: bool = False  # a checkpoint of an older version, in a folder named by the hash
 
     @property
     def checkpoint_path(self) -> Path:
         return self.folder / "checkpoint.pt"
 
+    @property
+    def config_hash(self) -> str:
+        return provenance.config_hash(self.config)
+
     def save_checkpoint(self, state: Any) -> None:
+        """Atomically; the state (plain tensors and containers) carries the configuration's hash."""
+        tagged = {**state, CHECKPOINT_HASH: self.config_hash} if isinstance(state, dict) else \
+            {"state": state, CHECKPOINT_HASH: self.config_hash, "__advnas_wrapped__": True}
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".checkpoint.", suffix=".tmp")
         os.close(fd)
         try:
-            torch.save(state, tmp)
+            torch.save(tagged, tmp)
             os.replace(tmp, self.checkpoint_path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
     def load_checkpoint(self) -> Any | None:
-        if not self.checkpoint_path.exists():
+        """The saved state, or None. Only plain tensors and containers are loaded
+        (``weights_only=True``: a crafted pickle runs nothing); a checkpoint that is unreadable
+        or written for another configuration is refused with one line."""
+        path = self.checkpoint_path
+        if not path.exists():
             return None
-        return torch.load(self.checkpoint_path, weights_only=True)
+        try:
+            state = torch.load(path, weights_only=True, map_location="cpu")
+        except Exception as error:  # corrupt, truncated, or not plain data (unsafe)
+            raise RunFolderError(f"checkpoint.pt in {self.folder} is unreadable or not plain data "
+                                 f"({_one_line(error)}); {RECOVER}") from None
+        tag = state.pop(CHECKPOINT_HASH, None) if isinstance(state, dict) else None
+        if tag is None and not self.accept_unmarked_checkpoint:
+            raise RunFolderError(f"checkpoint.pt in {self.folder} carries no configuration hash "
+                                 f"(not written by this version for this run); {RECOVER}")
+        if tag is not None and tag != self.config_hash:
+            raise RunFolderError(f"checkpoint.pt in {self.folder} belongs to configuration {tag}, not "
+                                 f"{self.config_hash}; {RECOVER}")
+        if isinstance(state, dict) and state.pop("__advnas_wrapped__", False):
+            return state["state"]
+        return state
 
 
 @dataclass
@@ -105,7 +175,10 @@ class Run:
     def load(cls, folder: Path) -> "Run":
         if not (folder / "summary.json").exists():
             raise FileNotFoundError(f"{folder} holds no finished run (summary.json missing)")
-        return cls(folder, json.loads((folder / "config.json").read_text()))
+        info = _read_json(folder / "config.json", "config")
+        if not isinstance(info, dict) or not isinstance(info.get("config"), dict):
+            raise RunFolderError(f"config.json in {folder} is not a run's record; {RECOVER}")
+        return cls(folder, info)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -113,7 +186,7 @@ class Run:
 
     @cached_property
     def summary(self) -> dict[str, Any]:
-        return json.loads((self.folder / "summary.json").read_text())
+        return _read_json(self.folder / "summary.json", "summary")
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -128,6 +201,122 @@ class Run:
         return behaviour.digest(recorded["experiment"]) != recorded["digest"]
 
 
+def differences(old: dict[str, Any], new: dict[str, Any], limit: int = 3) -> str:
+    """The settings that differ, as "seeds [0] -> [1], epochs 2 -> 3" (the first ``limit``)."""
+    keys = sorted(set(old) | set(new))
+    changed = [f"{k} {json.dumps(old.get(k, '(unset)'), default=str)} -> {json.dumps(new.get(k, '(unset)'), default=str)}"
+               for k in keys if old.get(k, "(unset)") != new.get(k, "(unset)")]
+    shown = ", ".join(changed[:limit]) + (f" and {len(changed) - limit} more" if len(changed) > limit else "")
+    return shown or "none (unreadable record)"
+
+
+class FolderLock:
+    """An exclusive ``fcntl.flock`` on ``<folder>/.advnas.lock``, holding the holder's pid.
+    Released when the holder closes it or dies (the kernel drops it with the process)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path = folder / LOCK
+        self.fd: int | None = None
+
+    def holder(self, fd: int) -> str:
+        try:
+            return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def acquire(self, wait: bool) -> None:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = self.holder(fd)
+                if not wait:
+                    os.close(fd)
+                    raise RunLocked(f"{self.folder} is in use by another run (pid {pid}); wait for it "
+                                    "to finish, or choose another folder") from None
+                print(f"[advnas] {self.folder} is in use by pid {pid}; waiting for it", file=sys.stderr)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:  # the file we locked must still be the lock (its holder may have removed it)
+                current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                self.fd = fd
+                return
+            os.close(fd)
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def release(self, remove: bool = True) -> None:
+        if self.fd is None:
+            return
+        if remove:
+            self.path.unlink(missing_ok=True)  # while held: a waiter sees the file is gone and retries
+        os.close(self.fd)
+        self.fd = None
+
+
+def _prepare_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` (one line when it cannot be); the folders created, outermost first."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                where = "is a file" if parent == folder else f"lies under {parent}, which is a file"
+                raise RunFolderError(f"the run folder {folder} {where}; choose a folder")
+            break
+    created = [p for p in reversed((folder, *folder.parents)) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunFolderError(f"cannot create the run folder {folder}: "
+                             f"{error.strerror or _one_line(error)}; choose a writable folder") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RunFolderError(f"the run folder {folder} is not writable; choose a writable folder")
+    return created
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Entries of ``folder`` that the store did not write, judged by name only."""
+    return sorted(p.name for p in folder.iterdir()
+                  if not (p.name in STORE_FILES and p.is_file() and not p.is_symlink()) and not _is_temporary(p.name))
+
+
+def _legacy_finished(folder: Path) -> bool:
+    """A finished run of an older version (no marker): a store-written config.json + summary.json."""
+    if not (folder / "summary.json").is_file() or not (folder / "config.json").is_file():
+        return False
+    try:
+        info = json.loads((folder / "config.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(info, dict) and {"experiment", "config", "profile", "finished_at"} <= set(info)
+
+
+def _check_ownership(folder: Path, adopt: bool) -> None:
+    """Refuse (one line) a folder holding files the store did not write."""
+    foreign = _foreign_entries(folder)
+    if foreign:
+        raise RunFolderError(f"{folder} holds files that advnas did not write ({', '.join(foreign[:3])}"
+                             f"{', ...' if len(foreign) > 3 else ''}); nothing was changed: choose an empty "
+                             "or new folder")
+    ours = [name for name in RESULT_FILES if (folder / name).exists()]
+    if ours and not (folder / MARKER).exists() and not _legacy_finished(folder) and not adopt:
+        raise RunFolderError(f"{folder} holds {', '.join(ours)} but is not an advnas run folder (no "
+                             f"{MARKER}); nothing was changed: choose an empty or new folder")
+
+
+def _remove_run_files(folder: Path) -> None:
+    """Delete the store's own files (never the folder, never anything else)."""
+    for name in (*RESULT_FILES, MARKER):
+        (folder / name).unlink(missing_ok=True)
+    for path in folder.iterdir():
+        if _is_temporary(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+
+
 class ResultsStore:
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else results_root()
@@ -138,7 +327,7 @@ class ResultsStore:
     def run(self, experiment: str, profile: str, name: str, config: dict[str, Any],
             compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
             behaviour_of: str, device: torch.device | None = None,
-            recompute: bool | None = None) -> Run:
+            recompute: bool | None = None, wait: bool = True) -> Run:
         """Return the finished run for this configuration, computing it only when needed.
 
         ``compute(ctx)`` returns (metrics table, summary dict). A folder without summary.json
@@ -146,32 +335,98 @@ class ResultsStore:
         ``behaviour_of`` names the golden run whose digest the result records (``behaviour.py``).
         """
         folder = self.folder(experiment, profile, name, config)
-        return self.run_at(folder, experiment, profile, name, config, compute, behaviour_of,
-                           device, recompute)
+        return self._run(folder, experiment, profile, name, config, compute, behaviour_of,
+                         device, recompute, wait, adopt=True)
 
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
                compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
                behaviour_of: str, device: torch.device | None = None,
-               recompute: bool | None = None) -> Run:
+               recompute: bool | None = None, wait: bool = True) -> Run:
         """``run`` with an explicit folder (e.g. a command line's ``--out DIR``). A finished
-        run there with another configuration is an error, not silently reused."""
+        run there with another configuration is an error, not silently reused; a folder
+        holding files the store did not write is refused. ``wait=False``: fail with one line
+        naming the holder's pid when another process is computing into the folder."""
+        return self._run(Path(folder), experiment, profile, name, config, compute, behaviour_of,
+                         device, recompute, wait, adopt=False)
+
+    def _finished(self, folder: Path, config: dict[str, Any]) -> Run:
+        """The finished run in ``folder`` if it is of ``config``; otherwise one line."""
+        run = Run.load(folder)
+        run.summary  # read now: a corrupt summary.json is reported here, in one line
+        if run.config != config:
+            raise RunFolderError(f"{folder} holds a finished run of another configuration "
+                                 f"({differences(run.config, config)}); {RECOVER}")
+        return run
+
+    def _run(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
+             compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
+             behaviour_of: str, device: torch.device | None, recompute: bool | None, wait: bool,
+             adopt: bool) -> Run:
         check_profile(profile)
         behaviour.check_experiment(behaviour_of)
         recompute = recompute_requested() if recompute is None else recompute
-        if (folder / "summary.json").exists() and Run.load(folder).config != config and not recompute:
-            raise ValueError(f"{folder} holds a finished run with another configuration; "
-                             "choose another folder or pass --recompute")
-        if (folder / "summary.json").exists() and not recompute:
-            return Run.load(folder)
-        if recompute and folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        if not recompute and (folder / "summary.json").is_file() and not (folder / LOCK).exists():
+            return self._finished(folder, config)  # read only: no lock, nothing written
+        created = _prepare_folder(folder)
+        _check_ownership(folder, adopt)
+        lock = FolderLock(folder)
+        try:
+            lock.acquire(wait)
+        except OSError as error:
+            raise RunFolderError(f"cannot lock the run folder {folder}: "
+                                 f"{error.strerror or _one_line(error)}; choose a writable folder") from None
+        wrote_marker = False
+        try:
+            _check_ownership(folder, adopt)  # again, under the lock
+            marker_path = folder / MARKER
+            if recompute:
+                if (folder / "summary.json").exists() or marker_path.exists():
+                    print(f"[advnas] recompute: removing the run files of {folder}", file=sys.stderr)
+                _remove_run_files(folder)
+            elif (folder / "summary.json").is_file():
+                return self._finished(folder, config)  # finished by the process we waited for
+            elif marker_path.exists():
+                marker = _read_json(marker_path, "marker")
+                bound = marker.get("config") if isinstance(marker, dict) else None
+                if bound != config:
+                    raise RunFolderError(
+                        f"{folder} holds an unfinished run of another configuration "
+                        f"({differences(bound if isinstance(bound, dict) else {}, config)}); {RECOVER}")
+            if not marker_path.exists():
+                atomic_write_json(marker_path, {
+                    "advnas_run": 1, "experiment": experiment, "profile": profile, "name": name,
+                    "config_hash": provenance.config_hash(config), "config": config,
+                    "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                wrote_marker = True
+            run = self._compute(folder, experiment, profile, name, config, compute, behaviour_of,
+                                device, adopt)
+        except BaseException:
+            if not (folder / "checkpoint.pt").exists() and not (folder / "summary.json").exists():
+                # nothing to resume: leave the folder as it was found (failed runs leave no folders)
+                if wrote_marker:
+                    (folder / MARKER).unlink(missing_ok=True)
+                lock.release(remove=True)
+                for path in reversed(created):
+                    try:
+                        path.rmdir()
+                    except OSError:
+                        break
+            raise
+        finally:
+            lock.release(remove=True)
+        return run
+
+    def _compute(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
+                 compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
+                 behaviour_of: str, device: torch.device | None, adopt: bool) -> Run:
+        from .data import sources_used
+
         device = device or torch.device("cpu")
         digest = behaviour.digest(behaviour_of)  # of the code as it is when the run starts
         environment = provenance.environment(device)  # the commit too: the one that starts the run
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
-        metrics, summary = compute(RunContext(folder, config, device))
+        metrics, summary = compute(RunContext(folder, config, device, accept_unmarked_checkpoint=adopt))
         wall = time.perf_counter() - t0
         info = {
             "experiment": experiment,
@@ -181,6 +436,7 @@ class ResultsStore:
             "behaviour": {"experiment": behaviour_of, "digest": digest,
                           "recorded": "when computed"},
             "source_hash": provenance.source_hash(),  # a record only
+            "data_sources": sources_used(),  # the verified files this process read, where from
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": round(wall, 3),

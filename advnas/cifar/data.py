@@ -2,13 +2,20 @@
 
 Either source is located and checksum-verified by ``advnas.data.locate``, decoded once and
 cached as a ``.pt`` file beside the project's data (keyed by the archive's checksum), so a
-search never touches an image file or a worker process.
+search never touches an image file or a worker process. The cache holds plain tensors only
+(loaded with ``weights_only=True``) and carries the checksum of its source archive and the
+sha256 of its own tensors; both are verified on every load, and a cache that fails either
+check is decoded afresh from the (verified) archive. The official archive's pickled batches
+are unpickled only after ``locate`` verified the archive's checksum.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import pickle
+import warnings
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,17 +71,51 @@ def _decode_jpeg(archive: Path) -> dict[str, torch.Tensor]:
             for s in ("train", "test") for k, v in (("images", images), ("labels", labels))}
 
 
+CACHE_FORMAT = 2
+FIELDS = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+def tensors_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """sha256 of the tensors' names, dtypes, shapes and bytes."""
+    digest = hashlib.sha256()
+    for name in FIELDS:
+        t = tensors[name].contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _read_cache(cache: Path, archive_digest: str) -> dict[str, torch.Tensor] | None:
+    """The cached tensors, or None (with a warning) when the cache fails a check."""
+    try:
+        content = torch.load(cache, weights_only=True, map_location="cpu")
+        ok = (isinstance(content, dict) and content.get("format") == CACHE_FORMAT
+              and content.get("archive_sha256") == archive_digest
+              and isinstance(content.get("tensors"), dict) and set(content["tensors"]) == set(FIELDS)
+              and all(isinstance(t, torch.Tensor) for t in content["tensors"].values())
+              and tensors_digest(content["tensors"]) == content.get("tensors_sha256"))
+        problem = None if ok else "its recorded checksums do not match"
+    except Exception as error:
+        problem = " ".join(str(error).split())[:160] or type(error).__name__
+    if problem is None:
+        return content["tensors"]
+    warnings.warn(f"the decoded CIFAR-10 cache {cache} failed verification ({problem}); decoding the "
+                  "archive afresh", stacklevel=3)
+    return None
+
+
 def decode_archive(archive: Path, variant: str, cache_dir: Path | None = None) -> CIFAR10:
-    """Decode ``archive`` once; later calls read the cache named by its checksum."""
+    """Decode ``archive`` once; later calls read the cache named by its checksum (verified)."""
     cache_dir = cache_dir or project_data_dir() / "cache"
-    cache = cache_dir / f"cifar10-{variant}-{file_digest(archive)[:16]}.pt"
-    if cache.exists():
-        tensors = torch.load(cache)
-    else:
+    archive_digest = file_digest(archive)
+    cache = cache_dir / f"cifar10-{variant}-{archive_digest[:16]}.pt"
+    tensors = _read_cache(cache, archive_digest) if cache.exists() else None
+    if tensors is None:
         tensors = (_decode_official if variant == "official" else _decode_jpeg)(archive)
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        torch.save(tensors, tmp)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        torch.save({"format": CACHE_FORMAT, "archive_sha256": archive_digest, "variant": variant,
+                    "tensors_sha256": tensors_digest(tensors), "tensors": tensors}, tmp)
         tmp.replace(cache)
     return CIFAR10(**tensors, variant=variant)
 

@@ -19,6 +19,11 @@ the gzipped table, then the plain CSV) all alternatives are tried at one place b
 next place: the official archive beats a JPEG copy in the same folder, and any local copy
 beats a download.
 
+Every call records the files it returned, where they came from and which copies it passed
+over (``sources_used``): the results store writes that record into each run's config.json,
+so a result names the copy actually used, also after a fallback from a corrupt copy (which
+is also reported as a warning).
+
 Checksums are sha256 (md5 where it is the only one known, as for the official CIFAR-10
 archive), read in 1 MiB chunks and cached in-process by (path, size, mtime).
 """
@@ -26,8 +31,10 @@ archive), read in 1 MiB chunks and cached in-process by (path, size, mtime).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +68,7 @@ class DataSource:
     files: dict[str, Path]
     origin: str
     variant: str | None = None
+    passed_over: tuple[str, ...] = ()  # copies found before the one used, and why they were not used
 
 
 def project_data_dir() -> Path:
@@ -177,7 +185,7 @@ def _download_slot(slot: Slot, allowed: bool, report: _Report) -> tuple[DataFile
 
 
 def _locate_file(slot: Slot, path: str | os.PathLike | None,
-                 download: bool) -> tuple[DataFile, Path, str]:
+                 download: bool) -> tuple[DataFile, Path, str, list[str]]:
     report = _Report()
     places = [] if path is None else [("explicit path", Path(path).expanduser())]
     places.append(("project data/", project_data_dir()))
@@ -186,11 +194,11 @@ def _locate_file(slot: Slot, path: str | os.PathLike | None,
         places.append(("ADVNAS_DATA_DIR mirror", Path(mirror).expanduser()))
     for where, root in places:
         if found := _find_in(slot, where, root, report):
-            return (*found, where)
+            return (*found, where, [n for n in report.notes if "checksum mismatch" in n])
     if not mirror:
         report.notes.append("ADVNAS_DATA_DIR mirror: not set")
     if found := _download_slot(slot, download, report):
-        return (*found, "download")
+        return (*found, "download", [n for n in report.notes if "checksum mismatch" in n])
     raise report.error(slot)
 
 
@@ -205,9 +213,29 @@ def locate(dataset: str, path: str | os.PathLike | None = None,
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {dataset!r}")
     found = [_locate_file(slot, path, download) for slot in DATASETS[dataset].slots]
-    return DataSource(
+    source = DataSource(
         dataset=dataset,
-        files={file.name: p for file, p, _ in found},
-        origin=" + ".join(dict.fromkeys(where for _, _, where in found)),
-        variant=next((file.variant for file, _, _ in found if file.variant), None),
+        files={file.name: p for file, p, _, _ in found},
+        origin=" + ".join(dict.fromkeys(where for _, _, where, _ in found)),
+        variant=next((file.variant for file, _, _, _ in found if file.variant), None),
+        passed_over=tuple(note for *_, notes in found for note in notes),
     )
+    for note in source.passed_over:
+        warnings.warn(f"{dataset}: a corrupt copy was passed over ({note}); using "
+                      f"{', '.join(map(str, source.files.values()))} ({source.origin})", stacklevel=2)
+    _USED[dataset] = {
+        "files": {file.relpath: {"path": str(p), file.algorithm: file.digest, "origin": where}
+                  for file, p, where, _ in found},
+        "passed_over": list(source.passed_over),
+    }
+    return source
+
+
+_USED: dict[str, dict] = {}
+
+
+def sources_used() -> dict[str, dict]:
+    """Every dataset located by this process so far: for each file, the path actually read,
+    its verified checksum and where it came from, and the copies passed over (a copy);
+    the latest location of each dataset wins."""
+    return json.loads(json.dumps(_USED))

@@ -25,12 +25,20 @@ COLUMNS = ("index", "arch", *NB201_DATASETS)
 def load_nb201_table(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """The 15,625-row table (columns index, arch, cifar10, cifar100, imagenet16_120; test
     accuracy in %), read from ``locate("nb201", path)``. Cached: copy before modifying."""
-    (table_path,) = locate("nb201", path).files.values()
+    source = locate("nb201", path)
+    (table_path,) = source.files.values()
     table = pd.read_csv(table_path)  # gzip or plain, inferred from the suffix
+    table.attrs["source"] = f"table {table_path} ({source.origin})"
     if tuple(table.columns) != COLUMNS:
         raise DataError(f"{table_path} has columns {list(table.columns)}; "
                         f"expected {list(COLUMNS)}")
     return table
+
+
+def nb201_table_source() -> str:
+    """Which copy of the table the lookups read: its path and where it was found (after a
+    fallback from a corrupt copy, the copy actually used)."""
+    return load_nb201_table().attrs["source"]
 
 
 def check_arch(arch: str) -> str:

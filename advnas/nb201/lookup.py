@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..data.nb201_table import check_arch, nb201_accuracy, nb201_index
+from ..data.nb201_table import check_arch, nb201_accuracy, nb201_index, nb201_table_source
 from .network import params_mb
 
 
@@ -33,4 +33,4 @@ def lookup(arch: str, api: Path | None = None) -> dict:
     index, accuracy = (_official_api(api, arch) if api is not None
                        else (nb201_index(arch), nb201_accuracy(arch, "cifar10")))
     return {"arch": arch, "index": index, "cifar10": accuracy, "params_mb": round(params_mb(arch), 6),
-            "source": "official API" if api is not None else "shipped table (data/nb201)"}
+            "source": "official API" if api is not None else nb201_table_source()}
