@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from .config import PROFILES, ConfigError
+from .config import MAX_SEEDS, PROFILES, SEED_LIMIT, ConfigError, check_seed
 
 
 def _parse_value(text: str) -> Any:
@@ -42,16 +42,24 @@ def cmd_variance(args: argparse.Namespace) -> int:
 
 
 def _parse_seeds(text: str) -> list[int]:
-    """Non-negative seeds as "0-9", "0,3,5" or a mix such as "0-2,7"."""
-    seeds: list[int] = []
+    """Seeds as "0-9", "0,3,5" or a mix such as "0-2,7": distinct integers in [0, 2**32), at
+    most MAX_SEEDS of them (checked before any list is built)."""
+    ranges: list[tuple[int, int]] = []
     try:
         for part in text.split(","):
             lo, _, hi = part.strip().partition("-")
-            seeds += list(range(int(lo), int(hi or lo) + 1))
+            ranges.append((int(lo), int(hi or lo)))
     except ValueError:
-        raise ConfigError(f"--seeds must look like 0-9 or 0,3,5; got {text!r}") from None
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ConfigError(f"--seeds must name distinct non-negative seeds; got {text!r}")
+        raise ConfigError(f"--seeds must look like 0-9 or 0,3,5; got {text[:80]!r}") from None
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if any(not (0 <= lo <= hi < SEED_LIMIT) for lo, hi in ranges):
+        raise ConfigError(f"--seeds must name integers in [0, 2**32), ranges low-high; got {shown!r}")
+    if sum(hi - lo + 1 for lo, hi in ranges) > MAX_SEEDS:
+        raise ConfigError(f"--seeds may name at most {MAX_SEEDS} seeds (every trial is held in memory at "
+                          f"once); got {shown!r}")
+    seeds = [s for lo, hi in ranges for s in range(lo, hi + 1)]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds must name distinct seeds; got {shown!r}")
     return seeds
 
 
@@ -70,14 +78,14 @@ def cmd_strategies(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_strategy(name: str) -> None:
-    """One line naming the valid strategies when ``name`` is not one of them."""
-    from .strategies import strategy_class
+def _check_strategy(name: str, propagation: str | None = None) -> None:
+    """One line naming the valid strategies (the registry's, of one propagation for a command
+    that supports only that) when ``name`` is not one of them."""
+    from .strategies import names
 
-    try:
-        strategy_class(name)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
+    allowed = names(propagation, baselines=True)
+    if name not in allowed:
+        raise ConfigError(f"--strategy must be one of {', '.join(allowed)}; got {name[:40]!r}")
 
 
 def cmd_toy(args: argparse.Namespace) -> int:
@@ -91,7 +99,8 @@ def cmd_toy(args: argparse.Namespace) -> int:
     if args.iterations is not None:
         overrides["iterations"] = args.iterations
     cfg = notebook("toy").resolve(args.profile, overrides)
-    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute)
+    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute,
+                            wait=False)
     print(json.dumps(run.summary, indent=2) if args.json else f"[advnas] toy run written to {run.folder}")
     return 0
 
@@ -119,12 +128,13 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
     from .nb201 import experiment
     from .runlist import notebook
     _check_strategy(args.strategy)
+    check_seed("--seed", args.seed)
     overrides = {"strategies": [args.strategy], "seeds": [args.seed], "ops": args.ops}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     cfg = notebook("nb201").resolve(args.profile, overrides)
     run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            progress=not args.quiet, recompute=args.recompute)
+                            progress=not args.quiet, recompute=args.recompute, wait=False)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
           f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
@@ -137,21 +147,41 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
 
     from .ptb import experiment
     from .runlist import notebook
-    _check_strategy(args.strategy)
-    if args.seed < 0:
-        raise ConfigError(f"--seed must be a non-negative integer; got {args.seed}")
+    _check_strategy(args.strategy, "sparse")
+    check_seed("--seed", args.seed)
     cfg = notebook("ptb").resolve(args.profile, {"seeds": [args.seed], "strategies": [args.strategy]})
     run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            recompute=args.recompute)
+                            recompute=args.recompute, wait=False)
     keys = ("arch", "val_ppl", "test_ppl", "params", "search_tokens_per_s", "retrain_tokens_per_s")
     print(json.dumps({k: run.summary[k] for k in keys}, indent=2) if args.json
           else f"[advnas] ptb run written to {run.folder}")
     return 0
 
 
+def _check_device(text: str | None) -> str | None:
+    """cpu, cuda or cuda:N, and CUDA only where it is present (one line otherwise)."""
+    if text is None:
+        return None
+    import torch
+
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"--device must be cpu or cuda (cuda:N); got {text[:40]!r}") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"--device must be cpu or cuda (cuda:N); got {text[:40]!r}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"--device {text}: no CUDA device is available here; use --device cpu")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(f"--device {text}: only {torch.cuda.device_count()} CUDA device(s) here")
+    return text
+
+
 def cmd_memory(args: argparse.Namespace) -> int:
     from .nb201 import memory
 
+    _check_device(args.device)
     cfg = memory.MemoryConfig.from_dict({
         "strategies": args.strategies.split(",") if args.strategies else list(memory.MemoryConfig.strategies),
         "channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
@@ -207,7 +237,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError("-p/--parameter needs exactly one notebook name")
     for name in names:
         out = runner.execute(name, args.profile, overrides, output=args.output,
-                             force=args.force or args.recompute, recompute=args.recompute)
+                             force=args.force or args.recompute, recompute=args.recompute,
+                             overwrite=args.force)
         print(f"[advnas] executed notebook: {out}")
     return 0
 
@@ -245,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=int, default=None, help="theta steps (default: the profile's)")
     p.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper (2000 iterations)")
     p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
-    p.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
+    p.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
+                   "and compute it afresh; only a folder advnas wrote is touched")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_toy)
 
@@ -267,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "operation (App. F, Table 4)")
     q.add_argument("--epochs", type=int, default=None, help="total epochs (default: the profile's)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
-    q.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
+    q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
+                   "and compute it afresh; only a folder advnas wrote is touched")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     q.set_defaults(func=cmd_nb201_search)
@@ -280,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper")
     q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
-    q.add_argument("--recompute", action="store_true", help="discard a finished run in --out")
+    q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
+                   "and compute it afresh; only a folder advnas wrote is touched")
     q.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     q.set_defaults(func=cmd_ptb_search)
 
@@ -314,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                    metavar=("NAME", "VALUE"), help="override one parameter (one notebook only)")
     p.add_argument("--output", type=_path, default=None, help="where to write the executed notebook")
-    p.add_argument("--force", action="store_true", help="execute even if unchanged")
+    p.add_argument("--force", action="store_true", help="execute even if unchanged, and overwrite an "
+                   "--output file (and its .key) that this command did not write")
     p.add_argument("--recompute", action="store_true", help="recompute stored results too")
     p.set_defaults(func=cmd_run)
 
@@ -351,5 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         from .runner import NotebookFailed
         if isinstance(error, (NotebookFailed, DataError)):
             print(f"error: {error}", file=sys.stderr)
+            return 1
+        if isinstance(error, OSError):  # a full disk, a vanished folder: one line, not a traceback
+            print(f"error: {error.strerror or error}"
+                  + (f": {error.filename}" if getattr(error, "filename", None) else ""), file=sys.stderr)
             return 1
         raise

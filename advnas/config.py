@@ -12,6 +12,9 @@ import typing
 from typing import Any
 
 PROFILES = ("smoke", "cpu", "paper")
+SEED_LIMIT = 2 ** 32  # every command: a seed is an integer in [0, 2**32) (numpy's and torch's range)
+MAX_SEEDS = 1000  # trials of one run: each trial's state is held in memory at once
+SEED_RULE = "an integer in [0, 2**32)"
 
 
 class ConfigError(ValueError):
@@ -72,4 +75,23 @@ class Config:
     @staticmethod
     def require(condition: bool, name: str, allowed: str, value: Any) -> None:
         if not condition:
-            raise ConfigError(f"{name} must be {allowed}; got {value!r}")
+            raise ConfigError(f"{name} must be {allowed}; got {_short(value)}")
+
+    def require_seeds(self, name: str = "seeds") -> None:
+        """The seed rule of every command: 1 to MAX_SEEDS distinct integers in [0, 2**32)."""
+        seeds = getattr(self, name)
+        self.require(1 <= len(seeds) <= MAX_SEEDS and len(set(seeds)) == len(seeds)
+                     and all(0 <= s < SEED_LIMIT for s in seeds), name,
+                     f"1 to {MAX_SEEDS} distinct integers in [0, 2**32) (each trial is held in memory)", seeds)
+
+
+def check_seed(name: str, value: Any) -> int:
+    """One seed by the common rule, else a one-line ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEED_LIMIT:
+        raise ConfigError(f"{name} must be {SEED_RULE}; got {_short(value)}")
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

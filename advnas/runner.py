@@ -58,10 +58,51 @@ def _prepare_environment() -> None:
         os.environ["ADVNAS_DATA_DIR"] = str(Path(os.environ["ADVNAS_DATA_DIR"]).resolve())
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_output(output: Path, key_file: Path, overwrite: bool) -> None:
+    """Refuse (one line) an output path that cannot be written, or that would overwrite a file
+    this command did not write: ``output`` is ours when the ``.key`` beside it is one of ours
+    (and, when it records the output's sha256, the output still has it)."""
+    if output.suffix == ".key":
+        raise ConfigError(f"--output {output} ends in .key, the name of the key file written beside it; "
+                          "choose another name")
+    if output.is_dir():
+        raise ConfigError(f"--output {output} is a folder; name a file")
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"--output {output} lies under {parent}, which is a file; choose another path")
+            break
+    if overwrite:
+        return
+    key_exists = key_file.exists()
+    record = _read_key(key_file) if key_exists else {}
+    ours = "key" in record
+    if key_exists and not ours:
+        raise ConfigError(f"{key_file} exists and was not written by advnas run; pass --force to replace it "
+                          f"(and {output.name}), or choose another --output")
+    if output.exists():
+        if not ours:
+            raise ConfigError(f"{output} exists and was not written by advnas run (no {key_file.name} beside "
+                              "it); pass --force to overwrite it, or choose another --output")
+        if record.get("output_sha256") and record["output_sha256"] != _file_sha256(output):
+            raise ConfigError(f"{output} was changed after advnas run wrote it; pass --force to overwrite "
+                              "it, or choose another --output")
+
+
 def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
             output: Path | None = None, force: bool = False, progress: bool = True,
-            recompute: bool = False) -> Path:
-    """Run one notebook with papermill; skip it when its key is unchanged (unless ``force``)."""
+            recompute: bool = False, overwrite: bool = False) -> Path:
+    """Run one notebook with papermill; skip it when its key is unchanged (unless ``force``).
+    An existing ``output`` (or ``.key`` beside it) that this function did not write is not
+    overwritten unless ``overwrite`` (the command line's ``--force``)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -72,11 +113,17 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     output = output or executed_path(name, profile)
     key_file = output.with_suffix(".key")
     key = execution_key(name, parameters)
+    _check_output(output, key_file, overwrite)
     if not force and output.exists() and _read_key(key_file).get("key") == key:
-        print(f"[advnas] {name} ({profile}): unchanged, reusing {output.relative_to(PROJECT_ROOT)}")
+        print(f"[advnas] {name} ({profile}): unchanged, reusing {output}")
         return output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    key_file.unlink(missing_ok=True)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        # claims the output before papermill writes it: a failed execution leaves a file known as ours
+        key_file.write_text(json.dumps({"key": None, "pending": True, "output": output.name}))
+    except OSError as error:
+        raise ConfigError(f"cannot write --output {output}: {error.strerror or error}; "
+                          "choose a writable folder") from None
     _prepare_environment()
     print(f"[advnas] executing {entry.path} with {parameters}")
     started = time.perf_counter()
@@ -88,7 +135,8 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     except PapermillExecutionError as error:
         raise NotebookFailed(f"{name}: {error.ename}: {error.evalue}") from None
     key_file.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - started, 1),
-                                     "device": describe()}))
+                                     "device": describe(), "output": output.name,
+                                     "output_sha256": _file_sha256(output)}))
     return output
 
 

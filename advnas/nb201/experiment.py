@@ -47,11 +47,12 @@ def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
 
 
 def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folder: Path,
-           progress: bool = True, recompute: bool = False) -> Run:
-    """One search into an explicit folder (the command line's ``--out``)."""
+           progress: bool = True, recompute: bool = False, wait: bool = False) -> Run:
+    """One search into an explicit folder (the command line's ``--out``); ``wait=False``: one
+    line naming the holder's pid when another process computes into that folder."""
     return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, f"{strategy}-seed{seed}",
                                  cfg.run_config(strategy, seed), _compute(cfg, strategy, seed, progress),
-                                 EXPERIMENT, default_device(), recompute)
+                                 EXPERIMENT, default_device(), recompute, wait)
 
 
 def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = None,

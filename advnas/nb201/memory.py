@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from .. import distribution, strategies
 from ..cifar.augment import augment
-from ..config import Config
+from ..config import SEED_LIMIT, SEED_RULE, Config
 from ..device import synchronize
 from .network import NB201Network
 from .experiment import synthetic_data
@@ -71,6 +71,7 @@ class MemoryConfig(Config):
                           ("extra_conv3x3", 0), ("cell_seed", 0)):
             self.require(getattr(self, name) >= low, name, f"an integer >= {low}", getattr(self, name))
         self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
+        self.require(self.cell_seed < SEED_LIMIT, "cell_seed", SEED_RULE, self.cell_seed)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,7 @@ class NB201SearchConfig(StrategyConfig):
 
     def validate(self) -> None:
         super().validate()
-        self.require(len(set(self.seeds)) == len(self.seeds) and len(self.seeds) >= 1, "seeds",
-                     "one or more distinct integers", self.seeds)
+        self.require_seeds()
         self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
         self.require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
         self.require(0 <= self.warmup_epochs < self.epochs, "warmup_epochs",

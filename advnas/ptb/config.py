@@ -52,5 +52,4 @@ class PTBConfig(StrategyConfig):
             self.require(value > 0, name, "a positive number", value)
         self.require(0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1/beta2", "in [0, 1)",
                      (self.beta1, self.beta2))
-        self.require(len(set(self.seeds)) == len(self.seeds) and all(s >= 0 for s in self.seeds),
-                     "seeds", "distinct non-negative integers", self.seeds)
+        self.require_seeds()

@@ -87,10 +87,12 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     return metrics, summary
 
 
-def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, recompute: bool = False) -> Run:
+def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, recompute: bool = False,
+           wait: bool = False) -> Run:
     """One trial into an explicit folder (the command line's --out)."""
     return ResultsStore().run_at(folder, EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
-                                 lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute)
+                                 lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute,
+                                 wait)
 
 
 def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None) -> list[Run]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
+from ..config import SEED_LIMIT, SEED_RULE, Config
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class TheoryConfig(Config):
 
     def validate(self) -> None:
         self.require(self.n_ops >= 2, "n_ops", "an integer >= 2", self.n_ops)
+        self.require(0 <= self.seed < SEED_LIMIT, "seed", SEED_RULE, self.seed)
         self.require(all(e >= 1 for e in self.edge_counts), "edge_counts", "positive integers",
                      self.edge_counts)
         self.require(self.n_instances >= 1, "n_instances", "an integer >= 1", self.n_instances)
@@ -54,4 +55,4 @@ class VarianceConfig(Config):
         self.require(2 <= self.ops <= 1_000, "ops", "an integer in [2, 1000]", self.ops)
         self.require(self.edges * self.ops <= 10_000_000, "edges * ops", "at most 10,000,000 (memory)",
                      self.edges * self.ops)
-        self.require(0 <= self.seed < 2 ** 63, "seed", "an integer in [0, 2**63)", self.seed)
+        self.require(0 <= self.seed < SEED_LIMIT, "seed", SEED_RULE, self.seed)

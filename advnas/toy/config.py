@@ -35,7 +35,7 @@ class ToyConfig(StrategyConfig):
         self.require(self.iterations >= 1, "iterations", "an integer >= 1", self.iterations)
         self.require(self.eval_every >= 1, "eval_every", "an integer >= 1", self.eval_every)
         self.require(self.lr > 0, "lr", "a positive number", self.lr)
-        self.require(len(set(self.seeds)) == len(self.seeds), "seeds", "distinct integers", self.seeds)
+        self.require_seeds()
         self.require(self.study_edges >= 1 and self.study_ops >= 2
                      and self.study_ops ** self.study_edges <= 4096, "study_edges/study_ops",
                      ">= 1 and >= 2 with study_ops ** study_edges <= 4096",

@@ -114,12 +114,13 @@ def _compute(cfg: ToyConfig, names: list[str], device: torch.device, progress: b
     return compute
 
 
-def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = True, recompute: bool = False) -> Run:
+def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = True, recompute: bool = False,
+           wait: bool = False) -> Run:
     """One strategy, all seeds of ``cfg``, into an explicit folder (the command line's --out).
     Its summary.json holds ``per_seed`` results directly."""
     device = default_device()
     return ResultsStore().run_at(folder, "toy", profile, name, cfg.run_config(name),
-                                 _compute(cfg, [name], device, progress), "toy", device, recompute)
+                                 _compute(cfg, [name], device, progress), "toy", device, recompute, wait)
 
 
 def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> Run:
