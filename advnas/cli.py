@@ -50,7 +50,8 @@ def _parse_seeds(text: str) -> list[int]:
             lo, _, hi = part.strip().partition("-")
             ranges.append((int(lo), int(hi or lo)))
     except ValueError:
-        raise ConfigError(f"--seeds must look like 0-9 or 0,3,5; got {text[:80]!r}") from None
+        raise ConfigError(f"--seeds must look like 0-9 or 0,3,5 (integers in [0, 2**32)); "
+                          f"got {text[:80]!r}") from None
     shown = text if len(text) <= 80 else text[:77] + "..."
     if any(not (0 <= lo <= hi < SEED_LIMIT) for lo, hi in ranges):
         raise ConfigError(f"--seeds must name integers in [0, 2**32), ranges low-high; got {shown!r}")
