@@ -110,10 +110,11 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     overrides = dict(overrides or {})
     entry.resolve(profile, overrides)  # fail at once, in one line, on a bad parameter
     parameters = {"profile": profile, **overrides}
-    output = output or executed_path(name, profile)
+    chosen, output = output is not None, output or executed_path(name, profile)
     key_file = output.with_suffix(".key")
     key = execution_key(name, parameters)
-    _check_output(output, key_file, overwrite)
+    if chosen:  # build/executed/ is the runner's own folder; a path the user named is checked
+        _check_output(output, key_file, overwrite)
     if not force and output.exists() and _read_key(key_file).get("key") == key:
         print(f"[advnas] {name} ({profile}): unchanged, reusing {output}")
         return output
