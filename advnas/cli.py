@@ -31,11 +31,23 @@ def _parse_value(text: str) -> Any:
     return text
 
 
+def _as_flags(error: ConfigError, names: tuple[str, ...]) -> ConfigError:
+    """The configuration's parameter name at the head of ``error`` as the command's flag."""
+    text = str(error)
+    for name in names:
+        if text.startswith(f"{name} must "):
+            return ConfigError("--" + name.replace("_", "-") + text[len(name):])
+    return error
+
+
 def cmd_variance(args: argparse.Namespace) -> int:
     from .theory import report
     from .theory.config import VarianceConfig
 
-    cfg = VarianceConfig.from_dict({"edges": args.edges, "ops": args.ops, "seed": args.seed})
+    try:
+        cfg = VarianceConfig.from_dict({"edges": args.edges, "ops": args.ops, "seed": args.seed})
+    except ConfigError as error:
+        raise _as_flags(error, ("edges", "ops", "seed")) from None
     result = report.variance_report(cfg.edges, cfg.ops, cfg.seed)
     print(json.dumps(result) if args.json else report.format_text(result))
     return 0
@@ -183,11 +195,15 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from .nb201 import memory
 
     _check_device(args.device)
-    cfg = memory.MemoryConfig.from_dict({
-        "strategies": args.strategies.split(",") if args.strategies else list(memory.MemoryConfig.strategies),
-        "channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
-        "ops": args.ops, "extra_conv3x3": args.extra_conv3x3, "iterations": args.iterations,
-        "cell_seed": args.cell_seed})
+    try:
+        cfg = memory.MemoryConfig.from_dict({
+            "strategies": args.strategies.split(",") if args.strategies else list(memory.MemoryConfig.strategies),
+            "channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
+            "ops": args.ops, "extra_conv3x3": args.extra_conv3x3, "iterations": args.iterations,
+            "cell_seed": args.cell_seed})
+    except ConfigError as error:
+        raise _as_flags(error, ("channels", "cells_per_stage", "batch", "ops", "extra_conv3x3", "iterations",
+                                "cell_seed")) from None
     rows = []
     for name in cfg.strategies:
         row = memory.measure(name, cfg.channels, cfg.cells_per_stage, cfg.batch, cfg.ops,

@@ -65,8 +65,8 @@ class MemoryConfig(Config):
 
     def validate(self) -> None:
         allowed = [*strategies.STRATEGIES, PLAIN]
-        self.require(all(s in allowed for s in self.strategies), "strategies",
-                     f"a list drawn from {', '.join(allowed)}", list(self.strategies))
+        unknown = [s for s in self.strategies if s not in allowed]
+        self.require(not unknown, "strategies", f"drawn from {', '.join(allowed)}", unknown[0] if unknown else None)
         for name, low in (("channels", 1), ("cells_per_stage", 1), ("batch", 2), ("iterations", 1),
                           ("extra_conv3x3", 0), ("cell_seed", 0)):
             self.require(getattr(self, name) >= low, name, f"an integer >= {low}", getattr(self, name))
