@@ -280,7 +280,7 @@ def test_bad_input_finished_folder_with_another_configuration(capsys, tmp_path, 
     assert json.loads((out / "config.json").read_text())["config"]["seeds"] == ([1] if command == "ptb" else [0, 1, 2])
 
 
-def _interrupted_nb201(tmp_path, monkeypatch, folder, seed=0, epochs=3):
+def _interrupted_nb201(tmp_path, monkeypatch, folder, seed=0, epochs=2):
     """An nb201 search into ``folder`` killed after its first epoch (checkpoint written)."""
     from advnas.nb201 import experiment
     from advnas.runlist import notebook
@@ -303,13 +303,13 @@ def _interrupted_nb201(tmp_path, monkeypatch, folder, seed=0, epochs=3):
     assert (folder / "checkpoint.pt").exists() and not (folder / "summary.json").exists()
 
 
-@pytest.mark.parametrize("change", [["--seed", "1"], ["--epochs", "4"]])
+@pytest.mark.parametrize("change", [["--seed", "1"], ["--epochs", "3"]])
 def test_bad_input_unfinished_folder_resumed_with_another_configuration(capsys, tmp_path, monkeypatch,
                                                                        fast_data, change):
     out = tmp_path / "run"
     _interrupted_nb201(tmp_path, monkeypatch, out)
     before = snapshot(out)
-    argv = [a if a != "2" else "3" for a in NB201] + ["--out", out]
+    argv = [*NB201, "--out", out]
     code, _, err = cli(capsys, *argv, *change)
     assert_one_line_error(code, err, "unfinished run of another configuration", change[0][2:], "--recompute")
     assert snapshot(out) == before  # the old seed's checkpoint is neither used nor relabelled
@@ -317,7 +317,7 @@ def test_bad_input_unfinished_folder_resumed_with_another_configuration(capsys, 
     code, _, err = cli(capsys, *argv, "--json")
     assert code == 0, err
     info = json.loads((out / "config.json").read_text())
-    assert info["config"]["seeds"] == [0] and info["config"]["epochs"] == 3
+    assert info["config"]["seeds"] == [0] and info["config"]["epochs"] == 2
     assert json.loads((out / "summary.json").read_text())["seed"] == 0
 
 
@@ -459,13 +459,13 @@ def test_fault_two_runs_into_one_folder_at_once(capsys, tmp_path):
     reports the first and no result; the first's result is the one stored."""
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    first = subprocess.Popen([sys.executable, "-m", "advnas", *TOY[:3], "--seeds", "0", "--iterations", "1500",
+    first = subprocess.Popen([sys.executable, "-m", "advnas", *TOY[:3], "--seeds", "0", "--iterations", "100",
                               "--profile", "smoke", "--json", "--out", str(out)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 120
     while not (out / MARKER).exists() and first.poll() is None and time.time() < deadline:
         time.sleep(0.05)
-    code, printed, err = cli(capsys, *TOY[:3], "--seeds", "1", "--iterations", "1500", "--profile", "smoke",
+    code, printed, err = cli(capsys, *TOY[:3], "--seeds", "1", "--iterations", "100", "--profile", "smoke",
                              "--json", "--out", out)
     assert_one_line_error(code, err, str(out))
     assert printed == ""  # never reports a result it did not store
@@ -582,6 +582,7 @@ def test_fault_crafted_checkpoint_in_an_out_folder_runs_nothing(capsys, tmp_path
     assert not flag.exists() and snapshot(out) == before
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_fault_crafted_checkpoint_in_a_run_folder_runs_nothing(tmp_path):
     store, folder, flag = ResultsStore(tmp_path), tmp_path / "run", tmp_path / "pwned"
     with pytest.raises(Killed):
@@ -693,3 +694,36 @@ def test_fault_truncated_nb201_table_falls_back_and_the_copy_used_is_recorded(tm
     finally:
         nb201_table.load_nb201_table.cache_clear()
         nb201_table._by_arch.cache_clear()
+
+
+# More bad inputs and faults ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, value, words", [
+    ("seeds", "[0, 99999999999]", ["seeds", "2**32"]),
+    ("seeds", "[0, -3]", ["seeds", "2**32"]),
+    ("iterations", "0", ["iterations"]),
+    ("no_such_parameter", "1", ["unknown parameter"]),
+])
+def test_bad_input_notebook_parameters_are_refused_before_execution(capsys, tmp_path, name, value, words):
+    output = tmp_path / "toy.ipynb"
+    code, _, err = cli(capsys, "run", "toy", "--profile", "smoke", "-p", name, value, "--output", output)
+    assert_one_line_error(code, err, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("out", [".", ""])
+def test_bad_input_out_is_the_working_folder(capsys, tmp_path, monkeypatch, out):
+    (tmp_path / "paper.tex").write_text("mine\n")
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, _, err = cli(capsys, *TOY, "--out", out, "--recompute")
+    assert_one_line_error(code, err, "paper.tex", "nothing was changed")
+    assert snapshot(tmp_path) == before
+
+
+def test_fault_results_listing_with_a_corrupt_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVNAS_RESULTS_DIR", str(tmp_path))
+    run = ResultsStore(tmp_path).run("exp", "smoke", "demo", {}, _ok(), MOD)
+    (run.folder / "config.json").write_text("{")
+    code, _, err = cli(capsys, "results")
+    assert_one_line_error(code, err, "config.json", "--recompute")

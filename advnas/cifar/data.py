@@ -81,7 +81,7 @@ def tensors_digest(tensors: dict[str, torch.Tensor]) -> str:
     for name in FIELDS:
         t = tensors[name].contiguous()
         digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        digest.update(t.numpy().tobytes())
+        digest.update(t.numpy())  # C-contiguous: hashed in place, no copy
     return digest.hexdigest()
 
 
