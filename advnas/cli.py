@@ -98,7 +98,7 @@ def _check_strategy(name: str, propagation: str | None = None) -> None:
 
     allowed = names(propagation, baselines=True)
     if name not in allowed:
-        raise ConfigError(f"--strategy must be one of {', '.join(allowed)}; got {name[:40]!r}")
+        raise ConfigError(f"strategy must be one of {', '.join(allowed)}; got {name[:40]!r}")
 
 
 def cmd_toy(args: argparse.Namespace) -> int:
@@ -289,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("toy", help="the toy regression search of Sec. 5.1 for one strategy")
     p.add_argument("--strategy", required=True, help=_strategy_help())
-    p.add_argument("--seeds", default="0-9", help="trial seeds, e.g. 0-9 or 0,3,5 (default 0-9)")
+    p.add_argument("--seeds", default="0-9", help="trial seeds, e.g. 0-9 or 0,3,5: at most 1000 "
+                   "distinct integers in [0, 2**32) (default 0-9)")
     p.add_argument("--iterations", type=int, default=None, help="theta steps (default: the profile's)")
     p.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper (2000 iterations)")
     p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
@@ -310,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--strategy", required=True, help=_strategy_help())
     q.add_argument("--profile", default="cpu", choices=PROFILES,
                    help="smoke (seconds), cpu (default; reduced network and data) or paper (App. D)")
-    q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
+    q.add_argument("--seed", type=int, default=0, help="trial seed, an integer in [0, 2**32) (default 0)")
     q.add_argument("--ops", default="nb201", choices=("nb201", "with-none"),
                    help="nb201: the 4 operations of Sec. 5.2 (default); with-none: add the zero "
                    "operation (App. F, Table 4)")
@@ -328,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "resumes from its checkpoint when interrupted")
     q.add_argument("--strategy", required=True, help=_strategy_help("sparse"))
     q.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper")
-    q.add_argument("--seed", type=int, default=0, help="trial seed (default 0)")
+    q.add_argument("--seed", type=int, default=0, help="trial seed, an integer in [0, 2**32) (default 0)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
                    "and compute it afresh; only a folder advnas wrote is touched")
