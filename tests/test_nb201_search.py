@@ -145,7 +145,7 @@ def test_every_strategy_searches_and_logs_each_epoch(strategy, ops):
     search.run(progress=False)
     rows = pd.DataFrame(search.rows)
     assert rows.epoch.tolist() == [1, 2] and rows.phase.tolist() == ["warmup", "search"]
-    assert rows.entropy.between(0, math.log(len(search.cfg.op_names)) + 1e-6).all()
+    assert rows.entropy.between(0, math.log(len(search.task.op_names)) + 1e-6).all()
     assert rows.argmax_accuracy.between(10, 95).all()
     summary = search.summary()
     assert summary["final_rule"] == STRATEGIES[strategy].properties.final
