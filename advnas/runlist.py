@@ -50,7 +50,7 @@ class Notebook:
 # strategy and seed is stored once and reused by every chapter that shows it).
 _NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
                 "epochs": 3, "warmup_epochs": 1}
-# Sized to the session's compute (stated in the chapters): 2 seeds per strategy.
+# Sized to a 2-core CPU (stated in the chapters): 2 seeds per strategy.
 _NB201_CPU = {"seeds": [0, 1], "channels": 8, "cells_per_stage": 1, "train_size": 5000, "val_size": 5000,
               "epochs": 16, "warmup_epochs": 8, "theta_lr": 3e-3}
 _DENSE_COMPARISON = (*strategies.DENSE, strategies.PROPOSED)  # App. G, Fig. 3
@@ -105,7 +105,7 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
                       "retrain_epochs": 1, "retrain_epoch_tokens": 1600, "eval_batch": 16,
                       "eval_tokens": 2000, "curve_tokens": 1000, "seeds": [0],
                       "strategy_options": {"parsec": {"samples": 2}}},
-            # Far below the paper (see the chapter): sized to the session's CPU budget. With
+            # Far below the paper (see the chapter): sized to a 2-core CPU. With
             # 1/12 of the paper's theta steps, theta's lr is 10x the paper's (same travel).
             "cpu": {"hidden": 32, "batch": 32, "search_epochs": 4, "epoch_tokens": 75_000,
                     "theta_lr": 0.03, "retrain_epochs": 3, "retrain_epoch_tokens": 100_000,
