@@ -51,6 +51,8 @@ GOLDEN: dict[str, str] = {
     "memory-benchmark": "benchmarks/memory.py:golden",
     "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",
     "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
+    "ptb-speed-benchmark": "benchmarks/ptb_speed.py:golden",
+    "peers-benchmark": "benchmarks/peers.py:golden",
 }
 
 

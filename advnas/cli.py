@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any
 
 from .config import MAX_SEEDS, PROFILES, SEED_LIMIT, ConfigError, check_seed
+
+# `memory` without --paper-size: a network that measures all nine in about a minute on 2 cores.
+QUICK_MEMORY = {"channels": 8, "cells_per_stage": 1, "batch": 32, "iterations": 2}
 
 
 def _parse_value(text: str) -> Any:
@@ -195,17 +199,24 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from .nb201 import memory
 
     _check_device(args.device)
+    size = {} if args.paper_size else dict(QUICK_MEMORY)  # MemoryConfig's defaults are the paper's
+    given = {"channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
+             "iterations": args.iterations}
+    size.update({k: v for k, v in given.items() if v is not None})
     try:
         cfg = memory.MemoryConfig.from_dict({
             "strategies": args.strategies.split(",") if args.strategies else list(memory.MemoryConfig.strategies),
-            "channels": args.channels, "cells_per_stage": args.cells_per_stage, "batch": args.batch,
-            "ops": args.ops, "extra_conv3x3": args.extra_conv3x3, "iterations": args.iterations,
-            "cell_seed": args.cell_seed})
+            "ops": args.ops, "extra_conv3x3": args.extra_conv3x3, "cell_seed": args.cell_seed, **size})
     except ConfigError as error:
         raise _as_flags(error, ("channels", "cells_per_stage", "batch", "ops", "extra_conv3x3", "iterations",
                                 "cell_seed")) from None
     rows = []
-    for name in cfg.strategies:
+    start = time.perf_counter()
+    print(f"[advnas] memory: {len(cfg.strategies)} measurements at C = {cfg.channels}, {cfg.cells_per_stage} "
+          f"cell(s) per stage, batch {cfg.batch}, each in a fresh process", file=sys.stderr, flush=True)
+    for k, name in enumerate(cfg.strategies, 1):
+        print(f"[advnas] memory {k}/{len(cfg.strategies)}: {name} ({time.perf_counter() - start:.0f} s so far)",
+              file=sys.stderr, flush=True)
         row = memory.measure(name, cfg.channels, cfg.cells_per_stage, cfg.batch, cfg.ops,
                              cfg.extra_conv3x3, cfg.iterations, args.device, cfg.cell_seed)
         rows.append(row)
@@ -341,12 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
                        "torch.profiler's memory records)")
     p.add_argument("--strategies", default=None, help="comma-separated names from: " + _strategy_help()
                    + "; 'plain' is ordinary training of one sampled cell (default: the paper's eight and plain)")
-    p.add_argument("--channels", type=int, default=16, help="C of the first stage (default 16, the paper's)")
-    p.add_argument("--cells-per-stage", type=int, default=5, help="default 5 (the paper's)")
-    p.add_argument("--batch", type=int, default=64, help="default 64 (the paper's)")
+    p.add_argument("--paper-size", action="store_true", help="the paper's network: C = 16, 5 cells per stage, "
+                   "batch 64, 3 timed iterations (several minutes on a 2-core CPU); without it a quick size "
+                   f"(C = {QUICK_MEMORY['channels']}, {QUICK_MEMORY['cells_per_stage']} cell per stage, batch "
+                   f"{QUICK_MEMORY['batch']}, {QUICK_MEMORY['iterations']} timed iterations: about a minute)")
+    p.add_argument("--channels", type=int, default=None, help="C of the first stage (overrides the size)")
+    p.add_argument("--cells-per-stage", type=int, default=None, help="cells per stage (overrides the size)")
+    p.add_argument("--batch", type=int, default=None, help="batch size (overrides the size)")
     p.add_argument("--ops", default="nb201", choices=("nb201", "with-none"), help="candidate operations")
     p.add_argument("--extra-conv3x3", type=int, default=0, help="extra copies of conv 3x3 per edge (|J| trend)")
-    p.add_argument("--iterations", type=int, default=3, help="timed iterations after two untimed (default 3)")
+    p.add_argument("--iterations", type=int, default=None, help="timed iterations after two untimed "
+                   "(overrides the size)")
     p.add_argument("--cell-seed", type=int, default=0, help="seed of the uniformly sampled cell that plain "
                    "training and every sampling strategy run (default 0)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")

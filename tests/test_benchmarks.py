@@ -39,3 +39,37 @@ def test_memory_benchmark_smoke(tmp_path):
     # Dense propagation keeps every operation's activations: more memory than sparse, even tiny.
     assert summary["darts_over_advantage"] > 1.2
     assert set(summary["advantage_over_plain_per_cell"]) == {"0", "1"}  # the smoke profile's two cells
+
+
+def test_ptb_speed_benchmark_smoke(tmp_path):
+    from advnas.ptb import report
+    from advnas.store import ResultsStore
+
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ptb_speed.py"), "--profile", "smoke"],
+                   capture_output=True, text=True, env=env, check=True)
+    run = ResultsStore(tmp_path).latest("benchmarks", "ptb-speed", "smoke")
+    (size,) = run.summary["sizes"].values()
+    # two forward-backward passes of the same network against one: about 2, never below 1
+    assert size["search_iteration_over_plain_step"]["median"] > 1
+    assert size["search_tokens_per_second"] > 0 and size["plain_tokens_per_second"] > 0
+    assert report.speed_benchmark_table(run).shape == (1, 4)
+    assert "target ≤ 2.2" in report.speed_benchmark_verdict(run)
+
+
+def test_peers_benchmark_smoke(tmp_path):
+    import pytest
+
+    pytest.importorskip("xautodl", reason="the peer benchmark needs xautodl: "
+                        "pip install --no-deps -r benchmarks/requirements-peers.txt")
+    from advnas.nb201 import report
+    from advnas.store import ResultsStore
+
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "peers.py"), "--profile", "smoke"],
+                   capture_output=True, text=True, env=env, check=True)
+    run = ResultsStore(tmp_path).latest("benchmarks", "peers", "smoke")
+    assert set(run.summary["peak_bytes"]) == {"gdas", "darts", "advantage", "xautodl-gdas", "xautodl-darts"}
+    # dense (DARTS) keeps every operation's activations, ours and xautodl's alike
+    assert run.summary["peak_bytes"]["darts"] > run.summary["peak_bytes"]["gdas"]
+    assert len(report.peers_verdicts(run)) == 3 and report.peers_table(run).shape == (5, 2)

@@ -395,17 +395,70 @@ def memory_per_cell(run) -> pd.DataFrame:
 
 
 def memory_figure(run):
-    """Peak memory against the number of candidate operations |J| (extra conv 3x3 copies)."""
+    """Peak memory (left) and time per search iteration (right) against the number of
+    candidate operations |J| (extra conv 3x3 copies), as the memory benchmark measured them."""
     table = run.metrics
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for name in (PROPOSED, strategies.DENSE[0], PLAIN):
         rows = table[(table.strategy == name) & (table.cell_seed == 0)].sort_values("n_ops")
         if len(rows) > 1:
-            ax.plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o",
-                    label=label(name) if name != PLAIN else "plain training")
-    ax.set_xlabel("candidate operations per edge |J|")
-    ax.set_ylabel("peak memory (MiB)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+            text = label(name) if name != PLAIN else "plain training"
+            axes[0].plot(rows.n_ops, rows.peak_bytes / 2**20, marker="o", label=text, **line_style(name))
+            axes[1].plot(rows.n_ops, rows.seconds_per_iteration, marker="o", label=text, **line_style(name))
+    for ax, ylabel in zip(axes, ("peak memory (MiB)", "seconds per search iteration")):
+        ax.set_xlabel("candidate operations per edge |J|")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def cost_growth(run) -> pd.DataFrame:
+    """Peak memory and seconds per iteration at each |J|, with the growth per added operation
+    (least-squares slope) of the proposed method and DARTS: how cost grows with |J|."""
+    table = run.metrics
+    rows = []
+    for name in (PROPOSED, strategies.DENSE[0]):
+        sub = table[(table.strategy == name) & (table.cell_seed == 0)].sort_values("n_ops")
+        if len(sub) < 2:
+            continue
+        slope = lambda y: float(np.polyfit(sub.n_ops, y, 1)[0])  # noqa: E731
+        rows.append({"method": label(name), "|J| measured": ", ".join(str(int(n)) for n in sub.n_ops),
+                     "MiB per added operation": slope(sub.peak_bytes / 2**20),
+                     "seconds per added operation": slope(sub.seconds_per_iteration),
+                     f"seconds at |J| = {int(sub.n_ops.max())} ÷ at {int(sub.n_ops.min())}":
+                         float(sub.seconds_per_iteration.iloc[-1] / sub.seconds_per_iteration.iloc[0])})
+    return pd.DataFrame(rows).set_index("method").round(3)
+
+
+# This library against AutoDL-Projects (benchmarks/peers.py) ---------------------------------
+
+PEER_LABELS = {"xautodl-gdas": "xautodl TinyNetworkGDAS", "xautodl-darts": "xautodl TinyNetworkDarts (1st order)"}
+
+
+def peers_table(run) -> pd.DataFrame:
+    """Median seconds per search iteration and peak memory of each contender."""
+    s = run.summary
+    names = [*order(n for n in s["median_seconds"] if n not in PEER_LABELS), *PEER_LABELS]
+    return pd.DataFrame({
+        "contender": [PEER_LABELS.get(n, f"advnas {label(n)}") for n in names],
+        "seconds per iteration (median)": [s["median_seconds"][n] for n in names],
+        "peak memory (MiB)": [s["peak_bytes"][n] / 2**20 for n in names],
+    }).set_index("contender").round(3)
+
+
+def peers_verdicts(run) -> list[str]:
+    """Each ratio (median of per-repeat time ratios, with quartiles; memory) against its target."""
+    s, lines = run.summary, []
+    names = {"gdas_over_xautodl_gdas": (label("gdas"), "xautodl's GDAS"),
+             "darts_over_xautodl_darts": (label("darts"), "xautodl's DARTS"),
+             "advantage_over_xautodl_gdas": (proposed_label(), "xautodl's GDAS")}
+    for key, (ours, theirs) in names.items():
+        t, target, memory = s["time"][key], s["targets"][key], s["memory"][key]
+        extra = (f"; memory {memory:.2f}× ({target_word(memory, 1.0)}: ≤ 1)"
+                 if key == "advantage_over_xautodl_gdas" else f"; memory {memory:.2f}×")
+        lines.append(f"* our {ours} ÷ {theirs}: time {t['median']:.2f}× (quartiles {t['quartiles'][0]:.2f}–"
+                     f"{t['quartiles'][1]:.2f}; target {target_text(target)}: {target_word(t['median'], target)})"
+                     + extra + ".")
+    return lines

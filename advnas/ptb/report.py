@@ -12,6 +12,7 @@ import pandas as pd
 from .. import cells, paper
 from ..report import NOT_AVAILABLE, PROPOSED, claim, format_pm, label, line_style, listing, order, ordered, \
     pm, proposed_label, rivals
+from ..report import target_text, target_word
 from ..store import Run
 from .space import EDGES, N_NODES, OPS, parse_arch
 
@@ -195,3 +196,25 @@ def observations(runs: list[Run]) -> str:
         text += (f" The best {proposed_label()} cell here (seed {best.seed}) has the paper's Fig. 6 (a) operation on "
                  f"{same} of its {len(theirs)} edges.")
     return text
+
+
+def speed_benchmark_table(run) -> pd.DataFrame:
+    """benchmarks/ptb_speed.py: per size, a search iteration ÷ a plain step (median of
+    per-repeat ratios, quartiles) and tokens per second of both."""
+    rows = []
+    for size, v in run.summary["sizes"].items():
+        ratio = v["search_iteration_over_plain_step"]
+        rows.append({"size": size, "search iteration ÷ plain step": ratio["median"],
+                     "quartiles": f"{ratio['quartiles'][0]:.2f}–{ratio['quartiles'][1]:.2f}",
+                     "search tokens/s": v["search_tokens_per_second"],
+                     "plain training tokens/s": v["plain_tokens_per_second"]})
+    return pd.DataFrame(rows).set_index("size").round(2)
+
+
+def speed_benchmark_verdict(run) -> str:
+    target = run.summary["target"]
+    parts = [f"{size}: {v['search_iteration_over_plain_step']['median']:.2f} "
+             f"({target_word(v['search_iteration_over_plain_step']['median'], target)})"
+             for size, v in run.summary["sizes"].items()]
+    return (f"One search iteration (a weight step and a θ step, two chunks) ÷ one plain training step "
+            f"(one chunk), target {target_text(target)}: " + "; ".join(parts) + ".")

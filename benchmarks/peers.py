@@ -1,0 +1,176 @@
+"""This library against AutoDL-Projects (the `xautodl` package), on the same search space:
+
+one search iteration (a weight step and an architecture step) of xautodl's GDAS
+(`TinyNetworkGDAS`) and first-order DARTS (`TinyNetworkDarts`) against ours (GDAS, DARTS
+and AdvantageNAS), on the NAS-Bench-201 space with the zero operation (5 candidates), the
+same network size, batch, data (random images, augmented the same way for everyone) and
+thread count. Each repeat times every contender in a shuffled order; the summary holds
+medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
+and running two iterations is read from torch.profiler's records (CPU) or the CUDA
+allocator, as in advnas/nb201/memory.py.
+
+xautodl's iteration is the one of its search scripts: SGD (Nesterov, lr 0.025, weight
+decay 5e-4, gradient clipping 5) on the weights, Adam (lr 3e-4, betas (0.5, 0.999),
+weight decay 1e-3) on the architecture parameters, GDAS at tau = 10.
+
+    pip install --no-deps -r benchmarks/requirements-peers.txt   # xautodl, pinned (see that file)
+    python benchmarks/peers.py [--profile smoke|cpu|paper] [--recompute]
+"""
+
+from __future__ import annotations
+
+import _stored
+
+import statistics
+import time
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from advnas.cifar.augment import augment
+from advnas.device import default_device, synchronize
+from advnas.nb201.experiment import synthetic_data
+from advnas.nb201.memory import _profiled_peak_bytes
+from advnas.nb201.search import make_search
+from advnas.nb201.search_config import OP_SETS, NB201SearchConfig
+
+SETTINGS = {
+    "smoke": {"channels": 4, "cells_per_stage": 1, "batch": 16, "repeats": 2, "steps": 1},
+    "cpu": {"channels": 16, "cells_per_stage": 5, "batch": 64, "repeats": 7, "steps": 2},
+    "paper": {"channels": 16, "cells_per_stage": 5, "batch": 64, "repeats": 21, "steps": 3},
+}
+OURS = ("gdas", "darts", "advantage")
+PEERS = ("xautodl-gdas", "xautodl-darts")
+TARGETS = {"gdas_over_xautodl_gdas": 0.8, "darts_over_xautodl_darts": 0.6, "advantage_over_xautodl_gdas": 1.0}
+
+
+def _batches(data, batch: int, device):
+    g = torch.Generator(device=device).manual_seed(1)
+    index = torch.arange(batch)
+    return lambda: (augment(data.train_images[index], g), data.train_labels[index])
+
+
+def ours(name: str, s: dict, data, device):
+    """Our search iteration: a theta step, then a weight step (Algorithm 1)."""
+    cfg = NB201SearchConfig(channels=s["channels"], cells_per_stage=s["cells_per_stage"], batch=s["batch"],
+                            ops="with-none", train_size=len(data.train_labels), val_size=len(data.val_labels),
+                            epochs=2, warmup_epochs=1)
+    search = make_search(cfg, name, 0, data, device)
+    index = torch.arange(s["batch"])
+    return lambda: (float(search.theta_step(search.task.theta_batch())),
+                    float(search.weight_step(search.task.train_batch(index))))
+
+
+def peer(name: str, s: dict, data, device):
+    """xautodl's search iteration: a weight step, then an architecture step."""
+    from xautodl.models.cell_searchs.search_model_darts import TinyNetworkDarts
+    from xautodl.models.cell_searchs.search_model_gdas import TinyNetworkGDAS
+
+    torch.manual_seed(0)
+    cls = TinyNetworkGDAS if name == "xautodl-gdas" else TinyNetworkDarts
+    ops = ["none", *[o for o in OP_SETS["with-none"] if o != "none"]]  # xautodl's order, none first
+    model = cls(s["channels"], s["cells_per_stage"], 4, 10, ops, False, False).to(device).train()
+    if name == "xautodl-gdas":
+        model.set_tau(10.0)
+    w_opt = torch.optim.SGD(model.get_weights(), lr=0.025, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    a_opt = torch.optim.Adam(model.get_alphas(), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+    next_batch = _batches(data, s["batch"], device)
+
+    def iteration():
+        x, y = next_batch()
+        w_opt.zero_grad()
+        loss = F.cross_entropy(model(x)[1], y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.get_weights(), 5)
+        w_opt.step()
+        x, y = next_batch()
+        a_opt.zero_grad()
+        arch_loss = F.cross_entropy(model(x)[1], y)
+        arch_loss.backward()
+        a_opt.step()
+        return float(arch_loss.detach()), float(loss.detach())
+    return iteration
+
+
+def build(name: str, s: dict, data, device):
+    return (ours if name in OURS else peer)(name, s, data, device)
+
+
+def _timed(fn, n: int, device) -> float:
+    synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    synchronize(device)
+    return (time.perf_counter() - t0) / n
+
+
+def _peak(name: str, s: dict, data, device) -> int:
+    def build_and_run_twice():
+        step = build(name, s, data, device)
+        step()
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        build_and_run_twice()
+        torch.cuda.synchronize(device)
+        return int(torch.cuda.max_memory_allocated(device) - before)
+    return _profiled_peak_bytes(build_and_run_twice)
+
+
+def _ratio(wide: pd.DataFrame, a: str, b: str) -> dict:
+    ratios = (wide[a] / wide[b]).tolist()
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return {"median": float(statistics.median(ratios)), "quartiles": [float(quartiles[0]), float(quartiles[2])]}
+
+
+def measure(profile: str) -> tuple[pd.DataFrame, dict]:
+    s, device = SETTINGS[profile], default_device()
+    data = synthetic_data(max(s["batch"], 64)).to(device)
+    names = [*OURS, *PEERS]
+    peaks = {name: _peak(name, s, data, device) for name in names}
+    steps = {name: build(name, s, data, device) for name in names}
+    for step in steps.values():
+        step()  # warm-up: kernels, optimiser states
+    order = torch.Generator().manual_seed(0)
+    rows = []
+    for r in range(s["repeats"]):
+        for i in torch.randperm(len(names), generator=order).tolist():
+            rows.append({"contender": names[i], "repeat": r, "seconds": _timed(steps[names[i]], s["steps"], device)})
+    table = pd.DataFrame(rows)
+    table["peak_bytes"] = table.contender.map(peaks)
+    wide = table.pivot(index="repeat", columns="contender", values="seconds")
+    summary = {
+        "device": str(device), "torch_threads": torch.get_num_threads(), **{k: s[k] for k in
+                                                                           ("channels", "cells_per_stage", "batch")},
+        "ops": list(OP_SETS["with-none"]),
+        "median_seconds": {k: float(v) for k, v in wide.median().items()},
+        "peak_bytes": peaks,
+        "time": {"gdas_over_xautodl_gdas": _ratio(wide, "gdas", "xautodl-gdas"),
+                 "darts_over_xautodl_darts": _ratio(wide, "darts", "xautodl-darts"),
+                 "advantage_over_xautodl_gdas": _ratio(wide, "advantage", "xautodl-gdas")},
+        "memory": {"gdas_over_xautodl_gdas": peaks["gdas"] / peaks["xautodl-gdas"],
+                   "darts_over_xautodl_darts": peaks["darts"] / peaks["xautodl-darts"],
+                   "advantage_over_xautodl_gdas": peaks["advantage"] / peaks["xautodl-gdas"]},
+        "targets": TARGETS,
+    }
+    return table, summary
+
+
+def golden() -> dict:
+    """Behaviour fingerprint (advnas/behaviour.py): the settings and the losses of our timed
+    iterations at a tiny size (xautodl's side is not this project's code)."""
+    s = {"channels": 2, "cells_per_stage": 1, "batch": 4}
+    data = synthetic_data(4)
+    return {"settings": SETTINGS, "losses": {name: ours(name, s, data, torch.device("cpu"))() for name in OURS}}
+
+
+def run(profile: str = "cpu", recompute: bool = False):
+    return _stored.run("peers", profile, SETTINGS, measure, "peers-benchmark", recompute)
+
+
+if __name__ == "__main__":
+    _stored.main(__doc__, "peers", SETTINGS, measure, "peers-benchmark")
