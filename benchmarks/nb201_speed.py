@@ -7,7 +7,10 @@
     cell (target: <= 2.2; two forward-backward passes make 2.0);
   * AdvantageNAS's theta step divided by REINFORCE's (target: <= 1.05). REINFORCE needs no
     backward pass (its gradient uses the loss only); the official code runs one anyway, so
-    the ratio against REINFORCE with a backward pass is reported too.
+    the ratio against REINFORCE with a backward pass is reported too;
+  * where the time goes: a per-operator breakdown (torch.profiler, the top operators by self
+    time) of one search iteration and one plain training step at each size, stored as table
+    rows with measurement "profile" and in the summary under "profile".
 
 Each repeat times every contender on the same prepared minibatches, in a shuffled order;
 the summary holds medians of per-repeat ratios and their quartiles. Results go through the
@@ -26,6 +29,7 @@ import time
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.profiler import ProfilerActivity, profile
 
 from advnas import distribution
 from advnas.cifar.augment import augment
@@ -41,6 +45,7 @@ SETTINGS = {  # profile -> network sizes (channels, cells per stage) and repeats
     "paper": {"sizes": [[16, 5]], "repeats": 21, "steps": 10, "augment_repeats": 51},
 }
 BATCH = 64
+PROFILE_TOP = 15  # operators kept per profiled step
 
 
 
@@ -82,6 +87,19 @@ def contenders(channels: int, cells: int, device, n: int = 1024) -> tuple[Search
     return data, searches
 
 
+def _plain_step(arch: str, channels: int, cells: int, data: SearchData, g, device):
+    """One plain training step (forward, backward, SGD) of a stand-alone network with ``arch``."""
+    plain = NB201Network(arch, channels, cells).to(device).train()
+    sgd = torch.optim.SGD(plain.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+    x, y = augment(data.train_images[:BATCH], g), data.train_labels[:BATCH]
+
+    def plain_step():
+        sgd.zero_grad()
+        F.cross_entropy(plain(x), y).backward()
+        sgd.step()
+    return plain_step
+
+
 def _tasks(searches: dict, plain_step, data: SearchData, g) -> dict:
     index = torch.arange(BATCH)
     adv = searches["advantage"]
@@ -101,22 +119,56 @@ def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device)
     rows = []
     for r in range(repeats):
         arch = searches["advantage"].model.arch_string(distribution.sample(torch.zeros(6, 4), order))
-        plain = NB201Network(arch, channels, cells).to(device).train()
-        sgd = torch.optim.SGD(plain.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-        x, y = augment(data.train_images[:BATCH], g), data.train_labels[:BATCH]
-
-        def plain_step():
-            sgd.zero_grad()
-            F.cross_entropy(plain(x), y).backward()
-            sgd.step()
-
-        tasks = _tasks(searches, plain_step, data, g)
+        tasks = _tasks(searches, _plain_step(arch, channels, cells, data, g, device), data, g)
         plain_step(), tasks["theta_step:advantage"]()  # warm up this network's kernels
         names = list(tasks)
         for i in torch.randperm(len(names), generator=order).tolist():
             rows.append({"measurement": names[i], "channels": channels, "cells_per_stage": cells, "repeat": r,
                          "seconds": _timed(tasks[names[i]], steps, device)})
     return rows
+
+
+def operator_profile(channels: int, cells: int, device, top: int = PROFILE_TOP) -> list[dict]:
+    """Where the time of one search iteration and of one plain step goes: torch.profiler's
+    per-operator totals (self time: the operator's own work, without the operators it
+    calls), the ``top`` operators by self CPU time (self device time too on CUDA). The plain
+    step trains a cell drawn as a weight step of the search draws it."""
+    data, searches = contenders(channels, cells, device)
+    g = torch.Generator(device=device).manual_seed(2)
+    adv = searches["advantage"]
+    arch = adv.model.arch_string(adv.strategy.weight_draw(adv.theta, adv.theta_steps, False).gates.detach())
+    tasks = _tasks(searches, _plain_step(arch, channels, cells, data, g, device), data, g)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    rows = []
+    for name in ("search_iteration", "plain_step"):
+        tasks[name]()  # warm up
+        synchronize(device)
+        with profile(activities=activities) as prof:
+            tasks[name]()
+            synchronize(device)
+        events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+        total = sum(e.self_cpu_time_total for e in events)
+        for rank, e in enumerate(events[:top]):
+            row = {"measurement": "profile", "channels": channels, "cells_per_stage": cells, "task": name,
+                   "rank": rank, "operator": e.key, "calls": e.count,
+                   "self_cpu_seconds": e.self_cpu_time_total / 1e6,
+                   "self_cpu_share": e.self_cpu_time_total / total if total else 0.0}
+            if device.type == "cuda":
+                row["self_device_seconds"] = getattr(e, "self_device_time_total", 0.0) / 1e6
+            rows.append(row)
+    return rows
+
+
+def _profile_summary(rows: pd.DataFrame) -> dict:
+    """{size: {task: [{operator, calls, self_cpu_ms, share}]}} from the "profile" rows."""
+    out = {}
+    for (channels, cells, task), group in rows.groupby(["channels", "cells_per_stage", "task"], sort=False):
+        out.setdefault(f"C={int(channels)}, cells/stage={int(cells)}", {})[task] = [
+            {"operator": r.operator, "calls": int(r.calls), "self_cpu_ms": round(1e3 * r.self_cpu_seconds, 3),
+             "share": round(float(r.self_cpu_share), 4),
+             **({"self_device_ms": round(1e3 * r.self_device_seconds, 3)} if hasattr(r, "self_device_seconds") else {})}
+            for r in group.sort_values("rank").itertuples()]
+    return out
 
 
 def _ratio(table: pd.DataFrame, a: str, b: str) -> dict:
@@ -131,8 +183,11 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     rows = augmentation(settings["augment_repeats"], device)
     for channels, cells in settings["sizes"]:
         rows += iteration_ratio(channels, cells, settings["repeats"], settings["steps"], device)
+    for channels, cells in settings["sizes"]:
+        rows += operator_profile(channels, cells, device)
     table = pd.DataFrame(rows)
-    aug = table[table.measurement == "augment"]
+    profiled, timed = table[table.measurement == "profile"], table[table.measurement != "profile"]
+    aug = timed[timed.measurement == "augment"]
     summary = {
         "device": str(device), "torch_threads": torch.get_num_threads(),
         "augment_images_per_second": {str(int(b)): float(g.images_per_second.median())
@@ -140,8 +195,9 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
         "sizes": {},
         "iteration_target": 2.2,
         "theta_ratio_target": 1.05,
+        "profile": _profile_summary(profiled),
     }
-    for (channels, cells), group in table[table.channels.notna()].groupby(["channels", "cells_per_stage"]):
+    for (channels, cells), group in timed[timed.channels.notna()].groupby(["channels", "cells_per_stage"]):
         med = group.groupby("measurement").seconds.median()
         summary["sizes"][f"C={int(channels)}, cells/stage={int(cells)}"] = {
             "median_seconds": {k: float(v) for k, v in med.items()},

@@ -39,10 +39,11 @@ class SearchCell(nn.Module):
         self.candidates = nn.ModuleList(nn.ModuleList(make_op(op, channels) for op in ops) for _ in EDGES)
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[list[bool]], skipped: str,
-                lean: bool = False) -> tuple[torch.Tensor, Recipe | None]:
+                lean: bool = False, unit: list[list[bool]] | None = None) -> tuple[torch.Tensor, Recipe | None]:
         """The cell's output and, when ``lean``, its recipe. A recipe does not reach back
         into the previous cell (recomputation would chain through the whole network), so a
-        skip connection from the cell's input keeps that input."""
+        skip connection from the cell's input keeps that input. ``unit[e][k]``: the gate is
+        exactly 1 and needs no gradient, so 1 * op(x) is op(x), without the multiply."""
         nodes, recipes = [x], [None]
         for target in (1, 2, 3):
             total, node_recipe = 0, Recipe((x.shape, x.dtype, x.device)) if lean else None
@@ -55,6 +56,8 @@ class SearchCell(nn.Module):
                         total = total + out
                         if term is not None:
                             node_recipe.terms.append(term)
+                    elif computed[e][k] and unit is not None and unit[e][k]:
+                        total = total + op(nodes[source])  # = 1 * op(x), bit for bit
                     elif computed[e][k]:
                         total = total + gates[e, k] * op(nodes[source])
                     elif skipped == "ones":
@@ -84,10 +87,12 @@ class SearchNetwork(nn.Module):
         if skipped not in ("zero", "ones"):
             raise ValueError(f"skipped must be 'zero' or 'ones'; got {skipped!r}")
         computed = (torch.ones_like(gates, dtype=torch.bool) if dense else gates.detach() != 0).cpu().tolist()
-        lean = self.lean and not dense and (gates.requires_grad or gates.grad_fn is not None)
+        graph = gates.requires_grad or gates.grad_fn is not None
+        lean = self.lean and not dense and graph
+        unit = None if graph else (gates.detach() == 1).cpu().tolist()
         h = self.stem(x)
         for layer in self.layers:
-            h = layer(h, gates, computed, skipped, lean)[0] if isinstance(layer, SearchCell) else layer(h)
+            h = layer(h, gates, computed, skipped, lean, unit)[0] if isinstance(layer, SearchCell) else layer(h)
         return self.head(h)
 
     def arch_string(self, one_hot: torch.Tensor) -> str:
