@@ -120,7 +120,7 @@ def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device)
     for r in range(repeats):
         arch = searches["advantage"].model.arch_string(distribution.sample(torch.zeros(6, 4), order))
         tasks = _tasks(searches, _plain_step(arch, channels, cells, data, g, device), data, g)
-        plain_step(), tasks["theta_step:advantage"]()  # warm up this network's kernels
+        tasks["plain_step"](), tasks["theta_step:advantage"]()  # warm up this network's kernels
         names = list(tasks)
         for i in torch.randperm(len(names), generator=order).tolist():
             rows.append({"measurement": names[i], "channels": channels, "cells_per_stage": cells, "repeat": r,
