@@ -462,3 +462,22 @@ def peers_verdicts(run) -> list[str]:
                      f"{t['quartiles'][1]:.2f}; target {target_text(target)}: {target_word(t['median'], target)})"
                      + extra + ".")
     return lines
+
+
+def operator_table(run, top: int = 10) -> pd.DataFrame | None:
+    """Where one search iteration and one plain step spend their time (benchmarks/nb201_speed.py,
+    torch.profiler's self CPU time per operator) at the largest measured network."""
+    profiles = run.summary.get("profile")
+    if not profiles:
+        return None
+    size = max(profiles, key=lambda k: [int(x) for x in k.replace(",", "=").split("=")[1::2]])
+    frames = []
+    for task, column in (("search_iteration", "search iteration"), ("plain_step", "plain step")):
+        rows = pd.DataFrame(profiles[size].get(task, []))
+        if rows.empty:
+            continue
+        frames.append(rows.set_index("operator")[["calls", "self_cpu_ms", "share"]]
+                      .rename(columns=lambda c: f"{column}: {c.replace('_', ' ')}"))
+    table = pd.concat(frames, axis=1)
+    table = table.sort_values(table.columns[1], ascending=False).head(top)
+    return table.rename_axis(f"operator ({size})").round(3)
