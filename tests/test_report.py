@@ -182,8 +182,8 @@ def test_speed_lines_say_within_or_above_the_target():
         return SimpleNamespace(summary={"sizes": {"small": {
             "median_seconds": {"plain_step": 1.0, "search_iteration": ratio, f"theta_step:{PROPOSED}": 1.0},
             "search_iteration_over_plain_step": {"median": ratio}}}})
-    assert "takes 2.10 plain steps (within the 2.2 target)" in nb201.benchmark_lines(bench(2.1))
-    assert "(above the 2.2 target)" in nb201.benchmark_lines(bench(2.5))
+    assert "takes 2.10 plain steps (within the 2.1 target)" in nb201.benchmark_lines(bench(2.1))
+    assert "(above the 2.1 target)" in nb201.benchmark_lines(bench(2.5))
 
 
 # PTB chapter --------------------------------------------------------------------------------

@@ -283,8 +283,8 @@ def benchmark_lines(run) -> str:
             f"{sec[f'theta_step:{PROPOSED}'] / sec['plain_step']:.2f} plain steps and its weight step the "
             f"remaining {(sec['search_iteration'] - sec[f'theta_step:{PROPOSED}']) / sec['plain_step']:.2f} "
             f"(medians of separately timed tasks): beyond the two forward-backward passes, the supernet's gated "
-            f"outputs (their O(x) recomputed in the backward pass, so that the θ step keeps no more than plain "
-            f"training), the update of every parameter (Chainer's semantics: unused operations get weight decay "
+            f"outputs (so that the θ step keeps no more than plain training, the ReLU before each convolution "
+            f"and a skip connection's source are recomputed in the backward pass), the update of every parameter (Chainer's semantics: unused operations get weight decay "
             f"and momentum) and the θ update.")
     return "\n".join(lines)
 
