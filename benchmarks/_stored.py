@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from typing import Callable
 
 import pandas as pd
 
-from advnas.device import default_device
+from advnas.device import default_device, synchronize
 from advnas.store import ResultsStore, Run
 
 
@@ -27,3 +28,13 @@ def main(doc: str, name: str, settings: dict, measure, behaviour_of: str) -> Non
     result = run(name, args.profile, settings, measure, behaviour_of, args.recompute)
     print(json.dumps(result.summary, indent=2))
     print(f"[advnas] stored in {result.folder}")
+
+
+def timed(fn: Callable[[], object], n: int, device) -> float:
+    """Seconds per call of ``fn``, over ``n`` calls (queued GPU work included)."""
+    synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    synchronize(device)
+    return (time.perf_counter() - t0) / n

@@ -24,7 +24,6 @@ from __future__ import annotations
 import _stored
 
 import statistics
-import time
 
 import pandas as pd
 import torch
@@ -49,14 +48,6 @@ PROFILE_TOP = 15  # operators kept per profiled step
 
 
 
-def _timed(fn, n: int, device) -> float:
-    synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    synchronize(device)
-    return (time.perf_counter() - t0) / n
-
 
 def _data(device, n: int = 1024) -> SearchData:
     return synthetic_data(n).to(device)
@@ -69,7 +60,7 @@ def augmentation(repeats: int, device) -> list[dict]:
     for batch in (64, 256):
         for r in range(repeats):
             index = torch.randint(0, len(images), (batch,), device=device)
-            seconds = _timed(lambda: augment(images[index], g), 5, device)
+            seconds = _stored.timed(lambda: augment(images[index], g), 5, device)
             rows.append({"measurement": "augment", "batch": batch, "repeat": r, "images_per_second": batch / seconds})
     return rows
 
@@ -124,7 +115,7 @@ def iteration_ratio(channels: int, cells: int, repeats: int, steps: int, device)
         names = list(tasks)
         for i in torch.randperm(len(names), generator=order).tolist():
             rows.append({"measurement": names[i], "channels": channels, "cells_per_stage": cells, "repeat": r,
-                         "seconds": _timed(tasks[names[i]], steps, device)})
+                         "seconds": _stored.timed(tasks[names[i]], steps, device)})
     return rows
 
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 import _stored
 
 import statistics
-import time
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from advnas.cifar.augment import augment
-from advnas.device import default_device, synchronize
+from advnas.device import default_device
 from advnas.nb201.experiment import synthetic_data
 from advnas.nb201.memory import _profiled_peak_bytes
 from advnas.nb201.search import make_search
@@ -97,14 +96,6 @@ def build(name: str, s: dict, data, device):
     return (ours if name in OURS else peer)(name, s, data, device)
 
 
-def _timed(fn, n: int, device) -> float:
-    synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    synchronize(device)
-    return (time.perf_counter() - t0) / n
-
 
 def _peak(name: str, s: dict, data, device) -> int:
     def build_and_run_twice():
@@ -139,7 +130,8 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     rows = []
     for r in range(s["repeats"]):
         for i in torch.randperm(len(names), generator=order).tolist():
-            rows.append({"contender": names[i], "repeat": r, "seconds": _timed(steps[names[i]], s["steps"], device)})
+            seconds = _stored.timed(steps[names[i]], s["steps"], device)
+            rows.append({"contender": names[i], "repeat": r, "seconds": seconds})
     table = pd.DataFrame(rows)
     table["peak_bytes"] = table.contender.map(peaks)
     wide = table.pivot(index="repeat", columns="contender", values="seconds")

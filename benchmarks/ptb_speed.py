@@ -19,13 +19,12 @@ from __future__ import annotations
 import _stored
 
 import statistics
-import time
 
 import pandas as pd
 import torch
 
 from advnas import strategies
-from advnas.device import default_device, synchronize
+from advnas.device import default_device
 from advnas.ptb import corpus
 from advnas.ptb.config import PTBConfig
 from advnas.ptb.experiment import tiny_corpus
@@ -63,14 +62,6 @@ def contenders(hidden: int, streams: int, vocab: int, device, seed: int = 0):
     return {"plain_step": plain_step, "search_iteration": search_iteration}, chunks[0][0].numel()
 
 
-def _timed(fn, n: int, device) -> float:
-    synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    synchronize(device)
-    return (time.perf_counter() - t0) / n
-
 
 def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     settings, device = SETTINGS[profile], default_device()
@@ -83,7 +74,7 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
         names = list(tasks)
         for r in range(settings["repeats"]):
             for i in torch.randperm(len(names), generator=order).tolist():
-                seconds = _timed(tasks[names[i]], settings["steps"], device)
+                seconds = _stored.timed(tasks[names[i]], settings["steps"], device)
                 rows.append({"measurement": names[i], "hidden": hidden, "streams": streams, "repeat": r,
                              "seconds": seconds, "tokens": tokens})
     table = pd.DataFrame(rows)

@@ -11,7 +11,6 @@ process is the point (locks, concurrent runs).
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -33,7 +32,7 @@ import torch
 
 from advnas import behaviour, strategies
 from advnas.cli import main
-from advnas.store import LOCK, MARKER, FolderLock, ResultsStore, Run, RunFolderError, RunLocked
+from advnas.store import LOCK, MARKER, ResultsStore, Run, RunFolderError, RunLocked
 
 REPO = Path(__file__).resolve().parents[1]
 MOD = "toy-speed-benchmark"  # the quickest golden run, for store-level tests

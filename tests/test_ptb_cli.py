@@ -3,7 +3,6 @@
 import importlib
 import json
 
-import pytest
 
 from advnas import cli
 from advnas.ptb import corpus, experiment
