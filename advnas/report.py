@@ -17,7 +17,7 @@ import pandas as pd
 from . import strategies
 from .strategies import PROPOSED
 
-# Targets the chapters compare their measurements with (the and the paper's bounds).
+# Targets the chapters compare their measurements with (the project's speed and memory goals).
 SEARCH_OVER_PLAIN_TARGET = 2.1  # a CIFAR-10 search iteration, in plain training steps (at most; 2 is the floor)
 THETA_STEP_RATIO_TARGET = 1.05  # AdvantageNAS's theta step over REINFORCE's (at most), Sec. 4.3
 DENSE_OVER_SPARSE_MEMORY_TARGET = 3.0  # dense over sparse peak memory (at least)

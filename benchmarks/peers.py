@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from advnas.cifar.augment import augment
 from advnas.device import default_device
 from advnas.nb201.experiment import synthetic_data
-from advnas.nb201.memory import _profiled_peak_bytes
+from advnas.nb201.memory import peak_tensor_bytes
 from advnas.nb201.search import make_search
 from advnas.nb201.search_config import OP_SETS, NB201SearchConfig
 
@@ -102,14 +102,7 @@ def _peak(name: str, s: dict, data, device) -> int:
         step = build(name, s, data, device)
         step()
         step()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        before = torch.cuda.memory_allocated(device)
-        build_and_run_twice()
-        torch.cuda.synchronize(device)
-        return int(torch.cuda.max_memory_allocated(device) - before)
-    return _profiled_peak_bytes(build_and_run_twice)
+    return peak_tensor_bytes(build_and_run_twice, device)[0]
 
 
 def _ratio(wide: pd.DataFrame, a: str, b: str) -> dict:

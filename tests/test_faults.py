@@ -1,6 +1,6 @@
 """Fault injection: bad input and faults on the results store and the command line.
 
-Every case of the issue "Nothing lost, nothing mislabelled, nothing executed" is a test:
+Every bad input and fault the store and the command line are known to face is a test:
 ``test_bad_input_*`` give the command line (or an API) a user's mistake and require a
 one-line error (no traceback) or the correct result; ``test_fault_*`` damage files,
 folders, locks and processes and require that nothing is lost, nothing is mislabelled and

@@ -112,7 +112,7 @@ class _Report:
     def error(self, slot: Slot) -> DataError:
         online = any(f.url for f in slot.choices)
         how = ("set ADVNAS_DATA_DIR to a folder laid out like the mirror "
-               "(e.g. ADVNAS_DATA_DIR=../shared/data), or pass an explicit path"
+               "(e.g. ADVNAS_DATA_DIR=/path/to/mirror), or pass an explicit path"
                + (", or go online so it can be downloaded" if online else ""))
         kind = ChecksumError if self.corrupt else DataNotFoundError
         tried = "; ".join(self.notes)

@@ -1,6 +1,6 @@
 """What every data file is: where it sits in a data folder, its checksums, where it comes from.
 
-A *data folder* is laid out like the project's mirror (``/work/shared/data``)::
+A *data folder* is laid out like a data mirror::
 
     ptb/ptb.train.txt   ptb/ptb.valid.txt   ptb/ptb.test.txt
     nb201/nb201_test_accuracy_200ep.csv[.gz]

@@ -111,6 +111,19 @@ def _profiled_peak_bytes(fn) -> int:
     return int(peak)
 
 
+def peak_tensor_bytes(fn, device: torch.device) -> tuple[int, str]:
+    """Peak of the tensor bytes ``fn`` allocates beyond what was allocated before it, and the
+    method: the CUDA allocator's statistics, or on CPU torch.profiler's memory records."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        fn()
+        torch.cuda.synchronize(device)
+        return int(torch.cuda.max_memory_allocated(device) - before), "torch.cuda.max_memory_allocated"
+    return _profiled_peak_bytes(fn), "torch.profiler memory records (CPU)"
+
+
 def _load_kernels(ops: tuple[str, ...], device: torch.device) -> None:
     """One dense step of a tiny network, so that the library code of every kernel is loaded
     (on CPU, hundreds of MB of resident code pages) before the baseline is read."""
@@ -177,15 +190,7 @@ def measure_here(strategy: str, channels: int, cells_per_stage: int, batch: int,
         state["iteration"] = step
 
     baseline = _resident_bytes()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        before = torch.cuda.memory_allocated(device)
-        build_and_run_twice()
-        torch.cuda.synchronize(device)
-        peak, method = torch.cuda.max_memory_allocated(device) - before, "torch.cuda.max_memory_allocated"
-    else:
-        peak, method = _profiled_peak_bytes(build_and_run_twice), "torch.profiler memory records (CPU)"
+    peak, method = peak_tensor_bytes(build_and_run_twice, device)
     synchronize(device)
     start = time.perf_counter()
     for _ in range(iterations):

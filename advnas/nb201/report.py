@@ -219,7 +219,7 @@ def data_note(summaries: pd.DataFrame, detail: bool = True) -> str | None:
     if not detail:
         return "```{note}\nThese results come from the **JPEG copy** of CIFAR-10 (see chapter 3).\n```"
     return ("```{note}\nThese results come from the **JPEG copy** of CIFAR-10 (a lossy re-encoding of the "
-            "original images, `../shared/data/cifar10-jpeg`), not from the official files. Its training images "
+            "original images, `cifar10-jpeg` in the data folder), not from the official files. Its training images "
             "are sorted by class, so they were put in class-interleaved order before the 25,000/25,000 split "
             "(`advnas/nb201/search.py`, `split`); D and V then hold every class in equal numbers.\n```")
 
