@@ -7,7 +7,10 @@ same network size, batch, data (random images, augmented the same way for everyo
 thread count. Each repeat times every contender in a shuffled order; the summary holds
 medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
 and running two iterations is read from torch.profiler's records (CPU) or the CUDA
-allocator, as in advnas/nb201/memory.py.
+allocator, as in advnas/nb201/memory.py. One profiled iteration per contender splits its
+time into the network's own kernels (convolution, batch norm, pooling, ReLU), which the
+same network costs in any implementation, and the rest: our kernels alone, divided by the
+peer's whole iteration, is the lowest ratio reachable by cutting overhead (``kernel_floor``).
 
 xautodl's iteration is the one of its search scripts: SGD (Nesterov, lr 0.025, weight
 decay 5e-4, gradient clipping 5) on the weights, Adam (lr 3e-4, betas (0.5, 0.999),
@@ -26,9 +29,10 @@ import statistics
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.profiler import ProfilerActivity, profile
 
 from advnas.cifar.augment import augment
-from advnas.device import default_device
+from advnas.device import default_device, synchronize
 from advnas.nb201.experiment import synthetic_data
 from advnas.nb201.memory import peak_tensor_bytes
 from advnas.nb201.search import make_search
@@ -105,6 +109,34 @@ def _peak(name: str, s: dict, data, device) -> int:
     return peak_tensor_bytes(build_and_run_twice, device)[0]
 
 
+#: The network's own kernels, which any implementation of the same network runs: what is
+#: left when they are taken away (gate mixing, sampling, optimisers, Python) is overhead.
+NETWORK_KERNELS = ("convolution", "batch_norm", "pool", "relu", "clamp_min", "threshold_backward")
+
+
+def kernel_split(step, device) -> dict:
+    """Self time of one profiled iteration (CPU time; device time on CUDA), split into the
+    network's kernels (NETWORK_KERNELS) and the rest."""
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    step()
+    synchronize(device)
+    with profile(activities=activities) as prof:
+        step()
+        synchronize(device)
+    attribute = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    split = {"network_kernels": 0.0, "rest": 0.0}
+    for e in prof.key_averages():
+        kind = "network_kernels" if any(k in e.key for k in NETWORK_KERNELS) else "rest"
+        split[kind] += getattr(e, attribute, 0.0) / 1e6
+    return split
+
+
+def _floor(kernels: dict, ours: str, theirs: str) -> float:
+    """Our network kernels alone ÷ the peer's whole profiled iteration: the lowest time ratio
+    reachable without running fewer or faster kernels."""
+    return kernels[ours]["network_kernels"] / (kernels[theirs]["network_kernels"] + kernels[theirs]["rest"])
+
+
 def _ratio(wide: pd.DataFrame, a: str, b: str) -> dict:
     ratios = (wide[a] / wide[b]).tolist()
     quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
@@ -117,8 +149,7 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     names = [*OURS, *PEERS]
     peaks = {name: _peak(name, s, data, device) for name in names}
     steps = {name: build(name, s, data, device) for name in names}
-    for step in steps.values():
-        step()  # warm-up: kernels, optimiser states
+    kernels = {name: kernel_split(steps[name], device) for name in names}  # also the warm-up
     order = torch.Generator().manual_seed(0)
     rows = []
     for r in range(s["repeats"]):
@@ -141,6 +172,10 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
                    "darts_over_xautodl_darts": peaks["darts"] / peaks["xautodl-darts"],
                    "advantage_over_xautodl_gdas": peaks["advantage"] / peaks["xautodl-gdas"]},
         "targets": TARGETS,
+        "kernel_seconds": kernels,
+        "kernel_floor": {"gdas_over_xautodl_gdas": _floor(kernels, "gdas", "xautodl-gdas"),
+                         "darts_over_xautodl_darts": _floor(kernels, "darts", "xautodl-darts"),
+                         "advantage_over_xautodl_gdas": _floor(kernels, "advantage", "xautodl-gdas")},
     }
     return table, summary
 

@@ -73,3 +73,18 @@ def test_peers_benchmark_smoke(tmp_path):
     # dense (DARTS) keeps every operation's activations, ours and xautodl's alike
     assert run.summary["peak_bytes"]["darts"] > run.summary["peak_bytes"]["gdas"]
     assert len(report.peers_verdicts(run)) == 3 and report.peers_table(run).shape == (5, 2)
+    kernels = run.summary["kernel_seconds"]
+    assert kernels["darts"]["network_kernels"] > kernels["gdas"]["network_kernels"]  # every op, not one
+    assert all("what limits the ratio" in line for line in report.peers_verdicts(run))
+
+
+def test_kernel_split_separates_the_network_kernels_from_the_rest():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import torch
+    from peers import kernel_split
+
+    x, w = torch.randn(8, 4, 16, 16), torch.randn(4, 4, 3, 3)
+    convolutions = kernel_split(lambda: torch.conv2d(x, w, padding=1), torch.device("cpu"))
+    elementwise = kernel_split(lambda: (x * 2 + 1).exp(), torch.device("cpu"))
+    assert convolutions["network_kernels"] > 0 and elementwise["network_kernels"] == 0
+    assert elementwise["rest"] > 0

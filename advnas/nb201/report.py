@@ -460,8 +460,21 @@ def peers_verdicts(run) -> list[str]:
                  if key == "advantage_over_xautodl_gdas" else f"; memory {memory:.2f}×")
         lines.append(f"* our {ours} ÷ {theirs}: time {t['median']:.2f}× (quartiles {t['quartiles'][0]:.2f}–"
                      f"{t['quartiles'][1]:.2f}; target {target_text(target)}: {target_word(t['median'], target)})"
-                     + extra + ".")
+                     + extra + "." + _limit(s, key))
     return lines
+
+
+def _limit(summary: dict, key: str) -> str:
+    """What bounds a time ratio: our network kernels alone against the peer's iteration, and
+    the share of our iteration spent outside them (benchmarks/peers.py: kernel_split)."""
+    floor, kernels = summary.get("kernel_floor", {}).get(key), summary.get("kernel_seconds")
+    if floor is None or not kernels:
+        return ""
+    ours = kernels[key.split("_over_")[0]]
+    rest = ours["rest"] / (ours["rest"] + ours["network_kernels"])
+    return (f" Our network's own kernels (convolution, batch norm, pooling, ReLU) alone take {floor:.2f}× "
+            f"the peer's whole iteration; {rest:.0%} of our profiled iteration runs outside them (gate "
+            "mixing, node sums and their gradients, sampling, optimisers), which is what limits the ratio.")
 
 
 def operator_table(run, top: int = 10) -> pd.DataFrame | None:
