@@ -2,7 +2,9 @@
 #   make book   execute every notebook (cpu profile, reusing stored results), build the HTML book
 #   make test   unit tests + smoke execution of every notebook, then a strict book build
 # Both create the virtual environment on first use. Variables: PROFILE=smoke|cpu|paper,
-# RECOMPUTE=1 (recompute stored results), VENV=path, PYTHON=interpreter for the venv.
+# RECOMPUTE=1 (recompute stored results), WORKERS=N (the stored runs on a Dask LocalCluster of
+# N processes first) or SCHEDULER=tcp://HOST:8786 (on an existing Dask cluster), VENV=path,
+# PYTHON=interpreter for the venv.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,6 +12,7 @@ PROFILE ?= cpu
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.advnas-installed
 RECOMPUTE_FLAG := $(if $(filter 1 yes true,$(RECOMPUTE)),--recompute,)
+CLUSTER_FLAGS := $(if $(WORKERS),--workers $(WORKERS),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 .PHONY: book test env clean
 
@@ -23,7 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(PY) -m advnas book --profile $(PROFILE) $(RECOMPUTE_FLAG)
+	$(PY) -m advnas book --profile $(PROFILE) $(RECOMPUTE_FLAG) $(CLUSTER_FLAGS)
 
 test: $(STAMP)
 	$(PY) -m pytest

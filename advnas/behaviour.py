@@ -148,9 +148,34 @@ def reference() -> dict[str, Any]:
         return {}
 
 
-def digest_of(name: str, outputs: Any) -> str:
-    """The committed digest when ``outputs`` match the reference, else their own hash."""
+# Experiments whose golden outputs are keyed by case, each key naming its strategy as one of
+# its "/"-separated parts: a run of one strategy records the digest of that strategy's cases
+# only, so a change to one strategy leaves the other strategies' results fresh.
+PER_STRATEGY = frozenset({"nb201", "ptb"})
+
+
+def part_of(outputs: Any, strategy: str) -> dict[str, Any]:
+    """The golden cases of ``strategy`` (keys such as "with-none/advantage/[]" or "gdas")."""
+    return {k: v for k, v in outputs.items() if strategy in k.split("/")}
+
+
+def part_for(name: str, config: dict[str, Any]) -> str | None:
+    """The part of experiment ``name``'s golden run that a run of ``config`` depends on: its
+    strategy, for a one-strategy run of a per-strategy experiment; otherwise None (the whole)."""
+    chosen = config.get("strategies") if isinstance(config, dict) else None
+    if name in PER_STRATEGY and isinstance(chosen, list) and len(chosen) == 1:
+        return chosen[0]
+    return None
+
+
+def digest_of(name: str, outputs: Any, part: str | None = None) -> str:
+    """The committed digest when ``outputs`` (or their ``part``) match the reference, else
+    their own hash. A part's committed digest is the hash of the reference's part."""
     ref = reference().get(name)
+    if part is not None:
+        mine = part_of(outputs, part)
+        theirs = part_of(ref["outputs"], part) if ref is not None else None
+        return hash_outputs(theirs if theirs is not None and same_outputs(mine, theirs) else mine)
     if ref is not None and same_outputs(outputs, ref["outputs"]):
         return ref["digest"]
     return hash_outputs(outputs)
@@ -161,17 +186,22 @@ def _cache_path() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def digest(name: str) -> str:
-    """Today's digest of experiment ``name``: cached per source text of the project, so that
-    the golden run executes once per code change."""
-    key = f"{name}:{source_hash()}"
+def _golden_outputs(name: str, source: str) -> Any:
+    return run_golden(name)
+
+
+@functools.lru_cache(maxsize=None)
+def digest(name: str, part: str | None = None) -> str:
+    """Today's digest of experiment ``name`` (or of its ``part``, see ``part_for``): cached
+    per source text of the project, so that the golden run executes once per code change."""
+    key = f"{name}{'#' + part if part else ''}:{source_hash()}"
     path = _cache_path()
     try:
         cache = json.loads(path.read_text())
     except (OSError, ValueError):
         cache = {}
     if key not in cache:
-        cache[key] = digest_of(name, run_golden(name))
+        cache[key] = digest_of(name, _golden_outputs(name, source_hash()), part)
         try:
             from .store import atomic_write_json  # late: the store imports this module
             fresh = {k: v for k, v in cache.items() if k.endswith(source_hash())}  # drop old code's entries
@@ -190,4 +220,5 @@ def update_reference(names: list[str] | None = None) -> dict[str, Any]:
     from .store import atomic_write_json
     atomic_write_json(REFERENCE, current)
     digest.cache_clear()
+    _golden_outputs.cache_clear()
     return current

@@ -263,18 +263,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         notebook(name)
     if overrides and len(names) != 1:
         raise ConfigError("-p/--parameter needs exactly one notebook name")
+    recompute = args.recompute
+    if _fan_out(args, names, overrides):
+        recompute = False  # the cluster recomputed them; the notebooks read them
     for name in names:
         out = runner.execute(name, args.profile, overrides, output=args.output,
-                             force=args.force or args.recompute, recompute=args.recompute,
+                             force=args.force or args.recompute, recompute=recompute,
                              overwrite=args.force)
         print(f"[advnas] executed notebook: {out}")
     return 0
 
 
+def _fan_out(args: argparse.Namespace, names: list[str], overrides: dict) -> bool:
+    """With --workers or --scheduler: compute the notebooks' stored runs on a Dask cluster
+    first (advnas/jobs.py). False when neither was given (the notebooks compute in-process)."""
+    from . import jobs
+
+    scheduler = jobs.scheduler_address(args.scheduler)
+    if args.workers is None and scheduler is None:
+        return False
+    if args.workers is not None and scheduler is not None:
+        raise ConfigError("--workers starts a local cluster and --scheduler uses an existing one; give one of them")
+    todo = jobs.jobs_for(names, args.profile, overrides, recompute=args.recompute)
+    print(f"[advnas] {len(todo)} runs on " + (f"the cluster at {scheduler}" if scheduler else
+                                             f"a local cluster of {args.workers} workers"), file=sys.stderr)
+    jobs.run_on_cluster(todo, args.workers, scheduler)
+    return True
+
+
 def cmd_book(args: argparse.Namespace) -> int:
     from . import runner
 
-    runner.execute_all(args.profile, force=args.recompute, recompute=args.recompute)
+    from .runlist import RUNLIST
+
+    recompute = False if _fan_out(args, list(RUNLIST), {}) else args.recompute
+    runner.execute_all(args.profile, force=args.recompute, recompute=recompute)
     index = runner.build_book(args.profile, strict=args.strict)
     print(f"[advnas] the book ({args.profile} profile) is at {index}")
     return 0
@@ -385,14 +408,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="execute even if unchanged, and overwrite an "
                    "--output file (and its .key) that this command did not write")
     p.add_argument("--recompute", action="store_true", help="recompute stored results too")
+    _cluster_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("book", help="execute every notebook, then build the HTML book")
     p.add_argument("--profile", default="cpu", choices=PROFILES, help="default: cpu")
     p.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
     p.add_argument("--recompute", action="store_true", help="recompute every stored result")
+    _cluster_arguments(p)
     p.set_defaults(func=cmd_book)
     return parser
+
+
+def _cluster_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="compute the stored runs first on a Dask LocalCluster of N worker processes "
+                   "(one GPU each on CUDA); the notebooks then read them")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="as --workers, on an existing Dask cluster (tcp://HOST:8786; default: "
+                   "$ADVNAS_SCHEDULER)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
 
 
 def _strategy_help(propagation: str | None = None) -> str:
@@ -417,8 +461,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as error:  # one line for known failures, full traceback otherwise
         from .data import DataError
+        from .jobs import JobsFailed
         from .runner import NotebookFailed
-        if isinstance(error, (NotebookFailed, DataError)):
+        if isinstance(error, (NotebookFailed, DataError, JobsFailed)):
             print(f"error: {error}", file=sys.stderr)
             return 1
         if isinstance(error, OSError):  # a full disk, a vanished folder: one line, not a traceback

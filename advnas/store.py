@@ -29,6 +29,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -198,7 +199,7 @@ class Run:
         recorded = self.info.get("behaviour")
         if recorded is None:  # computed by a version that recorded no behaviour digest
             return True
-        return behaviour.digest(recorded["experiment"]) != recorded["digest"]
+        return behaviour.digest(recorded["experiment"], recorded.get("part")) != recorded["digest"]
 
 
 def differences(old: dict[str, Any], new: dict[str, Any], limit: int = 3) -> str:
@@ -422,7 +423,8 @@ class ResultsStore:
         from .data import sources_used
 
         device = device or torch.device("cpu")
-        digest = behaviour.digest(behaviour_of)  # of the code as it is when the run starts
+        part = behaviour.part_for(behaviour_of, config)
+        digest = behaviour.digest(behaviour_of, part)  # of the code as it is when the run starts
         environment = provenance.environment(device)  # the commit too: the one that starts the run
         started = datetime.now(timezone.utc)
         t0 = time.perf_counter()
@@ -433,13 +435,14 @@ class ResultsStore:
             "profile": profile,
             "name": name,
             "config": config,
-            "behaviour": {"experiment": behaviour_of, "digest": digest,
-                          "recorded": "when computed"},
+            "behaviour": {"experiment": behaviour_of, "digest": digest, "recorded": "when computed",
+                          **({"part": part} if part else {})},
             "source_hash": provenance.source_hash(),  # a record only
             "data_sources": sources_used(),  # the verified files this process read, where from
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_time_s": round(wall, 3),
+            "computed_by": {"host": socket.gethostname(), "pid": os.getpid()},
             **environment,
         }
         atomic_write_csv(folder / "metrics.csv", metrics)

@@ -101,3 +101,34 @@ def test_a_change_to_what_a_search_computes_makes_results_stale(tmp_path, stored
     optim.write_text(text.replace("horizon) / horizon)) / 2", "horizon) / horizon)) / 2.5"))
     result = _staleness_in(copy, stored_run)
     assert result["digest"] != behaviour.reference()["nb201"]["digest"] and result["stale"]
+
+
+def _strategy_run(tmp_path: Path, strategy: str) -> Path:
+    """A stored one-strategy CIFAR-10 result recording today's digest of its strategy's part."""
+    folder = tmp_path / "results" / "nb201" / "cpu" / f"{strategy}-0"
+    folder.mkdir(parents=True)
+    part = behaviour.part_of(behaviour.reference()["nb201"]["outputs"], strategy)
+    info = {"name": strategy, "profile": "cpu", "config": {"strategies": [strategy]}, "finished_at": "",
+            "behaviour": {"experiment": "nb201", "digest": behaviour.hash_outputs(part), "part": strategy}}
+    (folder / "config.json").write_text(json.dumps(info))
+    (folder / "summary.json").write_text("{}")
+    return folder
+
+
+def test_a_change_to_one_strategy_makes_only_its_results_stale(tmp_path):
+    copy = _copy(tmp_path)
+    relaxed = copy / "advnas" / "strategies" / "relaxed.py"
+    text = relaxed.read_text()
+    assert "tau = cosine_temperature(" in text
+    relaxed.write_text(text.replace("tau = cosine_temperature(", "tau = 0.9 * cosine_temperature(", 1))
+    assert _staleness_in(copy, _strategy_run(tmp_path, "snas"))["stale"]
+    assert not _staleness_in(copy, _strategy_run(tmp_path, "advantage"))["stale"]
+    assert not _staleness_in(copy, _strategy_run(tmp_path, "darts"))["stale"]
+
+
+def test_a_run_records_the_part_of_its_strategy():
+    assert behaviour.part_for("nb201", {"strategies": ["gdas"]}) == "gdas"
+    assert behaviour.part_for("nb201", {"strategies": ["gdas", "darts"]}) is None
+    assert behaviour.part_for("theory", {"strategies": ["gdas"]}) is None
+    cases = behaviour.part_of(behaviour.reference()["nb201"]["outputs"], "advantage")
+    assert len(cases) == 3  # both spaces, and the Eq. 9 control

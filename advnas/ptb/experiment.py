@@ -42,11 +42,12 @@ def search_phase(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus, devi
 
 def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
           on_epoch_end: Callable[[str, int], None] | None = None,
-          data: corpus.Corpus | None = None) -> tuple[pd.DataFrame, dict]:
+          data: corpus.Corpus | None = None, device: torch.device | None = None) -> tuple[pd.DataFrame, dict]:
     """Search with ``name`` and ``seed``, retrain the final architecture, evaluate.
-    With ``ctx``, progress is checkpointed after every epoch of either phase and resumed."""
+    With ``ctx``, progress is checkpointed after every epoch of either phase and resumed.
+    ``device``: without ``ctx``, where to run (default: CUDA when present)."""
     strategies.strategy_class(name)
-    device = ctx.device if ctx else default_device()
+    device = ctx.device if ctx else (device or default_device())
     data = data or corpus.load()
     state = (ctx.load_checkpoint() if ctx else None) or {}
     save = (lambda: ctx.save_checkpoint(state)) if ctx else None
@@ -95,12 +96,16 @@ def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, rec
                                  wait)
 
 
+def run_one(cfg: PTBConfig, name: str, seed: int, profile: str, store: ResultsStore | None = None) -> Run:
+    """One trial (search, retraining, evaluation) through the results store (a finished one reused)."""
+    store = store or ResultsStore()
+    return store.run(EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
+                     lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device())
+
+
 def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None) -> list[Run]:
     """Every strategy and seed of ``cfg`` through the results store (finished ones reused)."""
-    store, device = store or ResultsStore(), default_device()
-    return [store.run(EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
-                      lambda ctx, n=name, s=seed: trial(cfg, n, s, ctx), EXPERIMENT, device)
-            for name in cfg.strategies for seed in cfg.seeds]
+    return [run_one(cfg, name, seed, profile, store) for name in cfg.strategies for seed in cfg.seeds]
 
 
 def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0) -> corpus.Corpus:

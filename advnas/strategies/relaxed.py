@@ -31,7 +31,9 @@ class SNAS(Strategy):
     properties = Properties("dense", "n-hot", True, False, "argmax")
 
     def draw(self, theta, step):
-        tau = cosine_temperature(step, self.total_steps)
+        # The weight step after the last theta update would draw at step = total_steps, where
+        # tau = 0 and softmax(x / tau) is NaN: it keeps the last theta step's temperature.
+        tau = cosine_temperature(min(step, self.total_steps - 1), self.total_steps)
         return Draw(gumbel_softmax(theta, tau, self.generator), dense=True)
 
     def gradient(self, theta, draw, loss, gate_grad, theta_grad):
