@@ -53,6 +53,8 @@ GOLDEN: dict[str, str] = {
     "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
     "ptb-speed-benchmark": "benchmarks/ptb_speed.py:golden",
     "peers-benchmark": "benchmarks/peers.py:golden",
+    "paper-epoch-benchmark": "benchmarks/paper_epoch.py:golden",
+    "convergence-benchmark": "benchmarks/convergence.py:golden",
 }
 
 

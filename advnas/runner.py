@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import paper_cost
 from .config import PROFILES, ConfigError, check_profile
 from .device import describe
 from .provenance import PROJECT_ROOT
@@ -206,6 +207,7 @@ def stage_book(profile: str) -> Path:
     generated = stage / "_generated"
     generated.mkdir(exist_ok=True)
     (generated / "timings.md").write_text(timings_markdown())
+    (generated / "paper_cost.md").write_text(paper_cost.markdown())
     if keep is not None:
         keep.rename(html)  # keep Sphinx's cache: unchanged pages are not rebuilt
     return stage

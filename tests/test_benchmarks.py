@@ -88,3 +88,40 @@ def test_kernel_split_separates_the_network_kernels_from_the_rest():
     elementwise = kernel_split(lambda: (x * 2 + 1).exp(), torch.device("cpu"))
     assert convolutions["network_kernels"] > 0 and elementwise["network_kernels"] == 0
     assert elementwise["rest"] > 0
+
+
+def test_paper_cost_projection_from_a_smoke_measurement(tmp_path, monkeypatch):
+    from advnas import paper_cost
+
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "paper_epoch.py"), "--profile", "smoke"],
+                   capture_output=True, text=True, env=env, check=True)
+    monkeypatch.setenv("ADVNAS_RESULTS_DIR", str(tmp_path))
+    text = paper_cost.markdown(cpu_profile="smoke")
+    assert "has not yet been run on a GPU" in text and "whole run list" in text
+    run = paper_cost.stored_measurement("smoke")
+    assert set(run.summary["setups"]) == set(paper_cost.setups())
+    table = paper_cost.projection(run.summary["setups"])
+    assert table.loc["whole run list", "runs"] == len(paper_cost.paper_jobs())
+    hours = table.loc["whole run list"].drop("runs")
+    assert list(hours) == sorted(hours, reverse=True)  # more workers, never longer
+
+
+def test_paper_cost_prices_a_cifar_search_by_its_epochs():
+    from advnas import jobs, paper_cost
+
+    job = next(j for j in paper_cost.paper_jobs() if j.chapter == "nb201")
+    cfg = job.config()
+    seconds = paper_cost.run_seconds(job, {"warmup_step_s": 1.0, "search_iteration_s": 2.0})
+    b = cfg.train_size // cfg.batch
+    assert seconds == cfg.warmup_epochs * b + 2 * (cfg.epochs - cfg.warmup_epochs) * b
+    assert isinstance(job, jobs.Job)
+
+
+def test_makespan_is_the_sum_on_one_worker_and_bounded_below_on_several():
+    from advnas.paper_cost import makespan
+
+    runs = [3.0, 3.0, 2.0, 2.0, 2.0]
+    assert makespan(runs, 1) == 12.0
+    assert makespan(runs, 2) == 7.0  # longest first: (3, 2, 2) and (3, 2)
+    assert makespan(runs, 8) == 3.0
