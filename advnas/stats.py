@@ -1,0 +1,110 @@
+"""Uncertainty for the book's verdicts: t intervals of means and of paired differences.
+
+Every table of trials shows n, the mean and a 95 % t interval: mean ± t(0.975, n - 1) · s / √n
+with s the sample standard deviation (n - 1 in the denominator). Comparisons between two
+strategies are paired by seed (the seed fixes the initial weights and the data order): the
+interval is that of the per-seed differences. A claim *holds* only when the interval of the
+difference excludes zero in the claimed direction, *fails* when it excludes zero in the other
+direction, and is *inconclusive at n = …* otherwise (always at n < 2, where no interval exists).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+LEVEL = 0.95
+HOLDS, FAILS = "holds", "fails"
+
+
+def _t_density(t: float, df: int) -> float:
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    return math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+
+
+def t_cdf(x: float, df: int) -> float:
+    """P(T <= x) for Student's t with ``df`` degrees of freedom (Simpson's rule on [0, |x|]
+    after the substitution t = tan(u), which keeps the heavy tails of small df finite)."""
+    if df < 1:
+        raise ValueError(f"df must be an integer >= 1; got {df}")
+    upper = math.atan(abs(x))
+    steps = 2000
+    h = upper / steps
+    total = 0.0
+    for i in range(steps + 1):
+        u = i * h
+        weight = 1 if i in (0, steps) else (4 if i % 2 else 2)
+        total += weight * _t_density(math.tan(u), df) / math.cos(u) ** 2
+    area = total * h / 3
+    return 0.5 + math.copysign(area, x)
+
+
+@functools.lru_cache(maxsize=None)
+def t_quantile(p: float, df: int) -> float:
+    """The p-quantile of Student's t (bisection on ``t_cdf``)."""
+    if not 0 < p < 1:
+        raise ValueError(f"p must be in (0, 1); got {p}")
+    if p < 0.5:
+        return -t_quantile(1 - p, df)
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        low, high = high, 2 * high
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if t_cdf(mid, df) < p else (low, mid)
+    return (low + high) / 2
+
+
+@dataclass(frozen=True)
+class Interval:
+    """n values: their mean, sample standard deviation and the t interval of the mean."""
+
+    n: int
+    mean: float
+    sd: float
+    low: float
+    high: float
+    level: float = LEVEL
+
+    def text(self, digits: int = 2) -> str:
+        if self.n < 2:
+            return f"{self.mean:.{digits}f} (n = 1, no interval)"
+        return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
+    def excludes_zero(self) -> bool:
+        return self.n >= 2 and (self.low > 0 or self.high < 0)
+
+
+def interval(values: Iterable[float], level: float = LEVEL) -> Interval:
+    """The mean of ``values`` with its t interval (none at n = 1: low = high = nan)."""
+    xs = [float(v) for v in values]
+    n = len(xs)
+    if n == 0:
+        raise ValueError("an interval needs at least one value")
+    mean = sum(xs) / n
+    if n == 1:
+        return Interval(1, mean, math.nan, math.nan, math.nan, level)
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return Interval(n, mean, sd, mean - half, mean + half, level)
+
+
+def paired(a: Mapping[int, float], b: Mapping[int, float], level: float = LEVEL) -> Interval:
+    """The interval of a - b over the seeds both have."""
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        raise ValueError("a paired comparison needs at least one shared seed")
+    return interval([a[s] - b[s] for s in seeds], level)
+
+
+def verdict(difference: Interval, claimed: str = "greater") -> str:
+    """holds / fails / inconclusive at n = … for the claim difference > 0 (``claimed`` =
+    "greater") or difference < 0 ("less")."""
+    if claimed not in ("greater", "less"):
+        raise ValueError(f"claimed must be 'greater' or 'less'; got {claimed!r}")
+    if difference.excludes_zero():
+        positive = difference.low > 0
+        return HOLDS if positive == (claimed == "greater") else FAILS
+    return f"inconclusive at n = {difference.n}"

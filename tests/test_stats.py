@@ -1,0 +1,58 @@
+"""The intervals and verdicts every chapter's claims are judged by."""
+
+import math
+import random
+
+import pytest
+
+from advnas import stats
+
+
+@pytest.mark.parametrize("df, quantile", [(1, 12.7062), (2, 4.3027), (4, 2.7764), (9, 2.2622), (29, 2.0452)])
+def test_t_quantiles_match_the_tables(df, quantile):
+    assert stats.t_quantile(0.975, df) == pytest.approx(quantile, abs=2e-4)
+
+
+def test_t_cdf_is_symmetric_and_tends_to_the_normal():
+    assert stats.t_cdf(0.0, 3) == pytest.approx(0.5)
+    assert stats.t_cdf(-1.3, 5) == pytest.approx(1 - stats.t_cdf(1.3, 5))
+    assert stats.t_cdf(1.96, 2000) == pytest.approx(0.975, abs=1e-3)
+
+
+def test_interval_of_known_values():
+    iv = stats.interval([1.0, 2.0, 3.0])
+    assert (iv.n, iv.mean, iv.sd) == (3, 2.0, 1.0)
+    half = 4.3027 / math.sqrt(3)
+    assert iv.low == pytest.approx(2 - half, abs=1e-3) and iv.high == pytest.approx(2 + half, abs=1e-3)
+    one = stats.interval([5.0])
+    assert one.n == 1 and math.isnan(one.low) and "no interval" in one.text()
+
+
+def test_coverage_of_the_t_interval_is_about_95_percent():
+    """2000 samples of n = 4 normal values: the interval covers the true mean in 95 % of them,
+    within 4 standard errors of a proportion."""
+    rng = random.Random(0)
+    trials = 2000
+    covered = 0
+    for _ in range(trials):
+        iv = stats.interval([rng.gauss(1.0, 2.0) for _ in range(4)])
+        covered += iv.low < 1.0 < iv.high
+    se = math.sqrt(0.95 * 0.05 / trials)
+    assert abs(covered / trials - 0.95) < 4 * se
+
+
+def test_paired_comparison_uses_shared_seeds_only():
+    a, b = {0: 3.0, 1: 4.0, 2: 5.0, 7: 100.0}, {0: 2.0, 1: 3.0, 2: 3.5}
+    iv = stats.paired(a, b)
+    assert iv.n == 3 and iv.mean == pytest.approx((1 + 1 + 1.5) / 3)
+    with pytest.raises(ValueError, match="shared seed"):
+        stats.paired({0: 1.0}, {1: 1.0})
+
+
+def test_verdicts_hold_fail_or_are_inconclusive():
+    assert stats.verdict(stats.interval([1.0, 1.1, 0.9, 1.05])) == "holds"
+    assert stats.verdict(stats.interval([1.0, 1.1, 0.9, 1.05]), "less") == "fails"
+    assert stats.verdict(stats.interval([1.0, -1.1, 0.9, -1.05])) == "inconclusive at n = 4"
+    assert stats.verdict(stats.interval([2.0])) == "inconclusive at n = 1"
+    with pytest.raises(ValueError, match="claimed"):
+        stats.verdict(stats.interval([1.0, 2.0]), "bigger")
