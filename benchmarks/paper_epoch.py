@@ -61,7 +61,8 @@ def _cell_setup(cfg, strategy: str, steps: int, device) -> dict:
 
 
 def _recurrent_setup(cfg, strategy: str, steps: int, vocab: int, device) -> dict:
-    data = tiny_corpus(n_train=cfg.batch * (cfg.bptt + 1) * 4, vocab=vocab)
+    tokens = cfg.batch * (cfg.bptt + 1) * 4
+    data = tiny_corpus(n_train=tokens, vocab=vocab, n_eval=tokens)
     search = make_recurrent_search(cfg, strategy, 0, data, device)
     chunks = list(corpus.chunks(search.task.train, cfg.bptt))
     torch.manual_seed(1)

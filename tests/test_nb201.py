@@ -51,3 +51,21 @@ def test_lookup_cli_malformed_arch_is_one_line(arch, needle):
 def test_lookup_official_api_needs_its_package(tmp_path):
     proc = _cli(ALL_3X3, "--api", str(tmp_path / "NAS-Bench-201-v1_0-e61699.pth"))
     assert proc.returncode == 2 and "--api" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_percentile_among_the_cells_of_the_searched_space():
+    from advnas.data.nb201_table import _by_arch, nb201_percentile, nb201_space_size
+    from advnas.nb201.search_config import OP_SETS
+
+    four, five = OP_SETS["nb201"], OP_SETS["with-none"]
+    assert nb201_space_size(four) == 4 ** 6 and nb201_space_size(five) == 5 ** 6
+    table = _by_arch()
+    in_four = [a for a in table.index if "none" not in a]
+    best = max(in_four, key=lambda a: table.at[a, "cifar10"])
+    worst = min(in_four, key=lambda a: table.at[a, "cifar10"])
+    assert nb201_percentile(best, four) == 100.0
+    ties = int((table.loc[in_four, "cifar10"] <= table.at[worst, "cifar10"]).sum())  # equal accuracies
+    assert nb201_percentile(worst, four) == 100.0 * ties / 4 ** 6 < 0.1
+    # the median cell of the four-operation space sits near the 50th percentile
+    median = sorted(in_four, key=lambda a: table.at[a, "cifar10"])[len(in_four) // 2]
+    assert abs(nb201_percentile(median, four) - 50) < 0.1

@@ -84,3 +84,26 @@ def nb201_accuracy(arch: str, dataset: str = "cifar10") -> float:
     if dataset not in NB201_DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(NB201_DATASETS)}; got {dataset!r}")
     return float(_by_arch().at[check_arch(arch), dataset])
+
+
+@functools.lru_cache(maxsize=None)
+def _space_accuracies(ops: tuple[str, ...], dataset: str) -> pd.Series:
+    """Accuracies of every cell whose six edges use only ``ops``, sorted."""
+    table = _by_arch()
+    allowed = set(ops)
+    in_space = [all(edge.partition("~")[0] in allowed for edge in arch.replace("+", "|").split("|") if edge)
+                for arch in table.index]
+    return table.loc[in_space, dataset].sort_values().reset_index(drop=True)
+
+
+def nb201_percentile(arch: str, ops: tuple[str, ...], dataset: str = "cifar10") -> float:
+    """The percentile (0-100) of ``arch``'s accuracy among every cell of the space that uses
+    only ``ops`` (4**6 = 4,096 cells for the four operations, 5**6 = 15,625 with none): the
+    share of those cells that are at most as accurate."""
+    accuracy = nb201_accuracy(arch, dataset)
+    space = _space_accuracies(tuple(sorted(ops)), dataset)
+    return 100.0 * float((space <= accuracy).sum()) / len(space)
+
+
+def nb201_space_size(ops: tuple[str, ...]) -> int:
+    return len(_space_accuracies(tuple(sorted(ops)), "cifar10"))

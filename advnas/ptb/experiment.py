@@ -108,11 +108,12 @@ def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None) -> 
     return [run_one(cfg, name, seed, profile, store) for name in cfg.strategies for seed in cfg.seeds]
 
 
-def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0) -> corpus.Corpus:
-    """A random corpus of ``vocab`` words (golden runs and tests)."""
+def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0, n_eval: int = 300) -> corpus.Corpus:
+    """A random corpus of ``vocab`` words (golden runs, tests and benchmarks); ``n_eval`` tokens
+    in each of the validation and test splits."""
     g = torch.Generator().manual_seed(seed)
     words = {s: [f"w{int(i)}" for i in torch.randint(vocab, (n,), generator=g)]
-             for s, n in [("train", n_train), ("valid", 300), ("test", 300)]}
+             for s, n in [("train", n_train), ("valid", n_eval), ("test", n_eval)]}
     words["train"][:vocab] = [f"w{i}" for i in range(vocab)]  # every word in train
     return corpus.build(words)
 
