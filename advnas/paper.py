@@ -54,6 +54,7 @@ FIG5_ACCURACY = 93.76
 # Sec. 5.2 and App. H, quoted: what Figs. 2 and 4 show.
 FIG2_CLAIM = ("At the early stage in the search process, AdvantageNAS achieved a higher accuracy than that "
               "of the existing SP-NAS and was more stable at the high accuracy.")
+FIG4_ENTROPY_RANGE = (1.17, 1.39)  # the y-range of the paper's Fig. 4 (nats)
 FIG4_CLAIM = ("We observe that the entropy decreases more quickly in AdvantageNAS than it does in "
               "REINFORCE, GDAS, and PARSEC.")
 

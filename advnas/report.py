@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import strategies
+from . import stats, strategies
 from .strategies import PROPOSED
 
 # Targets the chapters compare their measurements with (the project's speed and memory goals).
@@ -98,7 +99,61 @@ def pm(values: Sequence[float] | pd.Series, digits: int = 2) -> str:
     return format_pm(*mean_spread(values), digits)
 
 
+def ci(values: Sequence[float] | pd.Series, digits: int = 2) -> str:
+    """"mean [low, high]": the trials' mean and its 95 % t interval (``stats.interval``),
+    missing values left out; "–" when none remains."""
+    values = pd.Series(values, dtype="float64").dropna()
+    return stats.interval(values).text(digits) if len(values) else NOT_AVAILABLE
+
+
 # Verdicts ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Comparison:
+    """Ours minus one rival, paired by seed: the interval of the differences and the verdict
+    on the claim that the difference has the ``claimed`` sign."""
+
+    rival: str
+    difference: stats.Interval
+    verdict: str
+
+
+def compare(values: pd.DataFrame, column: str, ours: str, against: Iterable[str],
+            claimed: str = "greater") -> list[Comparison]:
+    """Per rival: ``ours`` minus the rival in ``column``, paired by seed (rows: strategy,
+    seed, column; missing values left out)."""
+    by = {name: dict(zip(g.seed, g[column])) for name, g in values.dropna(subset=[column]).groupby("strategy")}
+    out = []
+    for rival in against:
+        if ours in by and rival in by and set(by[ours]) & set(by[rival]):
+            difference = stats.paired(by[ours], by[rival])
+            out.append(Comparison(rival, difference, stats.verdict(difference, claimed)))
+    return out
+
+
+def overall(comparisons: Sequence[Comparison]) -> str:
+    """A claim against every rival: holds when it holds against each, fails when it fails
+    against any, otherwise inconclusive at the smallest n."""
+    if not comparisons:
+        return "untested (no paired trials)"
+    verdicts = [c.verdict for c in comparisons]
+    if all(v == stats.HOLDS for v in verdicts):
+        return stats.HOLDS
+    if any(v == stats.FAILS for v in verdicts):
+        return stats.FAILS
+    return f"inconclusive at n = {min(c.difference.n for c in comparisons)}"
+
+
+def comparison_text(comparisons: Sequence[Comparison], unit: str = "", digits: int = 2) -> str:
+    """"against X: +0.12 [-0.30, 0.54] points (n = 5, inconclusive at n = 5); against Y: ..." """
+    parts = []
+    for c in comparisons:
+        d = c.difference
+        shown = (f"{d.mean:+.{digits}f} [{d.low:+.{digits}f}, {d.high:+.{digits}f}]" if d.n >= 2
+                 else f"{d.mean:+.{digits}f} (one pair)")
+        parts.append(f"against {label(c.rival)} {shown}{unit} (n = {d.n}: {c.verdict})")
+    return "; ".join(parts)
+
 
 def claim(holds: bool) -> str:
     """How a verdict sentence ends: whether the paper's claim holds in these runs."""
@@ -163,3 +218,20 @@ def profile_note(runs: Sequence, setting: str = "the paper's setting") -> str:
         return f"These runs use the `paper` profile, {setting}."
     return (f"These runs use the cut-down {_joined(profiles, quote=True)} profile, not {setting}: they are not "
             f"a reproduction of the paper's values.")
+
+
+def changed_settings(cfg, ignore: Iterable[str] = ("strategies", "seeds", "strategy_options")) -> str:
+    """The settings of ``cfg`` that differ from its dataclass's defaults (the paper's
+    settings), as "channels 8 (paper: 16), epochs 16 (paper: 100)"; "none" when equal."""
+    paper_cfg = type(cfg)()
+    changed = [f"{name} {_setting(getattr(cfg, name))} (paper: {_setting(getattr(paper_cfg, name))})"
+               for name in cfg.to_dict() if name not in set(ignore) and getattr(cfg, name) != getattr(paper_cfg, name)]
+    return ", ".join(changed) or "none"
+
+
+def _setting(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_setting(v) for v in value) + "]"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)

@@ -26,16 +26,34 @@ def summaries():
     ])
 
 
-def test_table2_uses_the_population_std_and_leaves_undefined_process_best_empty():
+def test_table2_shows_n_the_mean_and_its_t_interval_and_leaves_undefined_process_best_empty():
     numbers = report.table2_numbers(summaries()).set_index("strategy")
     assert numbers.at["advantage", "argmax_accuracy"] == pytest.approx(93.5)
-    assert numbers.at["advantage", "argmax_accuracy_std"] == pytest.approx(np.std([93.0, 94.0]))  # ddof 0
     assert np.isnan(numbers.at["proxyless", "process_best_accuracy"])
     table = report.table2(summaries())
-    assert table.at["AdvantageNAS", "argmax accuracy"] == "93.50 ± 0.50"
+    half = 12.7062 * np.std([93.0, 94.0], ddof=1) / np.sqrt(2)  # t(0.975, 1) s / sqrt(n)
+    assert table.at["AdvantageNAS", "n"] == 2
+    assert table.at["AdvantageNAS", "argmax accuracy [95 % CI]"] == f"93.50 [{93.5 - half:.2f}, {93.5 + half:.2f}]"
     assert table.at["AdvantageNAS", "argmax accuracy (paper)"] == "93.76 ± 0.00"
-    assert table.at["ProxylessNAS", "process best accuracy"] == "–"
+    assert table.at["ProxylessNAS", "process best accuracy [95 % CI]"] == "–"
+    assert table.at["ProxylessNAS", "argmax accuracy [95 % CI]"] == "92.00 (n = 1, no interval)"
     assert table.at["ProxylessNAS", "process best accuracy (paper)"] == "–"
+
+
+def test_verdicts_are_paired_by_seed_and_inconclusive_when_the_interval_spans_zero():
+    rows = []
+    for seed, (ours, theirs) in enumerate([(93.0, 92.0), (93.5, 92.6), (92.8, 92.1), (93.2, 92.0)]):
+        for name, acc in (("advantage", ours), ("reinforce", theirs)):
+            rows.append({"strategy": name, "seed": seed, "argmax_accuracy": acc, "process_best_accuracy": acc - 1,
+                         "final_accuracy": acc})
+    table = pd.DataFrame(rows)
+    metrics = pd.DataFrame([{"strategy": r["strategy"], "seed": r["seed"], "epoch": 1, "phase": "search",
+                             "argmax_accuracy": r["argmax_accuracy"], "entropy": 1.0} for r in rows])
+    lines = report.verdicts(table, metrics)
+    assert lines[0].startswith("**argmax: AdvantageNAS outperforms every SP-NAS (Table 2): holds.**")
+    close = table.assign(argmax_accuracy=table.argmax_accuracy + np.where(
+        (table.strategy == "reinforce") & (table.seed % 2 == 0), 2.0, 0.0))
+    assert "inconclusive at n = 4" in report.verdicts(close, metrics)[0]
 
 
 def test_cell_parser_and_best_cell():

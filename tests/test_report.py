@@ -106,26 +106,30 @@ def test_both_chapters_draw_their_cells_with_the_shared_drawing():
 def nb201_summaries(ours: float, best_rival: float) -> pd.DataFrame:
     rows = []
     for name, acc in [(PROPOSED, ours), ("gdas", best_rival), ("reinforce", best_rival - 1), ("random", 99.0)]:
-        for seed in (0, 1):
-            rows.append({"strategy": name, "seed": seed, "argmax_accuracy": acc, "argmax_params_mb": 1.0,
-                         "process_best_accuracy": acc - 0.5, "process_best_params_mb": 1.0})
+        for seed, noise in enumerate((0.0, 0.2, -0.1)):
+            rows.append({"strategy": name, "seed": seed, "argmax_accuracy": acc + noise, "argmax_params_mb": 1.0,
+                         "process_best_accuracy": acc - 0.5 + noise / 2, "process_best_params_mb": 1.0,
+                         "final_accuracy": acc + noise})
     return pd.DataFrame(rows)
 
 
 def nb201_metrics(entropies: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"strategy": n, "seed": 0, "search_epoch": e, "argmax_accuracy": 90.0 + e,
-                          "entropy": math.log(4) - e * drop} for n, drop in entropies.items() for e in (0, 1, 2)])
+    return pd.DataFrame([{"strategy": n, "seed": seed, "search_epoch": e, "epoch": e, "phase": "search",
+                          "argmax_accuracy": 90.0 + e, "entropy": math.log(4) - e * drop * (1 + seed / 10)}
+                         for n, drop in entropies.items() for e in (0, 1, 2) for seed in (0, 1, 2)])
 
 
-def test_cifar_verdict_flips_with_the_numbers_and_ignores_the_baseline():
+def test_cifar_verdicts_are_paired_flip_with_the_numbers_and_keep_random_search_apart():
     metrics = nb201_metrics({PROPOSED: 0.1, "gdas": 0.01, "reinforce": 0.02, "random": 0.0})
     holds = nb201.verdicts(nb201_summaries(93.0, 92.0), metrics)
-    assert "against the best other strategy (GDAS) 92.00 %" in holds[0] and "claim that AdvantageNAS" in holds[0]
-    assert holds[0].endswith("outperforms every SP-NAS holds in these runs.")  # Random search (99 %) is no rival
+    assert holds[0].startswith("**argmax: AdvantageNAS outperforms every SP-NAS (Table 2): holds.**")
+    assert "against GDAS +1.00 [" in holds[0] and "Random" not in holds[0]  # random search is no rival
+    assert "beats random search at the same budget: fails" in holds[2]
     fails = nb201.verdicts(nb201_summaries(91.0, 92.0), metrics)
-    assert fails[0].endswith("does not hold in these runs.") and fails[1].endswith("does not hold in these runs.")
-    assert "argmax ≥ process best for 4 of 4 strategies" in holds[2]
-    assert holds[-1].startswith(f"Final mean entropy, lowest first (Fig. 4): {report.proposed_label()} 1.186")
+    assert "(Table 2): fails.**" in fails[0] and "(Table 2): fails.**" in fails[1]
+    assert "argmax is better than process best for every strategy: holds" in holds[3]
+    assert holds[-1].startswith("**Fig. 4: AdvantageNAS's entropy falls faster than REINFORCE's, GDAS's and "
+                                "PARSEC's: holds.**")
 
 
 def test_table2_shows_random_search_last_when_it_was_run():
@@ -136,7 +140,7 @@ def test_table2_shows_random_search_last_when_it_was_run():
 
 def test_entropy_drop_says_when_the_claim_cannot_be_tested():
     small = nb201.entropy_drop(nb201_metrics({PROPOSED: 0.01, "gdas": 0.001}), 4, 100)
-    assert "by 0.0020 to 0.0200 nats" in small and "cannot be tested" in small
+    assert "by 0.0022 to 0.0220 nats" in small and "cannot be tested" in small
     large = nb201.entropy_drop(nb201_metrics({PROPOSED: 0.1, "gdas": 0.001}), 4, 100)
     assert "cannot be tested" not in large
 
@@ -153,12 +157,11 @@ def zero_op_tables(ours_with: float, gdas_with: float):
 
 def test_zero_op_verdict_compares_each_row_with_its_strategy_and_flips():
     lines = nb201.zero_op_verdict(*zero_op_tables(92.5, 80.0))
-    assert lines[0] == ("GDAS: argmax 80.00 % with `none` against 92.00 % without (change -12.00 points); "
+    assert lines[0] == ("GDAS: argmax 80.00 % with `none` against 92.00 % without (mean change -12.00 points); "
                         "params 1.00 M against 1.00 M.")
     assert lines[2].startswith("AdvantageNAS without Eq. (9): argmax 50.00 % with `none` against 93.00 %")
-    assert lines[-1] == "AdvantageNAS's change is the smallest of the 2 strategies in these runs."
-    flipped = nb201.zero_op_verdict(*zero_op_tables(80.0, 92.5))
-    assert flipped[-1] == "AdvantageNAS's change is not the smallest of the 2 strategies in these runs."
+    assert "inconclusive at n = 1" in lines[3]  # one seed: no interval, no verdict either way
+    assert any(line.startswith("**App. F: adding `none` costs AdvantageNAS less accuracy") for line in lines)
 
 
 def memory_run(dense: float, plain: float):
@@ -190,16 +193,18 @@ def test_speed_lines_say_within_or_above_the_target():
 
 def ptb_runs(ours_val: float):
     values = {PROPOSED: ours_val, "gdas": 100.0, "reinforce": 110.0, "random": 50.0}
-    return [fake_run(summary={"strategy": n, "seed": s, "val_ppl": v + s, "test_ppl": v + s})
-            for n, v in values.items() for s in (0, 1)]
+    noise = (0.0, 0.5, -0.3)
+    return [fake_run(summary={"strategy": n, "seed": s, "val_ppl": v + noise[s], "test_ppl": v + 2 * noise[s]})
+            for n, v in values.items() for s in (0, 1, 2)]
 
 
-def test_ptb_verdict_flips_with_the_numbers_and_leaves_the_baseline_out():
-    holds = ptb.verdict(ptb_runs(90.0))
-    assert "lowest for AdvantageNAS (90.5)" in holds and "rank 1 of 3" in holds
-    assert holds.endswith("lowest validation perplexity holds in these runs.")
-    fails = ptb.verdict(ptb_runs(105.0))
-    assert "lowest for GDAS (100.5)" in fails and fails.endswith("does not hold in these runs.")
+def test_ptb_verdicts_are_paired_flip_with_the_numbers_and_keep_random_search_apart():
+    holds = ptb.verdicts(ptb_runs(90.0))
+    assert holds[0].startswith("**AdvantageNAS has the lowest validation perplexity (Table 3): holds.**")
+    assert "against GDAS -10.0 [" in holds[0] and "Random" not in holds[0]
+    assert "beats random search at the same budget (test perplexity): fails" in holds[2]
+    fails = ptb.verdicts(ptb_runs(105.0))
+    assert "(Table 3): fails.**" in fails[0]  # worse than GDAS in every pair
 
 
 # Toy chapter --------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import cells, paper, strategies
+from .. import cells, convergence, paper, strategies
+from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
-                      NOT_AVAILABLE, PROPOSED, SEARCH_OVER_PLAIN_TARGET, THETA_STEP_RATIO_TARGET, claim,
-                      format_pm, label, line_style, listing, mean_spread, order, ordered, proposed_label, rivals,
-                      target_text, target_word, within)
+                      NOT_AVAILABLE, PROPOSED, SEARCH_OVER_PLAIN_TARGET, THETA_STEP_RATIO_TARGET, Comparison, ci,
+                      compare, comparison_text, format_pm, label, line_style, mean_spread, order,
+                      ordered, overall, proposed_label, rivals, target_text, target_word, within)
+from .search_config import OP_SETS
 from .memory import PLAIN
 from .network import parse_arch
 
@@ -28,9 +30,8 @@ def labelled(summaries: pd.DataFrame) -> pd.DataFrame:
 
 
 def table2_numbers(summaries: pd.DataFrame) -> pd.DataFrame:
-    """Per strategy (per label): mean and spread (``report.mean_spread``: the population std
-    over trials, as the paper's make_table) of the final accuracy and params, for argmax and
-    process best."""
+    """Per strategy (per label): trials, mean and population spread (``report.mean_spread``)
+    of the final accuracy and params, for argmax and process best."""
     rows = []
     for (name, method), group in labelled(summaries).groupby(["strategy", "label"], sort=False):
         row = {"strategy": name, "label": method, "trials": len(group)}
@@ -41,18 +42,34 @@ def table2_numbers(summaries: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def with_percentiles(summaries: pd.DataFrame) -> pd.DataFrame:
+    """The summaries with each chosen cell's percentile among every NAS-Bench-201 cell of the
+    searched space (``argmax_percentile``, ``process_best_percentile``, ``final_percentile``)."""
+    out = summaries.copy()
+    ops = out["ops"] if "ops" in out else pd.Series("nb201", index=out.index)
+    for rule in ("argmax", "process_best", "final"):
+        archs = out[f"{rule}_arch"] if f"{rule}_arch" in out else pd.Series(None, index=out.index)
+        out[f"{rule}_percentile"] = [nb201_percentile(arch, OP_SETS[space]) if isinstance(arch, str) else math.nan
+                                     for arch, space in zip(archs, ops)]
+    return out
+
+
 def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
-    """Table 2 (or Table 4 with ``reference=paper.TABLE4``): ours beside the paper's."""
+    """Table 2 (or Table 4 with ``reference=paper.TABLE4``): per method, n trials and the mean
+    with its 95 % t interval of the NAS-Bench-201 accuracy, the parameters and the percentile
+    of the cell among all cells of the space, for argmax and process best, beside the paper's
+    mean ± standard deviation."""
     reference = reference or paper.TABLE2
     rows = []
-    for _, r in table2_numbers(summaries).iterrows():
-        ref = reference.get(r.strategy, {}) if r.label == label(r.strategy) else {}
-        row = {"method": r.label, "trials": r.trials}
+    for (name, method), group in labelled(with_percentiles(summaries)).groupby(["strategy", "label"], sort=False):
+        ref = reference.get(name, {}) if method == label(name) else {}
+        row = {"method": method, "n": len(group)}
         for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
             theirs = ref.get(rule)
-            row[f"{title} accuracy"] = format_pm(r[f"{rule}_accuracy"], r[f"{rule}_accuracy_std"])
+            row[f"{title} accuracy [95 % CI]"] = ci(group[f"{rule}_accuracy"])
             row[f"{title} accuracy (paper)"] = format_pm(theirs[0], theirs[1]) if theirs else NOT_AVAILABLE
-            row[f"{title} params MB"] = format_pm(r[f"{rule}_params_mb"], r[f"{rule}_params_std"])
+            row[f"{title} percentile"] = ci(group[f"{rule}_percentile"], 1)
+            row[f"{title} params MB"] = ci(group[f"{rule}_params_mb"])
             row[f"{title} params MB (paper)"] = format_pm(theirs[2], theirs[3]) if theirs else NOT_AVAILABLE
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")
@@ -111,6 +128,52 @@ def figure3(metrics: pd.DataFrame, x: str, title: str):
                    "NAS-Bench-201 test accuracy (%)", title)
 
 
+#: App. G's "comparable" time efficiency: the paired difference of accuracy at the time budget
+#: lies within this many points of zero (both ends of its 95 % interval).
+COMPARABLE_MARGIN = 1.0
+
+
+def accuracy_at_budget(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per (strategy, seed): the argmax accuracy at the seed's time budget, the search time
+    (after the warm-up) of the fastest strategy of that seed: the accuracy of the last search
+    epoch that ended within it (the end of the warm-up at the latest)."""
+    search = metrics[metrics.search_epoch >= 0].copy()
+    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
+    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    budget = search.groupby(["seed", "strategy"]).search_seconds.max().groupby("seed").min()
+    within = search[search.search_seconds <= search.seed.map(budget) + 1e-9]
+    last = within.sort_values("search_epoch").groupby(["strategy", "seed"], as_index=False).tail(1)
+    return last[["strategy", "seed", "argmax_accuracy", "search_seconds"]]
+
+
+def time_efficiency_verdicts(metrics: pd.DataFrame) -> list[str]:
+    """App. G's claim: AdvantageNAS's time efficiency is comparable to SNAS's (the paired
+    difference of accuracy at the time budget within ±``COMPARABLE_MARGIN`` points) and better
+    than DARTS's and NASP's (the difference above zero)."""
+    at_budget = accuracy_at_budget(metrics)
+    ours, lines = proposed_label(), []
+    better = compare(at_budget, "argmax_accuracy", PROPOSED, [n for n in ("darts", "nasp") if n in
+                                                               set(at_budget.strategy)])
+    if better:
+        lines.append(f"**App. G: at equal search time {ours} outperforms DARTS and NASP: {overall(better)}.** "
+                     f"Argmax accuracy at the fastest strategy's search time (per seed), {ours} minus: "
+                     f"{comparison_text(better, ' points')}.")
+    snas = compare(at_budget, "argmax_accuracy", PROPOSED, ["snas"])
+    if snas:
+        d = snas[0].difference
+        if d.n < 2:
+            verdict = f"inconclusive at n = {d.n}"
+        elif -COMPARABLE_MARGIN <= d.low and d.high <= COMPARABLE_MARGIN:
+            verdict = "holds"
+        elif d.excludes_zero():
+            verdict = "fails"
+        else:
+            verdict = f"inconclusive at n = {d.n}"
+        lines.append(f"**App. G: {ours}'s time efficiency is comparable to SNAS's (within ±{COMPARABLE_MARGIN:g} "
+                     f"point): {verdict}.** {comparison_text(snas, ' points')}.")
+    return lines
+
+
 # The drawing of the 4-node cell (Figs. 5, 6): input node 0 and output node 3 in another colour.
 CELL_STYLE = cells.CellStyle(
     positions={0: (0.0, 0.0), 1: (1.0, 0.9), 2: (2.0, -0.9), 3: (3.0, 0.0)},
@@ -166,47 +229,95 @@ def final_and_timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     return final.join(timing(summaries, metrics))
 
 
+def per_seed_curve_mean(metrics: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per (strategy, seed): the mean of ``column`` over the search epochs (the area under a
+    Fig. 2 curve, divided by its length)."""
+    search = metrics[metrics.phase == "search"]
+    return search.groupby(["strategy", "seed"], as_index=False)[column].mean()
+
+
+def final_value(metrics: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per (strategy, seed): ``column`` at the last epoch."""
+    last = metrics.sort_values("epoch").groupby(["strategy", "seed"], as_index=False).tail(1)
+    return last[["strategy", "seed", column]]
+
+
 def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
-    """The paper's CIFAR-10 claims, each checked on these runs (a sentence per claim). The
-    rivals of AdvantageNAS are the paper's other sparse strategies (``report.rivals``)."""
-    numbers = table2_numbers(summaries).set_index("strategy")
-    out = []
-    if PROPOSED not in numbers.index:
+    """The paper's CIFAR-10 claims, each with a computed verdict: AdvantageNAS minus each rival
+    (the paper's other sparse strategies, ``report.rivals``), paired by seed, with the 95 % t
+    interval of the difference (``report.compare``)."""
+    out, name = [], proposed_label()
+    if PROPOSED not in set(summaries.strategy):
         return out
-    ours, name = numbers.loc[PROPOSED], proposed_label()
-    others = numbers.loc[rivals(numbers.index)]
+    others = rivals(summaries.strategy)
     for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
-        col = f"{rule}_accuracy"
-        theirs = others[col].dropna()
-        if theirs.empty or math.isnan(ours[col]):
-            continue
-        best = theirs.idxmax()
-        out.append(f"{title}: {name} {ours[col]:.2f} % against the best other strategy ({label(best)}) "
-                   f"{theirs.max():.2f} %: the paper's claim that {name} outperforms every SP-NAS "
-                   f"{claim(ours[col] > theirs.max())} in these runs.")
-    both = numbers.dropna(subset=["argmax_accuracy", "process_best_accuracy"])
-    better = (both.argmax_accuracy >= both.process_best_accuracy)
-    out.append(f"argmax ≥ process best for {int(better.sum())} of {len(both)} strategies "
-               f"({', '.join(label(s) for s in both.index[better]) or 'none'}); the paper "
-               "reports argmax better for all.")
-    curves = search_curves(metrics, "argmax_accuracy", "median")
-    if len(curves) > 1:
-        area = curves.iloc[1:].mean().sort_values(ascending=False)
-        out.append(f"Mean over search epochs of the median argmax accuracy (Fig. 2's curves): {listing(area)}.")
-    entropy = search_curves(metrics, "entropy", "mean").iloc[-1].sort_values()
-    out.append(f"Final mean entropy, lowest first (Fig. 4): {listing(entropy, 3)}.")
+        found = compare(summaries, f"{rule}_accuracy", PROPOSED, others)
+        if found:
+            out.append(f"**{title}: {name} outperforms every SP-NAS (Table 2): {overall(found)}.** "
+                       f"Accuracy difference, {name} minus: {comparison_text(found, ' points')}.")
+    if "random" in set(summaries.strategy):
+        found = compare(summaries, "final_accuracy", PROPOSED, ["random"])
+        out.append(f"**{name} beats random search at the same budget: {overall(found)}.** "
+                   f"{comparison_text(found, ' points')}.")
+    rows = []
+    for strategy, group in summaries.dropna(subset=["process_best_accuracy"]).groupby("strategy"):
+        pairs = group.assign(strategy="argmax").rename(columns={"argmax_accuracy": "v"})[["strategy", "seed", "v"]]
+        pairs = pd.concat([pairs, group.assign(strategy="best").rename(
+            columns={"process_best_accuracy": "v"})[["strategy", "seed", "v"]]])
+        (c,) = compare(pairs, "v", "argmax", ["best"]) or [None]
+        if c is not None:
+            rows.append(Comparison(strategy, c.difference, c.verdict))
+    if rows:
+        out.append(f"**argmax is better than process best for every strategy: {overall(rows)}.** "
+                   "argmax minus process best, per strategy: "
+                   + comparison_text(rows, " points").replace("against ", "") + ".")
+    curve = per_seed_curve_mean(metrics, "argmax_accuracy")
+    found = compare(curve, "argmax_accuracy", PROPOSED, others)
+    if found:
+        out.append(f"**Fig. 2: {name}'s argmax is more accurate during the search: {overall(found)}.** "
+                   f"Mean over search epochs of the argmax accuracy, {name} minus: "
+                   f"{comparison_text(found, ' points')}.")
+    entropy = final_value(metrics, "entropy")
+    fig4 = [r for r in others if r != "proxyless"]  # the paper names REINFORCE, GDAS and PARSEC
+    found = compare(entropy, "entropy", PROPOSED, fig4, claimed="less")
+    if found:
+        out.append(f"**Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's: "
+                   f"{overall(found)}.** Final entropy, {name} minus: {comparison_text(found, ' nats', 3)}.")
     return out
 
 
+def convergence_sentence(runs, n_ops: int) -> str:
+    """AdvantageNAS's final entropy and argmax stability against the `cpu` profile's targets
+    (advnas/convergence.py)."""
+    mine = [r for r in runs if r.summary["strategy"] == PROPOSED]
+    if not mine:
+        return ""
+    finals = [convergence.final_entropy(r.metrics) for r in mine]
+    stable = [convergence.argmax_stable(r.metrics) for r in mine]
+    mean_final = sum(finals) / len(finals)
+    entropy_ok = mean_final <= convergence.CIFAR_ENTROPY_TARGET
+    stable_ok = sum(stable) / len(stable) >= convergence.CIFAR_STABLE_SHARE_TARGET
+    return (f"Convergence of {proposed_label()} ({len(mine)} trials): final mean entropy {ci(finals, 3)} nats "
+            f"(uniform: ln {n_ops} = {math.log(n_ops):.3f}; target ≤ {convergence.CIFAR_ENTROPY_TARGET:g} "
+            f"for the mean: {'met' if entropy_ok else 'missed'}); argmax unchanged over the last quarter of "
+            f"the search in {sum(stable)} of {len(stable)} trials (target: at least two thirds: "
+            f"{'met' if stable_ok else 'missed'}).")
+
+
 def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
-    """How far the mean entropy fell from its maximum ln |J| by the end of the search, and
-    whether that is enough to test Fig. 4's claim (``report.ENTROPY_DROP_TESTABLE``)."""
+    """How far the mean entropy fell from its maximum ln |J| by the end of the search, beside
+    the paper's Fig. 4 (its range, and the theta steps of the paper's setting)."""
+    from .search_config import NB201SearchConfig
+
     entropy = search_curves(metrics, "entropy", "mean")
     drop = math.log(n_ops) - entropy.iloc[-1]
+    theirs = NB201SearchConfig()
+    low, high = paper.FIG4_ENTROPY_RANGE
     return (f"At the end of the search the mean entropy has fallen from its maximum ln {n_ops} = "
             f"{math.log(n_ops):.3f} by {drop.min():.4f} to {drop.max():.4f} nats depending on the strategy "
-            f"({entropy.index.max()} search epochs, {theta_steps} θ steps; the paper's Fig. 4 spans 1.17–1.39 over "
-            f"50 search epochs, 19,500 θ steps)."
+            f"({entropy.index.max()} search epochs, {theta_steps:,} θ steps; the paper's Fig. 4 spans "
+            f"{low}–{high} over {theirs.epochs - theirs.warmup_epochs} search epochs, {theirs.theta_steps:,} "
+            "θ steps)."
             + (" A drop this small means μ(θ) is still close to uniform: the argmax architecture is decided by "
                "small differences in θ, and Fig. 4's claim cannot be tested at this scale."
                if drop.max() < ENTROPY_DROP_TESTABLE else ""))
@@ -326,19 +437,39 @@ def zero_op_changes(with_zero: pd.DataFrame, without: pd.DataFrame) -> pd.DataFr
 
 
 def zero_op_verdict(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
-    """App. F's claim against the runs: a line per row of Table 4, then whether AdvantageNAS's
-    change of argmax accuracy is the smallest (in size) among the strategies."""
+    """App. F's and Table 4's claims against the runs, each with a computed verdict (paired by
+    seed, 95 % t interval of the difference): a line per row of Table 4 with its mean change;
+    AdvantageNAS outperforms every SP-NAS when `none` is a candidate; adding `none` costs
+    AdvantageNAS less accuracy than it costs each rival; Eq. (9) helps AdvantageNAS."""
     changes = zero_op_changes(with_zero, without)
     lines = [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
-             f"without (change {r.change:+.2f} points); params {r.with_params_mb:.2f} M against "
+             f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} M against "
              f"{r.without_params_mb:.2f} M." for name, r in changes.iterrows()]
-    strategies_only = changes[~changes.variant]
-    others = strategies_only[strategies_only.strategy != PROPOSED].change
-    if PROPOSED in set(strategies_only.strategy) and len(others):
-        ours = strategies_only[strategies_only.strategy == PROPOSED].change.iloc[0]
-        smallest = abs(ours) <= others.abs().min()
-        lines.append(f"{proposed_label()}'s change is {'the smallest' if smallest else 'not the smallest'} of "
-                     f"the {len(others) + 1} strategies in these runs.")
+    ours = proposed_label()
+    named = labelled(with_zero)
+    plain = named[named.label == named.strategy.map(label)]
+    found = compare(plain, "argmax_accuracy", PROPOSED, rivals(plain.strategy))
+    if found:
+        lines.append(f"**Table 4: {ours} outperforms every SP-NAS with `none` among the candidates: "
+                     f"{overall(found)}.** Argmax accuracy, {ours} minus: {comparison_text(found, ' points')}.")
+    paired = plain.merge(without[["strategy", "seed", "argmax_accuracy"]], on=["strategy", "seed"],
+                         suffixes=("", "_without"))
+    paired["change"] = paired.argmax_accuracy - paired.argmax_accuracy_without
+    found = compare(paired, "change", PROPOSED, rivals(paired.strategy))
+    if found:
+        lines.append(f"**App. F: adding `none` costs {ours} less accuracy than it costs each rival: "
+                     f"{overall(found)}.** Change of argmax accuracy, {ours}'s minus: "
+                     f"{comparison_text(found, ' points')}.")
+    control = named[(named.strategy == PROPOSED) & (named.label != label(PROPOSED))]
+    if not control.empty:
+        both = pd.concat([plain[plain.strategy == PROPOSED].assign(strategy="with"),
+                          control.assign(strategy="without")])
+        found = compare(both, "argmax_accuracy", "with", ["without"])
+        if found:
+            lines.append(f"**App. F: Eq. (9) (the zero operation's treatment) improves {ours}: {found[0].verdict}.** "
+                         f"Argmax accuracy with Eq. (9) minus without: {found[0].difference.mean:+.2f} "
+                         f"[{found[0].difference.low:+.2f}, {found[0].difference.high:+.2f}] points "
+                         f"(n = {found[0].difference.n}).")
     return lines
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import cells, paper
-from ..report import NOT_AVAILABLE, PROPOSED, claim, format_pm, label, line_style, listing, order, ordered, \
-    pm, proposed_label, rivals
+from ..report import NOT_AVAILABLE, PROPOSED, ci, compare, comparison_text, format_pm, label, line_style, \
+    listing, order, ordered, overall, proposed_label, rivals
 from ..report import target_text, target_word
 from ..store import Run
 from .space import EDGES, N_NODES, OPS, parse_arch
@@ -25,16 +25,17 @@ def summaries(runs: list[Run]) -> pd.DataFrame:
 
 
 def table3(runs: list[Run]) -> pd.DataFrame:
-    """Ours (mean ± population std over trials, ``report.pm``) beside the paper's Table 3."""
+    """Ours (n trials, mean with its 95 % t interval, ``report.ci``) beside the paper's Table 3
+    (mean ± standard deviation)."""
     s = summaries(runs)
     rows = []
     for name in order(s.strategy):
         g = s[s.strategy == name]
         p = paper.TABLE3.get(name)
-        rows.append({"method": label(name), "final": g.final_rule.iloc[0], "trials": len(g),
-                     "val ppl": pm(g.val_ppl), "test ppl": pm(g.test_ppl),
-                     "params (M, counted)": pm(g.params / 1e6, 3),
-                     "params (MB, paper's formula)": pm(g.params_paper_formula_mb, 3),
+        rows.append({"method": label(name), "final": g.final_rule.iloc[0], "n": len(g),
+                     "val ppl [95 % CI]": ci(g.val_ppl, 1), "test ppl [95 % CI]": ci(g.test_ppl, 1),
+                     "params (M, counted)": ci(g.params / 1e6, 3),
+                     "params (MB, paper's formula)": ci(g.params_paper_formula_mb, 3),
                      "paper: val ppl": format_pm(p[0], p[1]) if p else NOT_AVAILABLE,
                      "paper: test ppl": format_pm(p[2], p[3]) if p else NOT_AVAILABLE,
                      "paper: params (MB)": format_pm(p[4], p[5]) if p else NOT_AVAILABLE})
@@ -48,22 +49,24 @@ def trials_table(runs: list[Run]) -> pd.DataFrame:
     return s.set_index(["method", "seed"])[["arch", "argmax", "process_best", "val_ppl", "test_ppl", "params"]]
 
 
-def verdict(runs: list[Run]) -> str:
-    """The paper's claim of Sec. 5.3 against these runs, in words computed from them: among
-    AdvantageNAS and the strategies the paper compares it with (``report.rivals``)."""
-    s = summaries(runs).groupby("strategy")[["val_ppl", "test_ppl"]].mean()
-    s = s.loc[[n for n in [*rivals(), PROPOSED] if n in s.index]]
-    if PROPOSED not in s.index or len(s) < 2:
-        return "Too few strategies in these runs to compare."
-    ours = proposed_label()
-    best_val = s.val_ppl.idxmin()
-    best_test = s.test_ppl.idxmin()
-    ranks = s.val_ppl.rank().astype(int)
-    return (f"Mean validation perplexity: lowest for {label(best_val)} ({s.val_ppl.min():.1f}); "
-            f"{ours} {s.val_ppl[PROPOSED]:.1f}, rank {ranks[PROPOSED]} of {len(s)}. "
-            f"Mean test perplexity: lowest for {label(best_test)} ({s.test_ppl.min():.1f}); "
-            f"{ours} {s.test_ppl[PROPOSED]:.1f}. The paper's claim that {ours} has the "
-            f"lowest validation perplexity {claim(best_val == PROPOSED)} in these runs.")
+def verdicts(runs: list[Run]) -> list[str]:
+    """The paper's claims of Sec. 5.3, each with a computed verdict: AdvantageNAS's perplexity
+    lower than each rival's (``report.rivals``) and than random search's, paired by seed, with
+    the 95 % t interval of the difference."""
+    s = summaries(runs)
+    if PROPOSED not in set(s.strategy):
+        return ["No AdvantageNAS trial in these runs."]
+    ours, lines = proposed_label(), []
+    for column, split, where in (("val_ppl", "validation", "Table 3"), ("test_ppl", "test", "Sec. 5.3")):
+        found = compare(s, column, PROPOSED, rivals(s.strategy), claimed="less")
+        if found:
+            lines.append(f"**{ours} has the lowest {split} perplexity ({where}): {overall(found)}.** "
+                         f"{split.capitalize()} perplexity, {ours} minus: {comparison_text(found, '', 1)}.")
+    if "random" in set(s.strategy):
+        found = compare(s, "test_ppl", PROPOSED, ["random"], claimed="less")
+        lines.append(f"**{ours} beats random search at the same budget (test perplexity): {overall(found)}.** "
+                     f"{comparison_text(found, '', 1)}.")
+    return lines
 
 
 def search_curves(runs: list[Run]):
