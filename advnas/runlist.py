@@ -17,6 +17,7 @@ from . import strategies
 from .config import Config, ConfigError, check_profile
 from .provenance import PROJECT_ROOT
 from .nb201.search_config import NB201SearchConfig
+from .scorecard import ScorecardConfig
 from .search.config import merge_options
 from .theory.config import TheoryConfig
 from .toy.config import ToyConfig
@@ -137,6 +138,15 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON), "seeds": [0]},
             "paper": {"strategies": list(_DENSE_COMPARISON)},
         },
+    ),
+    # Last in the run list (it reads every chapter's stored runs), first in the book.
+    Notebook(
+        name="scorecard",
+        path="notebooks/00_scorecard.ipynb",
+        title="Scorecard: the paper's claims, tested",
+        config=ScorecardConfig,
+        experiment="scorecard",
+        profiles={"smoke": {}, "cpu": {}, "paper": {}},
     ),
 ]}
 

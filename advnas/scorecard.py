@@ -1,0 +1,195 @@
+"""The scorecard: every claim of the paper this book tests, one row each, with the verdict
+the chapters compute from the stored results (never typed).
+
+Each chapter's report writes its verdicts as lines "**<claim>: <verdict>.** <evidence>"
+(``report.compare``/``report.overall``); this module reads the same stored runs, calls the
+same report functions, and splits those lines into the scorecard's columns. It computes
+nothing new, so the scorecard and the chapters cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import pandas as pd
+
+from dataclasses import dataclass
+
+from . import paper, strategies
+from .config import Config
+from .report import proposed_label
+
+
+def notebook(name: str):
+    from .runlist import notebook as entry  # late: the run list names this module's config
+
+    return entry(name)
+
+VERDICT_LINE = re.compile(r"^\*\*(?P<claim>.+): (?P<verdict>holds|fails|inconclusive at n = \d+|untested[^.]*)\.\*\*"
+                          r" ?(?P<evidence>.*)$", re.S)
+PAGES = {"theory": "01_theory", "toy": "02_toy", "nb201": "03_nb201", "ptb": "04_ptb", "zero_op": "05_zero_op",
+         "dense": "06_dense"}
+
+
+@dataclass(frozen=True)
+class ScorecardConfig(Config):
+    """The scorecard has no settings of its own: it reads the chapters' stored runs at the
+    notebook's profile."""
+
+
+def parse(line: str) -> dict[str, str] | None:
+    """(claim, verdict, evidence) of a verdict line; None for other lines."""
+    match = VERDICT_LINE.match(line.strip())
+    return match.groupdict() if match else None
+
+
+def _rows(chapter: str, where: str, lines: list[str], paper_value: str = "") -> list[dict]:
+    page = PAGES[chapter]
+    out = []
+    for line in lines:
+        parsed = parse(line)
+        if parsed is None:
+            continue
+        out.append({"claim": parsed["claim"], "paper": where, "paper's number": paper_value,
+                    "verdict": parsed["verdict"], "evidence": parsed["evidence"],
+                    "section": f"[{notebook(chapter).title.split(' (')[0]}]({page}.html)"})
+    return out
+
+
+def _theory(profile: str) -> list[dict]:
+    from .theory import experiment
+
+    summary = experiment.run(notebook("theory").resolve(profile), profile).summary
+    lower = summary["advantage_lower_fraction"]
+    bias = summary["theorem42_bias"]
+    lines = [
+        f"**Sec. 4.4: the advantage's gradient has a lower variance than REINFORCE's on every random linear "
+        f"reward drawn: "
+        f"{'holds' if min(lower.values()) == 1 else 'fails'}.** Share of random linear rewards (exact "
+        f"moments) where it is lower: " + ", ".join(f"{k} {v:.1%}" for k, v in lower.items()) + ".",
+        f"**Theorem 4.2: the advantage's gradient is unbiased: "
+        f"{'holds' if abs(bias['advantage']) < 1e-9 else 'fails'}.** Largest deviation from the exact gradient: "
+        f"{bias['advantage']:.1e} (REINFORCE {bias['reinforce']:.1e}); the first-order advantage of Eq. (7) "
+        f"deviates by {bias['advantage_first_order']:.3f}.",
+        f"**Theorem 4.1: the lower bound on the expected improvement holds on every instance: "
+        f"{'holds' if summary['theorem41_min_slack'] >= 0 else 'fails'}.** Smallest slack "
+        f"{summary['theorem41_min_slack']:.2e}.",
+    ]
+    return _rows("theory", "Sec. 4.4, Theorems 4.1, 4.2", lines)
+
+
+def _toy(profile: str) -> list[dict]:
+    from .toy import experiment, report
+
+    return _rows("toy", "Sec. 5.1, Fig. 1", report.verdicts(experiment.run_all(notebook("toy").resolve(profile),
+                                                                               profile)))
+
+
+def _benchmarks(profile: str) -> list[dict]:
+    """The cost claims, from the stored benchmarks (medians against the project's targets)."""
+    from .report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET,
+                         THETA_STEP_RATIO_TARGET)
+    from .store import ResultsStore
+
+    store, lines, ours = ResultsStore(), [], proposed_label()
+    memory = store.latest("benchmarks", "memory", profile)
+    if memory is not None:
+        m = memory.summary
+        lines.append(f"**Sec. 4.3: {ours} needs the memory of training one sampled architecture: "
+                     f"{'holds' if m['advantage_over_plain_max'] <= ADVANTAGE_OVER_PLAIN_MEMORY_TARGET else 'fails'}"
+                     f".** Peak memory ÷ plain training of the same cell, at most {m['advantage_over_plain_max']:.3f} "
+                     f"(target ≤ {ADVANTAGE_OVER_PLAIN_MEMORY_TARGET:g}; {m['device']}).")
+        lines.append(f"**App. G: dense propagation needs several times the memory of sparse: "
+                     f"{'holds' if m['dense_over_sparse_median'] >= DENSE_OVER_SPARSE_MEMORY_TARGET else 'fails'}.** "
+                     f"Dense ÷ sparse peak memory (medians) {m['dense_over_sparse_median']:.2f} "
+                     f"(target ≥ {DENSE_OVER_SPARSE_MEMORY_TARGET:g}).")
+    speed = store.latest("benchmarks", "nb201-speed", profile)
+    if speed is not None:
+        size, values = max(speed.summary["sizes"].items(), key=lambda kv: int(kv[0].split(",")[0].split("=")[1]))
+        ratio = values["advantage_over_reinforce_with_backward"]
+        low, high = ratio["quartiles"]
+        verdict = ("holds" if high <= THETA_STEP_RATIO_TARGET else "fails" if low > THETA_STEP_RATIO_TARGET
+                   else f"inconclusive at n = {speed.config['settings']['repeats']}")
+        lines.append(f"**Sec. 4.3: the advantage costs no more than REINFORCE's θ step with its backward pass: "
+                     f"{verdict}.** {ours} θ step ÷ REINFORCE's, median {ratio['median']:.3f}, quartiles "
+                     f"{low:.3f}–{high:.3f} at {size} (target ≤ {THETA_STEP_RATIO_TARGET:g}: holds when the upper "
+                     "quartile is within it, fails when the lower one is above it).")
+    return _rows("dense", "Sec. 4.3, App. G", lines)
+
+
+def _nb201(profile: str) -> list[dict]:
+    from .nb201 import experiment, report
+
+    summaries, metrics = experiment.collect(experiment.run_all(notebook("nb201").resolve(profile), profile))
+    ours = paper.TABLE2[strategies.PROPOSED]
+    return _rows("nb201", "Sec. 5.2, Table 2, Figs. 2, 4", report.verdicts(summaries, metrics),
+                 f"{proposed_label()} argmax {ours['argmax'][0]:.2f} % (Table 2)")
+
+
+def _zero_op(profile: str) -> list[dict]:
+    from .nb201 import experiment, report
+
+    cfg = notebook("zero_op").resolve(profile)
+    summaries, _ = experiment.collect(experiment.run_all(cfg, profile))
+    control, _ = experiment.collect(experiment.run_all(experiment.zero_op_control(cfg), profile))
+    control["label"] = f"{proposed_label()} without Eq. (9)"
+    four, _ = experiment.collect(experiment.run_all(cfg.replace(ops="nb201"), profile))
+    lines = report.zero_op_verdict(pd.concat([summaries, control], ignore_index=True), four)
+    ours = paper.TABLE4[strategies.PROPOSED]
+    return _rows("zero_op", "App. B, App. F, Table 4", lines,
+                 f"{proposed_label()} argmax {ours['argmax'][0]:.2f} % (Table 4)")
+
+
+def _dense(profile: str) -> list[dict]:
+    from .nb201 import experiment, report
+
+    _, metrics = experiment.collect(experiment.run_all(notebook("dense").resolve(profile), profile))
+    return _rows("dense", "App. G, Fig. 3", report.time_efficiency_verdicts(metrics))
+
+
+def _ptb(profile: str) -> list[dict]:
+    from .ptb import experiment, report
+
+    runs = experiment.run_all(notebook("ptb").resolve(profile), profile)
+    theirs = paper.TABLE3.get(strategies.PROPOSED)
+    return _rows("ptb", "Sec. 5.3, Table 3", report.verdicts(runs),
+                 f"{proposed_label()} test ppl {theirs[2]:.2f}" if theirs else "")
+
+
+SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _toy, "nb201": _nb201, "ptb": _ptb,
+                                                   "zero_op": _zero_op, "dense": _dense, "cost": _benchmarks}
+
+
+def table(profile: str) -> pd.DataFrame:
+    """Every tested claim: where the paper makes it, its number, our verdict and evidence, and
+    the section that shows it."""
+    rows = [row for source in SOURCES.values() for row in source(profile)]
+    return pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
+
+
+def counts(frame: pd.DataFrame) -> str:
+    """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows."""
+    kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
+    words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive"}
+    return ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items())
+
+
+def figure(frame: pd.DataFrame):
+    """Verdicts per chapter: a horizontal bar per chapter, split into hold / fail / inconclusive."""
+    import matplotlib.pyplot as plt
+
+    kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
+    chapters = frame.section.str.extract(r"\[(.*)\]")[0]
+    counts_by = pd.crosstab(chapters, kinds).reindex(columns=["holds", "fails", "inconclusive"], fill_value=0)
+    counts_by = counts_by.loc[list(dict.fromkeys(chapters))[::-1]]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(counts_by) + 1.2))
+    left = pd.Series(0, index=counts_by.index)
+    for kind, colour in (("holds", "tab:green"), ("fails", "tab:red"), ("inconclusive", "lightgray")):
+        ax.barh(counts_by.index, counts_by[kind], left=left, color=colour, label=kind)
+        left = left + counts_by[kind]
+    ax.set_xlabel("claims")
+    ax.legend(loc="lower right", frameon=False)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    return fig
