@@ -116,6 +116,8 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
     found: dict[tuple, Job] = {}
     for chapter in chapters:
         entry = notebook(chapter)
+        if chapter not in SEARCH_CHAPTERS and chapter not in _EXECUTORS:
+            continue  # a page that only reads other chapters' runs (the scorecard)
         if chapter not in SEARCH_CHAPTERS:
             candidates = [Job(chapter, profile, overrides=frozen)]
         else:
@@ -200,7 +202,7 @@ def cluster_client(workers: int | None = None, scheduler: str | None = None):
         raise ConfigError(f"--workers must be a positive integer; got {workers}")
     gpu = torch.cuda.is_available()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           resources={"GPU": 1} if gpu else None, dashboard_address=None)
+                           resources={"GPU": 1} if gpu else None, dashboard_address=":0")
     return Client(cluster)
 
 

@@ -43,7 +43,7 @@ def local_cluster():
     clients = []
 
     def start(workers: int):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
         clients.append(Client(cluster))
         return clients[-1]
     yield start
@@ -51,6 +51,12 @@ def local_cluster():
         cluster = client.cluster
         client.close()
         cluster.close()
+
+
+def test_the_run_list_of_every_chapter_has_a_job_per_stored_computation():
+    todo = jobs.jobs_for(list(jobs.RUNLIST), "smoke")
+    assert {j.chapter for j in todo if j.strategy is None} == {"theory", "toy"}  # not the scorecard
+    assert all(j.strategy is not None for j in todo if j.chapter in jobs.SEARCH_CHAPTERS)
 
 
 def test_jobs_cover_each_stored_run_once():
