@@ -42,3 +42,52 @@ def argmax_changes(metrics: pd.DataFrame) -> int:
     """How many times the argmax architecture changed from one search epoch to the next."""
     archs = search_rows(metrics).argmax_arch.tolist()
     return sum(a != b for a, b in zip(archs, archs[1:]))
+
+
+# The candidate settings measured by benchmarks/convergence.py --------------------------------
+
+def candidates_table(run, chapter: str) -> pd.DataFrame:
+    """Per candidate setting of ``chapter`` ("nb201" or "ptb"): its overrides, theta steps, the
+    final entropy of each seed, how many seeds kept their argmax over the last quarter, and
+    the median search time per seed, beside the targets."""
+    rows = []
+    for name, c in run.summary["candidates"].items():
+        if c["chapter"] != chapter:
+            continue
+        seeds = c["seeds"].values()
+        finals = [s["final_entropy"] for s in seeds]
+        rows.append({
+            "candidate": name.split(": ", 1)[1],
+            "settings changed from the cpu profile": ", ".join(f"{k} {v}" for k, v in c["overrides"].items()) or "–",
+            "θ steps": max(s["theta_steps"] for s in seeds),
+            "final entropy per seed": ", ".join(f"{f:.3f}" for f in finals),
+            "drop below uniform (mean)": c["uniform_entropy"] - sum(finals) / len(finals),
+            "argmax stable over the last quarter": f"{sum(s['argmax_stable_last_quarter'] for s in seeds)} of "
+                                                   f"{len(finals)}",
+            "search time per seed (s, median)": float(pd.Series([s["search_seconds"] for s in seeds]).median()),
+        })
+    return pd.DataFrame(rows).set_index("candidate").round(3)
+
+
+def candidates_figure(run, chapter: str):
+    """The entropy of mu(theta) per search epoch for every candidate (one line per seed)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    uniform = None
+    for i, (name, c) in enumerate((n, c) for n, c in run.summary["candidates"].items() if c["chapter"] == chapter):
+        uniform = c["uniform_entropy"]
+        for j, s in enumerate(c["seeds"].values()):
+            ax.plot(range(1, len(s["entropy_curve"]) + 1), s["entropy_curve"], color=f"C{i}",
+                    label=name.split(": ", 1)[1] if j == 0 else None)
+    if uniform is not None:
+        ax.axhline(uniform, color="gray", ls=":", lw=1)
+    if chapter == "nb201":
+        ax.axhline(CIFAR_ENTROPY_TARGET, color="black", ls="--", lw=1, label="target")
+    elif uniform is not None:
+        ax.axhline(uniform - PTB_ENTROPY_DROP_TARGET, color="black", ls="--", lw=1, label="target")
+    ax.set_xlabel("search epoch")
+    ax.set_ylabel("mean entropy of μ(θ) (nats)")
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -29,14 +29,12 @@ CANDIDATES = {  # chapter -> name -> overrides of that chapter's cpu profile
     "nb201": {
         "cpu profile before": {},
         "theta lr 0.03": {"theta_lr": 0.03},
-        "theta lr 0.01, 16 search epochs": {"theta_lr": 0.01, "epochs": 24},
         "theta lr 0.03, 16 search epochs": {"theta_lr": 0.03, "epochs": 24},
     },
     "ptb": {
         "cpu profile before": {},
         "theta lr 0.1": {"theta_lr": 0.1},
         "theta lr 0.3": {"theta_lr": 0.3},
-        "theta lr 0.1, 8 search epochs": {"theta_lr": 0.1, "search_epochs": 8},
     },
 }
 SETTINGS = {
