@@ -9,8 +9,10 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .config import MAX_SEEDS, PROFILES, SEED_LIMIT, ConfigError, check_seed
 
 # `memory` without --paper-size: a network that measures all nine in about a minute on 2 cores.
@@ -304,9 +306,11 @@ def cmd_book(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m advnas", description=(
+    invoked = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    parser = argparse.ArgumentParser(prog="advnas" if invoked == "advnas" else "python -m advnas", description=(
         "AdvantageNAS companion: run the book's notebooks, build the book, and the "
         "experiments' command-line entry points."))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("variance", help="exact mean and variance of REINFORCE and advantage "

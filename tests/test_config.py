@@ -47,3 +47,13 @@ def test_every_notebook_resolves_every_profile(name):
 def test_unknown_notebook():
     with pytest.raises(ConfigError, match="notebook must be one of"):
         notebook("nope")
+
+
+def test_the_command_line_prints_its_version_under_its_own_name():
+    import subprocess
+    import sys
+
+    import advnas
+
+    done = subprocess.run([sys.executable, "-m", "advnas", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"python -m advnas {advnas.__version__}"
