@@ -29,6 +29,7 @@ CANDIDATES = {  # chapter -> name -> overrides of that chapter's cpu profile
     "nb201": {
         "cpu profile before": {},
         "theta lr 0.03": {"theta_lr": 0.03},
+        "theta lr 0.1": {"theta_lr": 0.1},
         "theta lr 0.03, 16 search epochs": {"theta_lr": 0.03, "epochs": 24},
     },
     "ptb": {
