@@ -133,7 +133,8 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
                                for seed in cfg.seeds for s in cfg.strategies]
         for job in candidates:
             found.setdefault(job.identity(), job)
-    return [dataclasses.replace(job, recompute=recompute) for job in found.values()]
+    ordered = sorted(found.values(), key=lambda j: -1 if j.seed is None else j.seed)  # stable: chapters in turn
+    return [dataclasses.replace(job, recompute=recompute) for job in ordered]
 
 
 def _control_strategies(cfg) -> tuple[str, ...]:

@@ -57,6 +57,8 @@ def test_the_run_list_of_every_chapter_has_a_job_per_stored_computation():
     todo = jobs.jobs_for(list(jobs.RUNLIST), "smoke")
     assert {j.chapter for j in todo if j.strategy is None} == {"theory", "toy"}  # not the scorecard
     assert all(j.strategy is not None for j in todo if j.chapter in jobs.SEARCH_CHAPTERS)
+    seeds = [-1 if j.seed is None else j.seed for j in jobs.jobs_for(list(jobs.RUNLIST), "cpu")]
+    assert seeds == sorted(seeds)  # seeds outermost across chapters: a cut-short list has the first seeds
 
 
 def test_jobs_cover_each_stored_run_once():
