@@ -225,7 +225,7 @@ def timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 
 def final_and_timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """App. G's comparison: each strategy's final argmax architecture beside its measured times."""
-    final = table2(summaries)[["trials", "argmax accuracy", "argmax params MB"]]
+    final = table2(summaries)[["n", "argmax accuracy [95 % CI]", "argmax params MB"]]
     return final.join(timing(summaries, metrics))
 
 
