@@ -221,3 +221,22 @@ def speed_benchmark_verdict(run) -> str:
              for size, v in run.summary["sizes"].items()]
     return (f"One search iteration (a weight step and a θ step, two chunks) ÷ one plain training step "
             f"(one chunk), target {target_text(target)}: " + "; ".join(parts) + ".")
+
+
+def convergence_sentence(runs: list[Run]) -> str:
+    """AdvantageNAS's final entropy below the uniform maximum against the `cpu` profile's target
+    (advnas/convergence.py)."""
+    from .. import convergence
+
+    mine = [r for r in runs if r.summary["strategy"] == PROPOSED]
+    if not mine:
+        return ""
+    uniform = math.log(len(mine[0].summary["theta"][0]))
+    drops = [uniform - convergence.final_entropy(r.metrics) for r in mine]
+    mean_drop = sum(drops) / len(drops)
+    met = mean_drop >= convergence.PTB_ENTROPY_DROP_TARGET
+    stable = sum(convergence.argmax_stable(r.metrics) for r in mine)
+    return (f"Convergence of {proposed_label()} ({len(mine)} trials): its final mean entropy lies {ci(drops, 3)} nats "
+            f"below the uniform maximum ln {len(mine[0].summary['theta'][0])} = {uniform:.3f} (target: at least "
+            f"{convergence.PTB_ENTROPY_DROP_TARGET:g} for the mean: {'met' if met else 'missed'}); its argmax was "
+            f"unchanged over the last quarter of the search in {stable} of {len(mine)} trials.")
