@@ -10,6 +10,7 @@ notebook whose key is unchanged is not executed again. The book is staged in
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -173,7 +174,8 @@ def timings_markdown() -> str:
     for name, entry in RUNLIST.items():
         for profile in PROFILES:
             executed = _read_key(executed_path(name, profile).with_suffix(".key"))
-            mine = [r for r in runs if r.info["experiment"] == entry.experiment and r.info["profile"] == profile]
+            mine = [r for r in runs if r.info["experiment"] == entry.experiment and r.info["profile"] == profile
+                    and _in_run_list(r, name, profile)]
             if not executed and not mine:
                 continue
             compute = sum(r.info["wall_time_s"] for r in mine)
@@ -183,6 +185,22 @@ def timings_markdown() -> str:
                 + (f" | {compute:.0f} s ({len(mine)} runs) | {mine[0].info['device']} | "
                    f"`{mine[0].info['git_commit']}` |" if mine else " | none stored | – | – |"))
     return "\n".join(lines) + "\n"
+
+
+def _in_run_list(run, name: str, profile: str) -> bool:
+    """Whether a stored run is one of the notebook's runs at ``profile`` (a search chapter's
+    folders; every run of the theory and toy chapters)."""
+    folders = _run_list_folders(name, profile)
+    return folders is None or run.folder.resolve() in folders
+
+
+@functools.lru_cache(maxsize=None)
+def _run_list_folders(name: str, profile: str):
+    from . import jobs
+
+    if name not in jobs.SEARCH_CHAPTERS:
+        return None
+    return frozenset(jobs.folder_of(j).resolve() for j in jobs.jobs_for([name], profile))
 
 
 def execute_all(profile: str, force: bool = False, recompute: bool = False) -> list[Path]:
