@@ -137,10 +137,25 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
                                        kernel_name="python3")
     except PapermillExecutionError as error:
         raise NotebookFailed(f"{name}: {error.ename}: {error.evalue}") from None
+    _tag_parameter_cells(output)
     key_file.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - started, 1),
                                      "device": describe(), "output": output.name,
                                      "output_sha256": _file_sha256(output)}))
     return output
+
+
+def _tag_parameter_cells(path: Path) -> None:
+    """In the executed notebook, the book hides the parameters cell behind a toggle and drops
+    papermill's injected cell (the parameters are shown in each chapter's configuration table)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        for marker, tag in (("parameters", "hide-cell"), ("injected-parameters", "remove-cell")):
+            if marker in tags and tag not in tags:
+                tags.append(tag)
+    nbformat.write(nb, path)
 
 
 @contextlib.contextmanager

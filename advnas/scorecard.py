@@ -168,6 +168,16 @@ def table(profile: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
 
 
+def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as shown: one short row per claim (the evidence follows as a list)."""
+    return frame[["claim", "paper's number", "verdict", "section"]]
+
+
+def evidence_list(frame: pd.DataFrame) -> str:
+    """Each claim's evidence, as Markdown bullets in the table's order."""
+    return "\n".join(f"* **{row.claim}** ({row.verdict}): {row.evidence}" for row in frame.itertuples())
+
+
 def counts(frame: pd.DataFrame) -> str:
     """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows."""
     kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
