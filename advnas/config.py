@@ -31,6 +31,12 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
     origin = typing.get_origin(kind)
     if origin is tuple:
         item = typing.get_args(kind)[0]
+        if isinstance(value, str):  # papermill's -p passes text: accept a JSON list such as "[1, 2, 5]"
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ConfigError(f"{name} must be a non-empty list of {item.__name__} such as \"[1, 2, 5]\"; "
+                                  f"got {value!r}") from None
         if not isinstance(value, (list, tuple)) or not value:
             raise ConfigError(f"{name} must be a non-empty list of {item.__name__}; got {value!r}")
         return tuple(_coerce(name, item, v) for v in value)

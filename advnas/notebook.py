@@ -9,6 +9,10 @@ returns the resolved config.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
+import re
+import typing
 from typing import Any
 
 import pandas as pd
@@ -20,6 +24,54 @@ from .runlist import notebook
 from .store import Run
 
 PAPERMILL_HEADER = "# Parameters"
+
+
+SPEC_REFERENCE = re.compile(r"[;,]?\s*\(?spec §[\d.]+(, §[\d.]+)*\)?")
+
+
+def _type_text(kind: Any) -> str:
+    if typing.get_origin(kind) is tuple:
+        return f"list[{typing.get_args(kind)[0].__name__}]"
+    return getattr(kind, "__name__", str(kind))
+
+
+def _field_comments(config: type) -> dict[str, str]:
+    """The trailing comment of each field's line in the config classes' source."""
+    comments: dict[str, str] = {}
+    for klass in reversed(config.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        for line in inspect.getsource(klass).splitlines():
+            match = re.match(r"\s+(\w+):[^=]+=.*?#\s*(.+)$", line)
+            if match:
+                comments[match.group(1)] = SPEC_REFERENCE.sub("", match.group(2)).strip()
+    return comments
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_default_text(v) for v in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{}" if not value else repr(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parameters_source(name: str) -> str:
+    """The notebook's parameters cell: ``profile`` and one annotated variable per config field,
+    set to None ("the profile's value"), with its type and help for ``papermill --help-notebook``
+    (the field's comment and the paper's default)."""
+    config = notebook(name).config
+    hints, comments = typing.get_type_hints(config), _field_comments(config)
+    defaults = config()
+    lines = ["# profile is smoke, cpu or paper; every other parameter None takes the profile's value",
+             'profile: str = "cpu"  # smoke (seconds), cpu (the default) or paper (the paper\'s settings)']
+    for field in dataclasses.fields(config):
+        text = comments.get(field.name, "")
+        help_text = (f"{text}; " if text else "") + f"paper: {_default_text(getattr(defaults, field.name))}"
+        lines.append(f"{field.name}: {_type_text(hints[field.name])} = None  # {help_text}")
+    return "\n".join(lines)
 
 
 def _injected_names(namespace: dict[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 
 from advnas import runner
 from advnas.config import ConfigError
+from advnas.notebook import parameters_source
 from advnas.runlist import RUNLIST, notebook
 
 
@@ -17,9 +18,31 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
     assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs"
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
-    names = {line.split("=")[0].strip() for line in params[0].source.splitlines()
-             if "=" in line and not line.startswith("#")}
+    # one annotated variable per config field, with the type and help papermill shows
+    # (regenerate with advnas.notebook.parameters_source after changing a config)
+    assert params[0].source == parameters_source(name)
+    names = {line.split(":")[0].strip() for line in params[0].source.splitlines() if not line.startswith("#")}
     assert names == {"profile", *notebook(name).config.__dataclass_fields__}
+
+
+def test_papermill_lists_every_parameter_with_its_type_and_help():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    papermill = Path(sys.executable).with_name("papermill")
+    done = subprocess.run([str(papermill), "--help-notebook", str(notebook("nb201").source)],
+                          capture_output=True, text=True, check=True)
+    assert "Unknown type" not in done.stdout
+    assert "epochs: int (default None)" in done.stdout and "paper: 100" in done.stdout
+
+
+def test_a_list_parameter_passed_as_text_by_papermill_is_read_as_a_list():
+    from advnas.theory.config import TheoryConfig
+
+    assert TheoryConfig.from_dict({"edge_counts": "[1, 2, 5]"}).edge_counts == (1, 2, 5)
+    with pytest.raises(ConfigError, match="edge_counts must be a non-empty list of int"):
+        TheoryConfig.from_dict({"edge_counts": "1, 2"})
 
 
 @pytest.mark.parametrize("name", list(RUNLIST))
