@@ -53,7 +53,7 @@ def _rows(chapter: str, where: str, lines: list[str], paper_value: str = "") -> 
             continue
         out.append({"claim": parsed["claim"], "paper": where, "paper's number": paper_value,
                     "verdict": parsed["verdict"], "evidence": parsed["evidence"],
-                    "section": f"[{notebook(chapter).title.split(' (')[0]}]({page}.html)"})
+                    "section": f"[{notebook(chapter).title.split(' (')[0]}]({page}.ipynb)"})
     return out
 
 
