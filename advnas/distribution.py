@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import torch
 
-# The official code adds 1e-6 to column 0 of an all-ones theta (spec §0.1, util.py:404-405),
+# The official code adds 1e-6 to column 0 of an all-ones theta (official code: util.py, Param, util.py:404-405),
 # so the initial argmax architecture is operation 0 on every edge.
 TIE_BREAK = 1e-6
 
-# Sampling law of the official code (spec §0.2, discrepancy 15): Gumbel-max on
+# Sampling law of the official code (official code: util.py, the sampling functions, discrepancy 15): Gumbel-max on
 # log(p + 1e-3) with the uniform noise clipped to [1e-3, 0.999].
 OFFICIAL_PROB_SMOOTHING = 1e-3
 OFFICIAL_UNIFORM_CLIP = (1e-3, 0.999)
@@ -24,7 +24,7 @@ OFFICIAL_UNIFORM_CLIP = (1e-3, 0.999)
 
 def init_theta(n_edges: int, n_ops: int, *, batch: tuple[int, ...] = (), dtype=None,
                device=None) -> torch.Tensor:
-    """theta = 1 everywhere, plus the official tie-break on operation 0 (App. D, spec §0.1)."""
+    """theta = 1 everywhere, plus the official tie-break on operation 0 (App. D, official code: util.py, Param)."""
     if n_edges < 1 or n_ops < 2:
         raise ValueError(f"n_edges must be >= 1 and n_ops >= 2, got n_edges={n_edges}, n_ops={n_ops}")
     theta = torch.ones(*batch, n_edges, n_ops, dtype=dtype or torch.get_default_dtype(), device=device)
@@ -47,7 +47,7 @@ def sample(theta: torch.Tensor, generator: torch.Generator | None = None,
 
     Returns shape ``theta.shape`` (or ``(n_samples, *theta.shape)``). With
     ``official=True`` the draw follows the official code's law instead of p_theta:
-    Gumbel-max on log(mu + 1e-3) with clipped uniform noise (spec §0.2, discrepancy 15).
+    Gumbel-max on log(mu + 1e-3) with clipped uniform noise (official code: util.py, the sampling functions, discrepancy 15).
     """
     shape = theta.shape if n_samples is None else (n_samples, *theta.shape)
     mu = probabilities(theta.detach())
@@ -75,7 +75,7 @@ def log_prob(a: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 def entropy(theta: torch.Tensor) -> torch.Tensor:
-    """Entropy of mu(theta) averaged over edges, in nats (App. H, spec §5.1).
+    """Entropy of mu(theta) averaged over edges, in nats (App. H, official code: entropy_plot.py).
 
     Its maximum is log(n_ops)."""
     log_mu = torch.log_softmax(theta, dim=-1)

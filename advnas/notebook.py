@@ -26,7 +26,7 @@ from .store import Run
 PAPERMILL_HEADER = "# Parameters"
 
 
-SPEC_REFERENCE = re.compile(r"[;,]?\s*\(?spec §[\d.]+(, §[\d.]+)*\)?")
+SPEC_REFERENCE = re.compile(r"[;,]?\s*\(?official code[\d.]+(, §[\d.]+)*\)?")
 
 
 def _type_text(kind: Any) -> str:

@@ -25,7 +25,7 @@ TOY_CLAIMS = (
     "iterations is large. Existing DP-NAS approaches such as DARTS, SNAS and NASP converge "
     "faster than AdvantageNAS."
 )
-TOY_FIGURE_WINDOW = 600  # Fig. 1 shows iterations 0-600 of 2000 (spec §6, discrepancy 14)
+TOY_FIGURE_WINDOW = 600  # Fig. 1 shows iterations 0-600 of 2000 (official code: the decisions page, discrepancy 14)
 
 # Table 2 (CIFAR-10, NAS-Bench-201 lookup, mean ± std over 3 search trials):
 # method -> {"argmax": (acc, acc_std, params_mb, params_std), "process_best": (...) or None}.
@@ -69,7 +69,7 @@ TABLE3 = {
 }
 
 # Fig. 6 (App. I): the best PTB cells, as genotype strings read from the official
-# plot_dag.py records (spec §5.4), with their (validation, test) perplexities.
+# plot_dag.py records (official code: plot_dag.py), with their (validation, test) perplexities.
 FIG6 = {
     "advantage": ("|relu~0|+|relu~0|relu~1|+|relu~0|tanh~1|relu~2|", 94.66, 91.12),
     "proxyless": ("|relu~0|+|relu~0|zero~1|+|relu~0|relu~1|tanh~2|", 95.00, 90.42),

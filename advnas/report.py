@@ -79,7 +79,7 @@ def mean_spread(values: Sequence[float] | pd.Series) -> tuple[float, float]:
     """(mean, spread) over trials, missing values left out; (nan, nan) when none remains.
 
     The spread is the *population* standard deviation of the trials (``np.std``, ddof = 0),
-    as the paper's table script computes it (spec §2.9, §3.4): it describes the trials, it is
+    as the paper's table script computes it (official code: nb201_plot.py, the NAS-Bench-201 query; ptb/custom.py, retraining and evaluation): it describes the trials, it is
     not a confidence interval of the mean."""
     values = pd.Series(values, dtype="float64").dropna()
     if values.empty:

@@ -60,7 +60,7 @@ def test_hooks_fill_missing_gradients_decay_then_clip():
     norm = opt.step()
     g = torch.tensor([1.0 + 1.5, 2.0, 0.5])  # grad + 0.5 p, the unused one starting from 0
     assert norm == pytest.approx(float(g.norm()))
-    step = g / g.norm()  # clipped to norm 1, after the decay (spec §0.5)
+    step = g / g.norm()  # clipped to norm 1, after the decay (official code: cifar10/search.py, the Chainer optimisers and hooks)
     torch.testing.assert_close(used.detach(), before[0] - step[:2])
     torch.testing.assert_close(unused.detach(), before[1] - step[2:])
 

@@ -23,7 +23,7 @@ def _official_api(path: Path, arch: str) -> tuple[int, float]:
         raise ValueError(f"--api file not found: {path}")
     api = NASBench201API(str(path), verbose=False)
     index = api.query_index_by_arch(arch)
-    # hp="200": the full schedule, as NB201 API v1.0's default (spec §6, discrepancy 18)
+    # hp="200": the full schedule, as NB201 API v1.0's default (official code: the decisions page, discrepancy 18)
     info = api.get_more_info(index, "cifar10", hp="200", is_random=False)
     return index, float(info["test-accuracy"])
 

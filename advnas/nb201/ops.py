@@ -2,7 +2,7 @@
 
 nor_conv_kxk is ReLU -> Conv (no bias) -> BatchNorm; avg_pool_3x3 does not count padding;
 skip_connect is the identity; none outputs zeros. (The official AdvantageNAS code differs:
-no ReLU, conv biases, padded pooling; spec §2 and discrepancies 2 and 4.)
+no ReLU, conv biases, padded pooling; official code: cifar10/search.py and discrepancies 2 and 4.)
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from .network import params_mb
 from .search_config import NB201SearchConfig
 from .supernet import EDGES, SearchNetwork
 
-VALIDATION_OFFSET = 25_000  # V = training images [25000, 50000) (spec §2.1)
+VALIDATION_OFFSET = 25_000  # V = training images [25000, 50000) (official code: cifar10/cifar.py and search.py, the data)
 
 
 @dataclass
@@ -56,7 +56,7 @@ def class_interleaved(labels: torch.Tensor) -> torch.Tensor:
 
 def split(cifar: CIFAR10, cfg: NB201SearchConfig, device: torch.device) -> SearchData:
     """D = the first ``train_size`` of training images [0, 25000); V = the first
-    ``val_size`` of [25000, 50000). Deterministic, as the official code (spec §2.1).
+    ``val_size`` of [25000, 50000). Deterministic, as the official code (official code: cifar10/cifar.py and search.py, the data).
 
     The official files hold the images in a random class order, so both halves (and any
     prefix) are mixed. The JPEG copy is sorted by class (ImageFolder layout): taken as is,
@@ -111,9 +111,9 @@ def loop_settings(cfg: NB201SearchConfig) -> LoopSettings:
 class CellSearchTask(SearchTask):
     """The NAS-Bench-201 cell on CIFAR-10: an epoch is one pass over D in minibatches of a
     fresh permutation, each preceded (after warm-up) by a theta step on the next minibatch
-    of V (the official alternation starts with a theta step, spec §2.4). Both minibatches are
-    augmented (spec §2.1). The network stays in training mode throughout, so batch norm
-    always uses batch statistics (spec §2.2). Architectures are scored by their NAS-Bench-201
+    of V (the official alternation starts with a theta step, official code: cifar10/search.py, the schedule). Both minibatches are
+    augmented (official code: cifar10/cifar.py and search.py, the data). The network stays in training mode throughout, so batch norm
+    always uses batch statistics (official code: cifar10/basemodel.py). Architectures are scored by their NAS-Bench-201
     test accuracy."""
 
     name = "nb201"

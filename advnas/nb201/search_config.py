@@ -1,4 +1,4 @@
-"""Settings of the CIFAR-10 cell search (Sec. 5.2, App. D; spec §2). Defaults: the paper's."""
+"""Settings of the CIFAR-10 cell search (Sec. 5.2, App. D; official code: cifar10/search.py). Defaults: the paper's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..search.config import StrategyConfig
 from .supernet import SEARCH_OPS
 
 # The two search spaces: App. D's four operations, and App. F's with the zero operation
-# ("none") as a fifth candidate, at index 4 as in the official code (spec §2.10).
+# ("none") as a fifth candidate, at index 4 as in the official code (official code: cifar10/search.py, the zero operation).
 OP_SETS = {"nb201": SEARCH_OPS, "with-none": SEARCH_OPS + ("none",)}
 
 
@@ -22,12 +22,12 @@ class NB201SearchConfig(StrategyConfig):
     warmup_epochs: int = 50  # theta fixed for the first 50 epochs
     channels: int = 16  # C = 16, 32, 64 in the three stages (App. D)
     cells_per_stage: int = 5  # 15 cells in all
-    train_size: int = 25_000  # D: the first 25,000 training images (spec §2.1)
+    train_size: int = 25_000  # D: the first 25,000 training images (official code: cifar10/cifar.py and search.py, the data)
     val_size: int = 25_000  # V: the other 25,000
     batch: int = 64
     w_lr: float = 0.1  # Nesterov (Chainer's NesterovAG), cosine over all epochs
     w_momentum: float = 0.9
-    w_weight_decay: float = 5e-4  # coupled, before clipping (spec §2.5)
+    w_weight_decay: float = 5e-4  # coupled, before clipping (official code: cifar10/search.py, the optimisers)
     w_clip: float = 1.0
     theta_lr: float = 3e-4  # Adam, cosine over the search epochs
     theta_beta1: float = 0.5

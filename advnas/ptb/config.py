@@ -1,4 +1,4 @@
-"""Settings of the PTB recurrent cell search (Sec. 5.3, App. E; spec §3). Defaults: the paper's."""
+"""Settings of the PTB recurrent cell search (Sec. 5.3, App. E; official code: ptb/custom.py). Defaults: the paper's."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ def _ptb_options() -> dict:
 class PTBConfig(StrategyConfig):
     hidden: int = 300  # embedding and hidden size 300 (App. E)
     dropout: float = 0.5  # on embeddings and cell outputs (App. E)
-    init_range: float = 0.1  # every parameter U(-0.1, 0.1) (spec §3.2)
+    init_range: float = 0.1  # every parameter U(-0.1, 0.1) (official code: ptb/default.py and ptb/cell.py, the model)
     batch: int = 256  # parallel streams (App. E)
     bptt: int = 35  # truncated backpropagation length (App. E)
     search_epochs: int = 30  # Sec. 5.3
     epoch_tokens: int = 0  # training tokens per search epoch; 0 = the whole split (929,589)
-    w_lr: float = 20.0  # SGD, cosine to 0 per integer epoch, no weight decay (App. E, spec §3.3)
+    w_lr: float = 20.0  # SGD, cosine to 0 per integer epoch, no weight decay (App. E, official code: ptb/custom.py, the search)
     w_clip: float = 0.25  # global-norm clipping of the weight gradient
     theta_lr: float = 3e-3  # Adam, cosine to 0 (App. E)
     beta1: float = 0.9  # App. E; the official code leaves 0.5 (decision 10)
@@ -31,7 +31,7 @@ class PTBConfig(StrategyConfig):
     theta_clip: float = 1.0  # global-norm clipping of the theta gradient (App. E)
     retrain_epochs: int = 100  # Sec. 5.3
     retrain_epoch_tokens: int = 0  # training tokens per retraining epoch; 0 = the whole split
-    eval_batch: int = 1  # streams for the final perplexities: 1 as the official code (spec §3.4)
+    eval_batch: int = 1  # streams for the final perplexities: 1 as the official code (official code: ptb/custom.py, retraining and evaluation)
     eval_tokens: int = 0  # tokens of each split for the final perplexities; 0 = the whole split
     curve_tokens: int = 0  # validation tokens for the per-epoch search curve; 0 = the whole split
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # five search trials (Table 3; decision 19)

@@ -1,4 +1,4 @@
-"""Penn Treebank (Mikolov's version) as token streams (Sec. 5.3; spec §3.1).
+"""Penn Treebank (Mikolov's version) as token streams (Sec. 5.3; official code: ptb/ptb.py).
 
 Every line gets an ``<eos>`` at its end; the vocabulary (10,000 words) is built from the
 training split in order of first appearance. The files come from ``advnas.data.locate``,
@@ -71,7 +71,7 @@ def load(path=None) -> Corpus:
 
 def batchify(tokens: torch.Tensor, streams: int) -> torch.Tensor:
     """(T, streams): ``streams`` parallel streams, stream k starting at offset k * T
-    (spec §3.1, ParallelSequentialIterator); the tail that does not fill a row is dropped."""
+    (official code: ptb/ptb.py, ParallelSequentialIterator); the tail that does not fill a row is dropped."""
     length = tokens.numel() // streams
     if length < 2:
         raise ValueError(f"{tokens.numel()} tokens are too few for {streams} streams")

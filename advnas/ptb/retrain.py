@@ -1,4 +1,4 @@
-"""Retraining the found cell from scratch and its perplexities (Sec. 5.3; spec §3.4).
+"""Retraining the found cell from scratch and its perplexities (Sec. 5.3; official code: ptb/custom.py, retraining and evaluation).
 
 New U(-0.1, 0.1) weights, the fixed cell (only the selected operation computed on each
 edge), every iteration a weight step: SGD lr 20 cosine over the retraining epochs,

@@ -1,11 +1,11 @@
-"""The PTB recurrent cell search task (Sec. 5.3, App. E; spec §3.3) for the shared loop.
+"""The PTB recurrent cell search task (Sec. 5.3, App. E; official code: ptb/custom.py, the search) for the shared loop.
 
 The loop (``advnas/search/loop.py``) runs Algorithm 1; this task supplies the language
 model with the gated recurrent cell and the plan of an epoch: the 35-step chunks of the
 batchified training streams, in order, alternating between a weight step (odd iterations)
 and a theta step (even iterations), both on training data as the official code does. The
 iteration count runs on across epochs, and so does the recurrent state, which is never
-reset (spec §3.2). There is no warm-up. The process best is therefore chosen on
+reset (official code: ptb/default.py and ptb/cell.py, the model). There is no warm-up. The process best is therefore chosen on
 training-chunk losses, never on the validation text whose perplexity Table 3 reports.
 
 Logged after every epoch besides the loop's columns: the per-token validation loss of the
@@ -76,7 +76,7 @@ class RecurrentSearchTask(SearchTask):
 
     def loss(self, batch, draw: Draw, graph: bool = False) -> torch.Tensor:
         """The BPTT loss summed over the chunk's time steps (the mean over streams at each
-        step, spec §3.2), per architecture. The training streams' state goes on from the
+        step, official code: ptb/default.py and ptb/cell.py, the model), per architecture. The training streams' state goes on from the
         first architecture of the draw."""
         inputs, targets = batch
         gates = draw.gates if draw.samples else draw.gates[None]

@@ -1,4 +1,4 @@
-"""The recurrent search space of App. E (spec §3.2): one cell, 3 intermediate nodes, 6 edges.
+"""The recurrent search space of App. E (official code: ptb/default.py and ptb/cell.py, the model): one cell, 3 intermediate nodes, 6 edges.
 
 Candidate operations, in the official code's index order: identity, tanh, sigmoid, ReLU,
 zero. The operation on an edge from node x is the highway unit
@@ -10,7 +10,7 @@ with W^h, W^c shared by the candidates of that edge; O^zero(x) = 0, a true zero 
 pass-through (1 - c) * x). Each candidate's output is multiplied by its gate a_ij, so the
 gate gradient of the selected operation is <dL/dy_i, O^j(x)>, Eq. (7), summed over time
 steps and streams. Intermediate nodes average their incoming edges and the cell output
-averages the intermediate nodes, as in the official code (spec §3.2, decision 11).
+averages the intermediate nodes, as in the official code (official code: ptb/default.py and ptb/cell.py, the model, decision 11).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _ACT = {"identity": lambda p: p, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "
 
 
 def arch_string(ops: list[int]) -> str:
-    """NB201-style genotype: |op~source| per edge, '+' between target nodes (spec §5.4)."""
+    """NB201-style genotype: |op~source| per edge, '+' between target nodes (official code: plot_dag.py)."""
     parts, k = [], 0
     for t in range(1, N_NODES + 1):
         parts.append("|" + "|".join(f"{OPS[ops[k + s]]}~{s}" for s in range(t)) + "|")
@@ -53,7 +53,7 @@ class Cell(nn.Module):
     def __init__(self, hidden: int):
         super().__init__()
         self.hidden = hidden
-        # Input node: W^c_in and W^h_in on the concatenation (x_e, h), bias-free (spec §3.2).
+        # Input node: W^c_in and W^h_in on the concatenation (x_e, h), bias-free (official code: ptb/default.py and ptb/cell.py, the model).
         self.w_in = nn.Parameter(torch.empty(2 * hidden, 2 * hidden))
         # Edges leaving node s: one matrix holding [W^c | W^h] of each, in EDGES order.
         self.out_edges = [[e for e, (s, _) in enumerate(EDGES) if s == src] for src in range(N_NODES)]
@@ -71,7 +71,7 @@ class Cell(nn.Module):
 
     def step(self, x: torch.Tensor, h: torch.Tensor, gates, plan, skipped_ones) -> torch.Tensor:
         """gates[e][j]: a scalar or a (rows, 1) column; skipped_ones[e]: None or the sum of
-        the gates of the operations not computed on edge e (GDAS, spec §0.3)."""
+        the gates of the operations not computed on edge e (GDAS, official code: util.py, Param.update)."""
         H = self.hidden
         c_in, h_in = (torch.cat([x, h], dim=-1) @ self.w_in).split(H, dim=-1)
         nodes = [h + torch.sigmoid(c_in) * (torch.tanh(h_in) - h)]
@@ -102,7 +102,7 @@ class Cell(nn.Module):
 
 class LanguageModel(nn.Module):
     """Embedding -> dropout -> cell -> dropout -> linear decoder (no weight tying), all
-    parameters U(-init_range, init_range) (spec §3.2)."""
+    parameters U(-init_range, init_range) (official code: ptb/default.py and ptb/cell.py, the model)."""
 
     def __init__(self, n_tokens: int, hidden: int, dropout: float, init_range: float):
         super().__init__()
@@ -117,7 +117,7 @@ class LanguageModel(nn.Module):
                 dense: bool = False, skipped: str = "zero") -> tuple[torch.Tensor, torch.Tensor]:
         """``gates`` (K, E, J): K architectures on the same minibatch (inputs (T, B)).
         Returns the loss of each, shape (K,): per time step the mean cross-entropy over the
-        streams, summed over the T steps (spec §3.2); and the new state (K*B, hidden)."""
+        streams, summed over the T steps (official code: ptb/default.py and ptb/cell.py, the model); and the new state (K*B, hidden)."""
         K, (T, B) = gates.shape[0], inputs.shape
         emb = nn.functional.dropout(self.embedding(inputs), self.dropout, self.training)
         if K > 1:
@@ -128,7 +128,7 @@ class LanguageModel(nn.Module):
             g = [[gates[0, e, j] for j in range(gates.shape[-1])] for e in range(N_EDGES)]
         plan = self.cell.plan(gates, dense)
         ones = [None] * N_EDGES
-        if skipped == "ones":  # GDAS: an unselected operation contributes gate * ones (spec §0.3)
+        if skipped == "ones":  # GDAS: an unselected operation contributes gate * ones (official code: util.py, Param.update)
             chosen = gates.detach()[0] != 0  # a selected zero op outputs zero, not ones
             ones = [sum(g[e][j] for j in range(len(OPS)) if j not in plan[e] and not chosen[e, j])
                     for e in range(N_EDGES)]
@@ -151,7 +151,7 @@ class LanguageModel(nn.Module):
 
 
 def paper_param_formula(ops: list[int], n_tokens: int = 10000, hidden: int = 300) -> float:
-    """The official code's accounting, in millions (spec §3.4, discrepancy 17):
+    """The official code's accounting, in millions (official code: ptb/custom.py, retraining and evaluation, discrepancy 17):
     (2 V H + 2 H^2 (k + 2)) / 1e6, k = number of edges whose op is not identity."""
     k = sum(1 for o in ops if OPS[o] != "identity")
     return (2 * n_tokens * hidden + 2 * hidden ** 2 * (k + 2)) / 1e6

@@ -1,4 +1,4 @@
-"""The retraining's weight step and the evaluation of a fixed cell (App. E; spec §3.3, §3.4)."""
+"""The retraining's weight step and the evaluation of a fixed cell (App. E; official code: ptb/custom.py, the search; ptb/custom.py, retraining and evaluation)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .space import LanguageModel
 def weight_step(model: LanguageModel, optimizer: torch.optim.Optimizer, clip: float,
                 inputs: torch.Tensor, targets: torch.Tensor, h: torch.Tensor, gates: torch.Tensor,
                 dense: bool = False) -> tuple[float, torch.Tensor]:
-    """One SGD step on the summed BPTT loss with global-norm clipping (spec §3.3).
+    """One SGD step on the summed BPTT loss with global-norm clipping (official code: ptb/custom.py, the search).
     Returns the loss per time step (the mean per-token cross-entropy) and the new state."""
     losses, h = model(inputs, targets, h, gates[None], dense)
     optimizer.zero_grad(set_to_none=True)
@@ -25,7 +25,7 @@ def weight_step(model: LanguageModel, optimizer: torch.optim.Optimizer, clip: fl
 def evaluate(model: LanguageModel, data: torch.Tensor, gates: torch.Tensor, bptt: int,
              limit_tokens: int = 0) -> float:
     """Mean per-token cross-entropy of the fixed architecture ``gates`` over ``data``
-    (streams batchified, dropout off, the state starting at zero once; spec §3.4)."""
+    (streams batchified, dropout off, the state starting at zero once; official code: ptb/custom.py, retraining and evaluation)."""
     was_training = model.training
     model.eval()
     h = torch.zeros(data.size(1), model.cell.hidden, device=data.device)

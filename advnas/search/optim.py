@@ -1,4 +1,4 @@
-"""The optimiser semantics of the official Chainer 4 code (spec §0.5), in PyTorch.
+"""The optimiser semantics of the official Chainer 4 code (official code: cifar10/search.py, the Chainer optimisers and hooks), in PyTorch.
 
 * ``ChainerNesterov``: Chainer's NesterovAG, v <- mu v - lr g; p <- p + mu^2 v - (1 + mu) lr g
   (with the *new* v). Not ``torch.optim.SGD(nesterov=True)``: same steady state, different
@@ -79,5 +79,5 @@ class Hooked:
 
 
 def cosine(base: float, epoch: int, horizon: int) -> float:
-    """base (1 + cos(pi epoch / horizon)) / 2, set once per integer epoch (spec §2.4)."""
+    """base (1 + cos(pi epoch / horizon)) / 2, set once per integer epoch (official code: cifar10/search.py, the schedule)."""
     return base * (1 + math.cos(math.pi * min(max(epoch, 0), horizon) / horizon)) / 2

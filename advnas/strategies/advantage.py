@@ -47,7 +47,7 @@ class AdvantageNAS(Strategy):
         """Eq. (9): EMA(i) <- EMA(i) + gamma (A_i a_i - EMA(i) * a_i), then the zero op's
         advantage is the worst (largest, in loss units) EMA entry of the other operations.
 
-        ``official`` reproduces the official code instead (spec §0.4, discrepancy 5): the EMA
+        ``official`` reproduces the official code instead (official code: util.py, the zero-operation advantage, discrepancy 5): the EMA
         starts at the first observation and the worst is taken over all columns including
         the zero op's own entry, which stays 0 (a clamp at 0)."""
         z = self.zero_op

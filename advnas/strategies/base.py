@@ -101,7 +101,7 @@ class Strategy(ABC):
         """The architecture for a weight step (Alg. 1, line 3): the strategy's own draw with
         theta detached (the first of PARSEC's samples); no gate gradient is needed. During
         warm-up theta is still at its initial value, so sampling strategies train the weights
-        on uniformly sampled paths (spec §2.4)."""
+        on uniformly sampled paths (official code: cifar10/search.py, the schedule)."""
         draw = self.draw(theta.detach(), step)
         gates = draw.gates.detach()
         return Draw(gates[0] if draw.samples else gates, dense=draw.dense)

@@ -2,7 +2,7 @@
 
 a = h + (z - stopgrad(z)) with z = softmax((log mu + g) / tau) and h = onehot(argmax z): the
 forward value is one-hot, the backward the gradient of z. Operations with a zero gate are
-not computed but contribute their gate times ones, as in the GDAS reference (spec §0.3).
+not computed but contribute their gate times ones, as in the GDAS reference (official code: util.py, Param.update).
 tau goes from 10 to 0.1 linearly over the search (App. C).
 """
 

@@ -3,7 +3,7 @@
 grad_theta log E_{a ~ p_theta}[exp(-L(a))] ~= sum_k w_k (a_k - mu), w = softmax(-L_1..-L_K),
 K = 8 Monte Carlo samples drawn in the same step and evaluated on the same minibatch. The official code
 instead spreads the 8 samples over 8 successive steps and weights by softmax(+L) with a
-descent step (spec §0.3, discrepancy 7); this implements the method as published.
+descent step (official code: util.py, Param.update, discrepancy 7); this implements the method as published.
 """
 
 from __future__ import annotations

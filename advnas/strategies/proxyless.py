@@ -2,10 +2,10 @@
 
 Two operations are drawn per edge without replacement (both gates 1, so the forward sums
 them: "2-hot" in Table 1, as in the official code). With q the softmax of theta over the
-pair, dL/dtheta_m = sum_n dL/da_n q_n (delta_mn - q_m) for the pair, 0 elsewhere (spec §0.3,
+pair, dL/dtheta_m = sum_n dL/da_n q_n (delta_mn - q_m) for the pair, 0 elsewhere (official code: util.py, Param.update,
 row P). After the step the pair's logits are shifted so that their total probability mass
 is unchanged (the reference's per-edge rescale; the official code's version has a
-cross-row broadcasting bug, spec §4, discrepancy 8).
+cross-row broadcasting bug, official code: util.py, discrepancy 8).
 """
 
 from __future__ import annotations

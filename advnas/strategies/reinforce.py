@@ -18,7 +18,7 @@ class Reinforce(Strategy):
 
     def __init__(self, total_steps: int, generator=None, zero_op=None, *, baseline_decay: float = 0.05):
         super().__init__(total_steps, generator, zero_op)
-        self.baseline_decay = baseline_decay  # gamma = 0.05 (spec §0.3, row R)
+        self.baseline_decay = baseline_decay  # gamma = 0.05 (official code: util.py, Param.update, row R)
         self.baseline: torch.Tensor | None = None
 
     def draw(self, theta, step):
@@ -27,7 +27,7 @@ class Reinforce(Strategy):
     def gradient(self, theta, draw, loss, gate_grad, theta_grad):
         loss = loss.detach()
         # The EMA is updated with the current loss before it is used, as in ENAS and the
-        # official code (spec §0.3; discrepancy 6). b = L on the first step.
+        # official code (official code: util.py, Param.update; discrepancy 6). b = L on the first step.
         if self.baseline is None:
             self.baseline = loss.clone()
         else:

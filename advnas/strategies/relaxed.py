@@ -41,7 +41,7 @@ class SNAS(Strategy):
 
 
 def project_official(theta: torch.Tensor) -> None:
-    """The official code's C2 (util.py nasp_c2_const, spec §4): per row, shift by -min if
+    """The official code's C2 (util.py nasp_c2_const, official code: util.py): per row, shift by -min if
     min < 0, then divide by max if max > 1. It maps into [0, 1] keeping the order of theta."""
     theta.sub_(theta.amin(dim=-1, keepdim=True).clamp_max(0.0))
     theta.div_(theta.amax(dim=-1, keepdim=True).clamp_min(1.0))
@@ -56,7 +56,7 @@ class NASP(Strategy):
     """NASP (Yao et al. 2020): proximal iterations.
 
     The forward pass uses the one-hot argmax of theta, but every operation is computed
-    (dense backward) and theta.grad = dL/da for all gates (spec §0.3, row N). theta is
+    (dense backward) and theta.grad = dL/da for all gates (official code: util.py, Param.update, row N). theta is
     projected into [0, 1] before the forward pass and after each step. The projection is
     the official code's order-preserving shift-and-scale by default (discrepancy 16):
     with the NASP paper's clipping (``projection="clip"``) several operations of an edge
@@ -83,7 +83,7 @@ class NASP(Strategy):
 
     def weight_draw(self, theta, step, warmup):
         # Weight steps are sparse: a random one-hot path during warm-up, then the argmax
-        # architecture (spec §2.4 and §2.7; NASP's footnote in Table 1).
+        # architecture (official code: cifar10/search.py, the schedule and §2.7; NASP's footnote in Table 1).
         theta = theta.detach()
         gates = distribution.sample(theta, self.generator) if warmup else distribution.argmax(theta)
         return Draw(gates)

@@ -26,10 +26,10 @@ def top2_without_replacement(theta: torch.Tensor, generator: torch.Generator | N
 
 
 def linear_temperature(step: int, total: int, start: float, end: float) -> float:
-    """GDAS: tau from ``start`` to ``end`` linearly over the run (App. C; spec §0.2)."""
+    """GDAS: tau from ``start`` to ``end`` linearly over the run (App. C; official code: util.py, the sampling functions)."""
     return start - (start - end) * step / total
 
 
 def cosine_temperature(step: int, total: int) -> float:
-    """SNAS: tau = (cos(pi step / total) + 1) / 2, from 1 towards 0 (App. C; spec §0.2)."""
+    """SNAS: tau = (cos(pi step / total) + 1) / 2, from 1 towards 0 (App. C; official code: util.py, the sampling functions)."""
     return (math.cos(math.pi * step / total) + 1) / 2

@@ -1,4 +1,4 @@
-"""The toy regression task of Sec. 5.1 (spec §1)."""
+"""The toy regression task of Sec. 5.1 (official code: toy/toy.py)."""
 
 from advnas.toy.space import ToySpace
 

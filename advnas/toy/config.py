@@ -1,4 +1,4 @@
-"""Settings of the toy regression task (Sec. 5.1, App. C; spec §1). Defaults: the paper's."""
+"""Settings of the toy regression task (Sec. 5.1, App. C; official code: toy/toy.py). Defaults: the paper's."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ class ToyConfig(StrategyConfig):
     n_edges: int = 10  # |I| = 10 intermediate nodes (Sec. 5.1)
     n_ops: int = 10  # |J| = 10 candidate 7x7 filters per edge
     batch: int = 100  # minibatch V of 100 fresh inputs every iteration
-    iterations: int = 2000  # niter = 2000 (spec §1.1)
-    eval_every: int = 10  # test loss of the argmax architecture every 10 iterations (spec §1.5)
+    iterations: int = 2000  # niter = 2000 (official code: toy/toy.py, the constants)
+    eval_every: int = 10  # test loss of the argmax architecture every 10 iterations (official code: toy/toy.py, the theta optimisation)
     lr: float = 1e-3  # Adam, lr 0.001, beta = (0.9, 0.999) (Sec. 5.1)
     beta1: float = 0.9
     beta2: float = 0.999
-    seeds: tuple[int, ...] = tuple(range(10))  # 10 trials (spec §1.1); seeds recorded
+    seeds: tuple[int, ...] = tuple(range(10))  # 10 trials (official code: toy/toy.py, the constants); seeds recorded
     strategies: tuple[str, ...] = tuple(strategies.names())  # the paper's eight (Table 1)
     # Gradient bias/variance study (not in the paper): a reduced toy small enough to enumerate.
     study_edges: int = 3

@@ -73,7 +73,7 @@ def search(cfg: ToyConfig, names: str | list[str], device: torch.device | None =
     label = names[0] if len(names) == 1 else f"{len(names)} strategies"
     for iteration in tqdm(range(cfg.iterations), desc=f"toy {label}", disable=not progress,
                           mininterval=2.0):
-        if iteration % cfg.eval_every == 0:  # before the update of this iteration (spec §1.5)
+        if iteration % cfg.eval_every == 0:  # before the update of this iteration (official code: toy/toy.py, the theta optimisation)
             evaluate(iteration)
         synchronize(device)
         start = time.perf_counter()

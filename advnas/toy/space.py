@@ -1,12 +1,12 @@
-"""The toy regression network of Sec. 5.1 (spec §1), batched over independent trials.
+"""The toy regression network of Sec. 5.1 (official code: toy/toy.py), batched over independent trials.
 
 Teacher and student share one DAG: an input node, ``n_edges`` intermediate nodes and an
 output node. Edge ``i`` offers ``n_ops`` frozen 7x7 stride-2 convolutions ``O_ij`` of the
-13x13 input (4x4 outputs); an architecture ``a`` mixes them per edge (spec §1.4):
+13x13 input (4x4 outputs); an architecture ``a`` mixes them per edge (official code: toy/toy.py, the network):
 
     u_i = sum_j a_ij * c_ij,   h_i = tanh(u_i),   o_i = <W4_i, h_i>,   y = mean_i o_i
 
-with ``c_ij = O_ij(x)``. tanh follows the gate mixture (spec §6, discrepancy 13), so the
+with ``c_ij = O_ij(x)``. tanh follows the gate mixture (official code: the decisions page, discrepancy 13), so the
 gate gradient of a selected op is Eq. (7) on the pre-tanh output: <dL/du_i, c_ij>.
 
 ``T`` independent trials (own weights ``w*``, teacher ``a*`` and data) are stacked along
@@ -44,7 +44,7 @@ def data_seed(seed: int) -> int:
 
 
 class ToySpace:
-    """T stacked trials of the frozen teacher/student network of Sec. 5.1 (spec §1.2-1.4).
+    """T stacked trials of the frozen teacher/student network of Sec. 5.1 (official code: toy/toy.py, the fixed weights-1.4).
 
     Attributes: ``w7`` (T, E, J, 7, 7) candidate filters, ``w4`` (T, E, 4, 4) output
     filters, ``teacher`` (T, E, J) one-hot a*, ``seeds`` and the per-trial CPU data
@@ -67,7 +67,7 @@ class ToySpace:
                dtype: torch.dtype = torch.float32) -> ToySpace:
         """Draw w* and a* for each trial from ``torch.Generator().manual_seed(seeds[t])``.
 
-        Per trial, in this order (spec §1.2-1.3): the 7x7 filters ~ N(0, 1/49) (Chainer's
+        Per trial, in this order (official code: toy/toy.py, the fixed weights-1.3): the 7x7 filters ~ N(0, 1/49) (Chainer's
         LeCun normal with fan-in 49, bias 0), the 4x4 filters ~ N(0, 1/16), and a* as the
         row-wise argmax of a U(0,1) matrix. Draws are made on the CPU in float32 and then
         converted, so a trial has the same weights on every device and in every dtype.
@@ -95,7 +95,7 @@ class ToySpace:
 
     def sample_inputs(self, batch: int = 100,
                       generator: torch.Generator | None = None) -> torch.Tensor:
-        """A fresh minibatch x ~ U[-1, 1]^(13x13) per trial, shape (T, B, 13, 13) (spec §1.4).
+        """A fresh minibatch x ~ U[-1, 1]^(13x13) per trial, shape (T, B, 13, 13) (official code: toy/toy.py, the network).
 
         Without ``generator`` trial t draws from its own data generator, so a trial's
         inputs do not depend on which other trials are stacked with it. An explicit
@@ -126,7 +126,7 @@ class ToySpace:
         """All candidate outputs c_ij = O_ij(x), flattened 4x4 maps: (T, B, E, J, 16).
 
         Computed for every trial at once as the filters (T, E*J, 49) times the 7x7 patches
-        (T, 49, B*16); detached, as the weights are frozen (spec §1.4). The result is a
+        (T, 49, B*16); detached, as the weights are frozen (official code: toy/toy.py, the network). The result is a
         view of contiguous (T, E, J, B, 16) storage, the layout in which the gate
         contractions of :meth:`output` are plain batched matrix products.
         """
@@ -195,12 +195,12 @@ class ToySpace:
                skipped: Skipped = "zero") -> torch.Tensor:
         """Network output phi_a(x), shape (T, B), for gates ``a`` of shape (T, E, J).
 
-        Each op output is multiplied by its gate (spec §0.3), u_i = sum_j a_ij c_ij. With
+        Each op output is multiplied by its gate (official code: util.py, Param.update), u_i = sum_j a_ij c_ij. With
         ``dense=True`` every op is computed, so dL/da_ij = <dL/du_i, c_ij> for all j. With
-        ``dense=False`` an op whose gate is exactly 0 is skipped (spec §0.3, "sparse vs
+        ``dense=False`` an op whose gate is exactly 0 is skipped (official code: util.py, Param.update, "sparse vs
         dense"): it adds nothing and its gate gradient is <dL/du_i, s>, where the surrogate
         s is 0 for ``skipped="zero"`` and all ones for ``skipped="ones"`` (the GDAS
-        reference adds the hard weight times ones, spec §0.3 row GD), i.e. sum dL/du_i.
+        reference adds the hard weight times ones, official code: util.py, Param.update row GD), i.e. sum dL/du_i.
         Both modes give the same forward value; only the routing of gate gradients differs.
         """
         gates = gates.to(c.dtype)
@@ -227,12 +227,12 @@ class ToySpace:
 
     def loss(self, c: torch.Tensor, gates: torch.Tensor, target: torch.Tensor, dense: bool,
              skipped: Skipped = "zero") -> torch.Tensor:
-        """Per-trial minibatch loss L = mean_b (phi_a(x_b) - t_b)^2, shape (T,) (spec §1.4)."""
+        """Per-trial minibatch loss L = mean_b (phi_a(x_b) - t_b)^2, shape (T,) (official code: toy/toy.py, the network)."""
         return self._mse(self.output(c, gates, dense, skipped), target)
 
     def test_loss(self, theta_or_gates: torch.Tensor, batch: int = 100,
                   generator: torch.Generator | None = None) -> torch.Tensor:
-        """Test loss of Fig. 1 (spec §1.6): the argmax architecture of theta on a fresh batch.
+        """Test loss of Fig. 1 (official code: toy/toy.py, the test loss): the argmax architecture of theta on a fresh batch.
 
         A one-hot architecture is its own argmax, so gates may be passed too. Teacher and
         student share one code path, so the loss is exactly 0.0 when the argmax is a*.
