@@ -9,6 +9,7 @@ nothing new, so the scorecard and the chapters cannot disagree.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Callable
 
@@ -163,8 +164,14 @@ SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _to
 
 def table(profile: str) -> pd.DataFrame:
     """Every tested claim: where the paper makes it, its number, our verdict and evidence, and
-    the section that shows it."""
-    rows = [row for source in SOURCES.values() for row in source(profile)]
+    the section that shows it. The scorecard reads the chapters' runs: a request to recompute
+    (ADVNAS_RECOMPUTE, ``--recompute``) is for the chapters, not for this page."""
+    recompute = os.environ.pop("ADVNAS_RECOMPUTE", None)
+    try:
+        rows = [row for source in SOURCES.values() for row in source(profile)]
+    finally:
+        if recompute is not None:
+            os.environ["ADVNAS_RECOMPUTE"] = recompute
     return pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
 
 

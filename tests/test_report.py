@@ -230,3 +230,21 @@ def test_table1_shows_the_random_search_baseline_without_a_paper_row():
     assert list(table.index) == [strategies.STRATEGIES[n].label for n in strategies.STRATEGIES]
     assert table.at["Random search", "paper's Table 1 row"] == "–"
     assert table.drop(index="Random search").agrees.all()
+
+
+def test_the_scorecard_reads_the_chapters_runs_even_when_asked_to_recompute(monkeypatch):
+    import os
+
+    from advnas import scorecard
+
+    seen = []
+
+    def source(profile):
+        seen.append(os.environ.get("ADVNAS_RECOMPUTE"))
+        return scorecard._rows("nb201", "Sec. 5.2", ["**a claim: holds.** evidence"])
+
+    monkeypatch.setattr(scorecard, "SOURCES", {"nb201": source})
+    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
+    frame = scorecard.table("smoke")
+    assert seen == [None] and os.environ["ADVNAS_RECOMPUTE"] == "1"
+    assert list(frame.verdict) == ["holds"] and frame.section[0] == "[The CIFAR-10 cell search evaluated on NAS-Bench-201](03_nb201.ipynb)"
