@@ -16,6 +16,7 @@ from typing import Any
 from . import strategies
 from .config import Config, ConfigError, check_profile
 from .provenance import PROJECT_ROOT
+from .nb201.gradient_config import GradientStudyConfig
 from .nb201.search_config import NB201SearchConfig
 from .scorecard import ScorecardConfig
 from .search.config import merge_options
@@ -147,6 +148,21 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "smoke": {**_NB201_SMOKE, "strategies": list(_DENSE_COMPARISON)},
             "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON), "seeds": _THREE_TRIALS},
             "paper": {"strategies": list(_DENSE_COMPARISON)},
+        },
+    ),
+    Notebook(
+        name="gradients",
+        path="notebooks/07_gradients.ipynb",
+        title="The architecture gradient measured in the CIFAR-10 space: bias and variance of every strategy",
+        config=GradientStudyConfig,
+        experiment="gradients",
+        profiles={
+            # A 2-channel network and minibatches of 4: the 4,096 cells in seconds.
+            "smoke": {**{k: v for k, v in _NB201_SMOKE.items() if k != "strategies"}, "channels": 2, "batch": 4,
+                      "points": ["warmup_end", "end"], "draws": 8, "chunk": 256},
+            # Chapter 3's search settings (its AdvantageNAS runs of seeds 0 and 1, rerun to each point).
+            "cpu": {**{k: v for k, v in _NB201_CPU.items() if k != "strategies"}, "seeds": [0, 1], "draws": 200},
+            "paper": {},
         },
     ),
     # Last in the run list (it reads every chapter's stored runs), first in the book.
