@@ -161,6 +161,44 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nb201_gradients(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .nb201 import gradient_experiment, gradient_study
+    from .strategies import names
+
+    allowed = names("sparse", baselines=True)
+    if args.strategy not in allowed:
+        raise ConfigError(f"--strategy must be one of {', '.join(allowed)}; got {args.strategy!r}")
+    if args.draws < 2:
+        raise ConfigError(f"--draws must be an integer >= 2; got {args.draws}")
+    folder = Path(args.checkpoint)
+    if not folder.is_dir():
+        raise ConfigError(f"--checkpoint must be a folder (a gradient-study snapshot, or an unfinished CIFAR-10 "
+                          f"search); {folder} is not one")
+    try:
+        search, _, losses = gradient_experiment.load_snapshot(folder)
+    except (FileNotFoundError, KeyError, ValueError) as error:
+        raise ConfigError(f"--checkpoint: {error}") from None
+    seed = search.seed
+    images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
+    if losses is None:  # an unfinished search's checkpoint: the exact reference is computed here
+        losses = gradient_study.measure_losses(search, images, labels, progress=not args.quiet)
+    point = gradient_study.Point(search, images, labels, losses)
+    rows = gradient_study.measure_point(point, [args.strategy], args.draws, seed, lambda name: {},
+                                        progress=not args.quiet)
+    result = {"strategy": args.strategy, "epoch": search.epoch, "theta_steps": search.theta_steps,
+              **gradient_study.point_summary(point), "against": {row["target"]: row for row in rows}}
+    if args.json:
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        for row in rows:
+            print(f"{args.strategy} against {row['target']} at epoch {search.epoch}: bias {row['bias_norm']:.3g} "
+                  f"(SE {row['bias_se']:.2g}, chi-square p {row['bias_p']:.2g}), variance {row['variance']:.3g} "
+                  f"(SE {row['variance_se']:.2g}), cosine {row['cosine']:.3f}")
+    return 0
+
+
 def cmd_ptb_search(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -360,6 +398,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     q.set_defaults(func=cmd_nb201_search)
+    q = nb.add_parser("gradients", help="bias, variance and cosine of one strategy's theta-gradient against the "
+                      "exact gradient (all 4,096 cells), at a saved search state")
+    q.add_argument("--strategy", required=True, help="a sparse strategy, or random")
+    q.add_argument("--checkpoint", required=True, help="a snapshot folder of the gradient study "
+                   "(results/gradients/<profile>/<run>/snapshots/<point>) or an unfinished CIFAR-10 search's "
+                   "run folder")
+    q.add_argument("--draws", type=int, default=200, help="independent gradient draws (default 200)")
+    q.add_argument("--quiet", action="store_true", help="no progress bars")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_nb201_gradients)
 
     p = sub.add_parser("ptb", help="the recurrent cell search on Penn Treebank (Sec. 5.3)")
     pt = p.add_subparsers(dest="ptb_command", required=True, metavar="SUBCOMMAND")

@@ -159,7 +159,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         profiles={
             # A 2-channel network and minibatches of 4: the 4,096 cells in seconds.
             "smoke": {**{k: v for k, v in _NB201_SMOKE.items() if k != "strategies"}, "channels": 2, "batch": 4,
-                      "points": ["warmup_end", "end"], "draws": 8, "chunk": 256},
+                      "train_size": 32, "val_size": 32, "points": ["warmup_end", "end"], "draws": 8,
+                      "chunk": 256},
             # Chapter 3's search settings (its AdvantageNAS runs of seeds 0 and 1, rerun to each point).
             "cpu": {**{k: v for k, v in _NB201_CPU.items() if k != "strategies"}, "seeds": [0, 1], "draws": 200},
             "paper": {},

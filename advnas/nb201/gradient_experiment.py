@@ -2,9 +2,10 @@
 
 Each run reruns the source strategy's CIFAR-10 search with the chapter's settings (the same
 configuration, hence the same search, as the stored run of that strategy and seed), stops at
-each point, keeps the search state and the loss of every cell there as a snapshot
-(``snapshots/<point>/``: ``checkpoint.pt``, ``losses.pt``, ``search.json``), and measures
-every strategy's gradient. It checkpoints after each point, so an interrupted study resumes
+each point, measures every strategy's gradient, and keeps the search state, the loss of
+every cell and every strategy's draws there as a snapshot (``snapshots/<point>/``:
+``checkpoint.pt``, ``losses.pt``, ``draws.pt``, ``search.json``), so that any other statistic
+of the draws can be computed later without drawing again. It checkpoints after each point, so an interrupted study resumes
 at the next point. ``python -m advnas nb201 gradients --checkpoint <snapshot folder>``
 measures again at a kept point.
 """
@@ -27,7 +28,7 @@ from .search import SearchData, make_search, split
 from .search_config import NB201SearchConfig
 
 EXPERIMENT = "gradients"
-CHECKPOINT, LOSSES, SEARCH = "checkpoint.pt", "losses.pt", "search.json"
+CHECKPOINT, LOSSES, DRAWS, SEARCH = "checkpoint.pt", "losses.pt", "draws.pt", "search.json"
 
 
 def run_config(cfg: GradientStudyConfig, seed: int) -> dict[str, Any]:
@@ -53,13 +54,14 @@ def _study(cfg: GradientStudyConfig, seed: int, data: SearchData, ctx: RunContex
         images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
         losses = gradient_study.measure_losses(search, images, labels, cfg.chunk, progress)
         point = gradient_study.Point(search, images, labels, losses)
+        kept: dict[str, torch.Tensor] = {}
         measured = gradient_study.measure_point(point, list(cfg.strategies), cfg.draws, seed, cfg.options_for,
-                                                progress)
+                                                progress, keep=kept)
         rows += [{"seed": seed, "point": point_name, "epoch": search.epoch, **row} for row in measured]
         points.append({"point": point_name, "seed": seed, **gradient_study.point_summary(point)})
         if ctx is not None:
             ctx.save_snapshot(point_name, {
-                CHECKPOINT: search.state_dict(), LOSSES: losses,
+                CHECKPOINT: search.state_dict(), LOSSES: losses, DRAWS: kept,
                 SEARCH: {"config": search_cfg.run_config(cfg.source, seed), "strategy": cfg.source, "seed": seed,
                          "epoch": search.epoch, "point": point_name}})
             ctx.save_checkpoint({"search": search.state_dict(), "rows": rows, "points": points})

@@ -9,7 +9,8 @@ gradient of J(theta) = E_{a ~ p_theta}[L(a, w; V)] is a finite sum over the 4,09
 with it:
 
   bias      ||mean of the draws - target||, with the standard error sqrt(tr Var / n) of the
-            mean, and a chi-square test of "mean = target" (per-component variances);
+            mean, and a test of "mean = target": the largest per-component t statistic,
+            Bonferroni-corrected over the components;
   variance  tr Var = E||delta - E delta||^2, with its standard error;
   cosine    between the mean draw and the target.
 
@@ -40,7 +41,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from .. import distribution, strategies
+from .. import distribution, stats, strategies
 from ..cifar.augment import augment
 from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
@@ -136,12 +137,17 @@ def draw_gradients(name: str, point: Point, draws: int, seed: int, options: dict
     return out
 
 
-def chi_square_sf(statistic: float, dof: int) -> float:
-    """P(X >= statistic) for X ~ chi-square(dof): the upper regularised gamma function."""
-    if dof < 1:
-        return math.nan
-    return float(torch.special.gammaincc(torch.tensor(dof / 2, dtype=torch.float64),
-                                         torch.tensor(statistic / 2, dtype=torch.float64)))
+def bias_test(bias: torch.Tensor, component_var: torch.Tensor, n: int) -> tuple[float, int]:
+    """(p-value, components tested) of "every component of the mean equals the target's":
+    per component t = bias / (sd / sqrt n) with n - 1 degrees of freedom, two-sided, the
+    smallest p-value times the number of components (Bonferroni). Components with no
+    variance (e.g. random search's) are not tested."""
+    tested = component_var > 1e-12 * max(float(component_var.max()), 1e-300)
+    count = int(tested.sum())
+    if count == 0:
+        return math.nan, 0
+    t = float((bias[tested].abs() / (component_var[tested] / n).sqrt()).max())
+    return min(1.0, 2 * (1 - stats.t_cdf(t, n - 1)) * count), count
 
 
 def compare(draws: torch.Tensor, target: torch.Tensor, exact: torch.Tensor) -> dict[str, float]:
@@ -153,10 +159,7 @@ def compare(draws: torch.Tensor, target: torch.Tensor, exact: torch.Tensor) -> d
     bias = mean - target
     deviations = ((flat - mean) ** 2).sum(1) * n / (n - 1)  # unbiased per-draw contributions to tr Var
     variance = deviations.mean()
-    component_var = flat.var(0, correction=1)
-    tested = component_var > 1e-12 * max(float(component_var.max()), 1e-300)
-    statistic = float((n * bias[tested] ** 2 / component_var[tested]).sum())
-    dof = int(tested.sum())
+    p_value, tested = bias_test(bias, flat.var(0, correction=1), n)
     norm, target_norm = exact.norm(), target.norm()
     cosine = torch.nn.functional.cosine_similarity(mean, target, dim=0) if target_norm > 0 else torch.tensor(math.nan)
     return {
@@ -165,9 +168,8 @@ def compare(draws: torch.Tensor, target: torch.Tensor, exact: torch.Tensor) -> d
         "bias_norm": float(bias.norm()),
         "bias_se": float((variance / n).sqrt()),
         "relative_bias": float(bias.norm() / target_norm) if target_norm > 0 else math.nan,
-        "bias_chi2": statistic,
-        "bias_dof": dof,
-        "bias_p": chi_square_sf(statistic, dof) if dof else math.nan,
+        "bias_p": p_value,
+        "bias_components_tested": tested,
         "cosine": float(cosine),
         "variance": float(variance),
         "variance_se": float(deviations.std(correction=1) / math.sqrt(n)),
@@ -177,13 +179,15 @@ def compare(draws: torch.Tensor, target: torch.Tensor, exact: torch.Tensor) -> d
 
 def measure_point(point: Point, names: list[str], draws: int, seed: int,
                   options_for: Callable[[str], dict[str, Any]] = lambda name: {},
-                  progress: bool = False) -> list[dict[str, Any]]:
-    """One row per (strategy, target) at the point."""
+                  progress: bool = False, keep: dict[str, torch.Tensor] | None = None) -> list[dict[str, Any]]:
+    """One row per (strategy, target) at the point; ``keep`` receives each strategy's draws."""
     exact = exact_gradient(point.theta, point.losses)
     rows = []
     for name in names:
         options = options_for(name)
         grads = draw_gradients(name, point, draws, seed, options, progress)
+        if keep is not None:
+            keep[name] = grads
         strategy = strategies.make(name, 1, None, point.search.task.zero_op, **options)
         targets = {"grad_J": exact, "own": own_target(name, point, strategy)}
         for target_name, target in targets.items():
