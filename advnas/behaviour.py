@@ -53,6 +53,7 @@ GOLDEN: dict[str, str] = {
     "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",
     "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
     "ptb-speed-benchmark": "benchmarks/ptb_speed.py:golden",
+    "gradient-reference-benchmark": "benchmarks/gradient_reference.py:golden",
     "peers-benchmark": "benchmarks/peers.py:golden",
     "paper-epoch-benchmark": "benchmarks/paper_epoch.py:golden",
     "convergence-benchmark": "benchmarks/convergence.py:golden",

@@ -197,3 +197,32 @@ def prediction_sentence(metrics: pd.DataFrame, profile: str, n_edges: int = 6) -
     if not len(ratios):
         return ""
     return prediction_text(theory_metrics(profile), n_edges, math.exp(ratios.log_ratio.mean()))
+
+
+SECTION_TARGET_SECONDS = 45 * 60  # the whole study at the cpu profile, on 2 cores
+
+
+def cost_sentence(runs, profile: str) -> str:
+    """What the study cost: the stored benchmark of the exact reference (all cells, batched,
+    against single forward passes) and the studies' own wall times, beside their targets."""
+    from ..store import ResultsStore
+
+    parts = []
+    bench = ResultsStore().latest("benchmarks", "gradient-reference", profile)
+    if bench is not None:
+        b, s = bench.summary, bench.config["settings"]
+        parts.append(
+            f"The exact reference (the loss of all 4,096 cells at C = {s['channels']}, {s['cells_per_stage']} cell(s) "
+            f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s batched, against "
+            f"{b['single_seconds_all_cells']:.0f} s for one forward pass per cell ({b['speedup']:.1f}× faster; "
+            f"largest difference between the two {b['max_abs_difference']:.1e}), on {b['device']}, profile "
+            f"`{bench.info['profile']}` (target ≤ {b['target_seconds']:.0f} s: "
+            f"{'met' if b['within_target'] else 'missed'}).")
+    if runs:
+        seconds = [r.info["wall_time_s"] for r in runs]
+        parts.append(
+            f"The {len(runs)} studies (each: its search rerun to every point, the exact reference and "
+            f"every strategy's draws there) took " + ", ".join(f"{t / 60:.1f}" for t in seconds)
+            + f" minutes of wall time, computed side by side ({'within' if max(seconds) <= SECTION_TARGET_SECONDS else 'beyond'} "
+            f"the {SECTION_TARGET_SECONDS // 60} minutes set for the whole section at the `cpu` profile).")
+    return " ".join(parts)
