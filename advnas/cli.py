@@ -466,8 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one line for known failures, full traceback otherwise
         from .data import DataError
         from .jobs import JobsFailed
-        from .runner import NotebookFailed
-        if isinstance(error, (NotebookFailed, DataError, JobsFailed)):
+        from .runner import BookNotOffline, NotebookFailed
+        if isinstance(error, (NotebookFailed, DataError, JobsFailed, BookNotOffline)):
             print(f"error: {error}", file=sys.stderr)
             return 1
         if isinstance(error, OSError):  # a full disk, a vanished folder: one line, not a traceback
