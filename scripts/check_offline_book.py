@@ -24,6 +24,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,8 +114,30 @@ def count_math(html: str) -> MathCount:
     return scanner.count
 
 
+class BrowserFailed(RuntimeError):
+    """Chromium exited with an error, printed nothing, or ran past its time limit."""
+
+
+def _run_browser(command: list[str], timeout_s: float) -> subprocess.CompletedProcess:
+    """``command`` in a process group of its own: on timeout the browser and every helper
+    process it started are ended, and BrowserFailed says so in one line."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise BrowserFailed(f"{Path(command[0]).name} ran past {timeout_s:.0f} s (wall clock; the page's scripts get "
+                            "virtual time, so a busy machine is slow, not wrong): raise --timeout-s") from None
+    if process.returncode != 0:
+        raise BrowserFailed(f"{Path(command[0]).name} exited with {process.returncode}: "
+                            f"{' '.join(stderr.split())[-300:]}")
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
 def render_offline(page: Path, chromium: str, budget_ms: int = 15000, screenshot: Path | None = None,
-                   timeout_s: float = 180) -> str:
+                   timeout_s: float = 600) -> str:
     """The page's DOM after scripts ran for ``budget_ms`` of virtual time, in headless Chromium
     with the network off; ``screenshot``: also save a 1200x2000 picture of the page."""
     url = page.resolve().as_uri()
@@ -122,22 +145,24 @@ def render_offline(page: Path, chromium: str, budget_ms: int = 15000, screenshot
         base = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", *OFFLINE_FLAGS,
                 f"--virtual-time-budget={budget_ms}"]
-        done = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=timeout_s)
-        if done.returncode != 0 or "<html" not in done.stdout.lower():
-            raise RuntimeError(f"{Path(chromium).name} exited with {done.returncode}: "
-                               f"{' '.join(done.stderr.split())[-300:]}")
+        dom = _run_browser([*base, "--dump-dom", url], timeout_s).stdout
+        if "<html" not in dom.lower():
+            raise BrowserFailed(f"{Path(chromium).name} printed no page for {url}")
         if screenshot is not None:
-            subprocess.run([*base, f"--screenshot={Path(screenshot).resolve()}", "--window-size=1200,2000", url],
-                           capture_output=True, timeout=timeout_s, check=True)
-    return done.stdout
+            _run_browser([*base, f"--screenshot={Path(screenshot).resolve()}", "--window-size=1200,2000", url],
+                         timeout_s)
+    return dom
 
 
 def check_math_renders(page: Path, chromium: str, budget_ms: int = 15000,
-                       screenshot: Path | None = None) -> list[str]:
+                       screenshot: Path | None = None, timeout_s: float = 600) -> list[str]:
     """Problems with the maths of ``page`` rendered offline (empty: every maths element rendered)."""
     before = count_math(page.read_text(encoding="utf-8"))
     expected = before.elements
-    after = count_math(render_offline(page, chromium, budget_ms, screenshot))
+    try:
+        after = count_math(render_offline(page, chromium, budget_ms, screenshot, timeout_s))
+    except BrowserFailed as error:
+        return [f"{page.name}: {error}"]
     problems = []
     if expected == 0:
         problems.append(f"{page.name} has no maths element (span.math, div.math) to check")
@@ -162,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default=None, help="the browser (default: chromium on PATH)")
     parser.add_argument("--budget-ms", type=int, default=15000, help="virtual time for scripts (default 15000)")
     parser.add_argument("--screenshot", default=None, help="also save a picture of the rendered page here")
+    parser.add_argument("--timeout-s", type=float, default=600,
+                        help="wall-clock limit of each browser run in seconds (default 600)")
     args = parser.parse_args(argv)
     root = Path(args.html_root)
     if not (root / "index.html").is_file():
@@ -180,12 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.budget_ms < 1000:
         print(f"error: --budget-ms must be at least 1000; got {args.budget_ms}", file=sys.stderr)
         return 2
+    if not args.timeout_s > 0:
+        print(f"error: --timeout-s must be a number of seconds > 0; got {args.timeout_s}", file=sys.stderr)
+        return 2
     remote = remote_references(root)
     problems = [offline_summary(remote)] if remote else []
     for other in sorted(root.rglob("*.html")):
         if (loads := count_math(other.read_text(encoding="utf-8", errors="replace")).mathjax_scripts) > 1:
             problems.append(f"{other.relative_to(root)} loads MathJax {loads} times")
-    problems += check_math_renders(page, chromium, args.budget_ms, Path(args.screenshot) if args.screenshot else None)
+    problems += check_math_renders(page, chromium, args.budget_ms, Path(args.screenshot) if args.screenshot else None,
+                                   args.timeout_s)
     for line in problems:
         print(f"FAIL {line}")
     if not problems:

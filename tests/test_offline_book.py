@@ -158,6 +158,26 @@ def test_counting_maths_elements_and_tex_left():
     assert before.mathjax_scripts == 1
 
 
+def test_a_browser_past_its_time_limit_is_ended_and_reported_in_one_line(tmp_path):
+    """A stand-in browser that never finishes (and starts a helper): both are ended at the limit."""
+    import os
+    import time
+
+    marker = tmp_path / "helper.pid"
+    browser = tmp_path / "slow-browser"
+    browser.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {marker}\nsleep 60\n")
+    browser.chmod(0o755)
+    page = _math_page(tmp_path, "_static/mathjax/tex-chtml-full.js")
+    started = time.monotonic()
+    problems = CHECKER.check_math_renders(page, str(browser), timeout_s=2)
+    assert time.monotonic() - started < 30
+    assert problems == ["page.html: slow-browser ran past 2 s (wall clock; the page's scripts get virtual time, "
+                        "so a busy machine is slow, not wrong): raise --timeout-s"]
+    time.sleep(0.5)
+    helper = int(marker.read_text())
+    assert not os.path.exists(f"/proc/{helper}") or "Z" in open(f"/proc/{helper}/stat").read().split()[2]
+
+
 @needs_chromium
 def test_a_page_loading_mathjax_twice_is_reported(tmp_path):
     page = _math_page(tmp_path, "_static/mathjax/tex-chtml-full.js")
