@@ -124,15 +124,28 @@ def cmd_toy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_nb201_lookup(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _api_error(error: ValueError) -> ConfigError:
+    """The benchmark's messages name it "api ...": on the command line, the flag --api."""
+    text = str(error)
+    return ConfigError("--" + text if text.startswith("api ") else text)
 
+
+def _load_api(path: str):
+    from .data.nb201_benchmark import load_api
+
+    try:
+        return load_api(Path(path))
+    except ValueError as error:
+        raise _api_error(error) from None
+
+
+def cmd_nb201_lookup(args: argparse.Namespace) -> int:
     from .nb201.lookup import lookup
 
     try:
-        result = lookup(args.arch, Path(args.api) if args.api else None)
+        result = lookup(args.arch, _load_api(args.api) if args.api else None)
     except ValueError as error:
-        raise ConfigError(str(error)) from None
+        raise _api_error(error) from None
     if args.json:
         print(json.dumps(result))
     else:
@@ -152,8 +165,9 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     cfg = notebook("nb201").resolve(args.profile, overrides)
+    benchmark = _load_api(args.api) if args.api else None
     run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            progress=not args.quiet, recompute=args.recompute, wait=False)
+                            progress=not args.quiet, recompute=args.recompute, wait=False, benchmark=benchmark)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
           f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
@@ -379,7 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
     nb = p.add_subparsers(dest="nb201_command", required=True, metavar="SUBCOMMAND")
     q = nb.add_parser("lookup", help="CIFAR-10 test accuracy (200 epochs) and parameters of a cell")
     q.add_argument("arch", help="e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|...~2|'")
-    q.add_argument("--api", default=None, help="the official NAS-Bench-201 .pth file (needs nas-bench-201)")
+    q.add_argument("--api", default=None, help="the official benchmark file instead of the shipped table: "
+                   "NAS-Bench-201's .pth (nas-bench-201) or NATS-Bench's NATS-tss-* file or folder (needs nats_bench)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_nb201_lookup)
     q = nb.add_parser("search", help="one CIFAR-10 cell search (one strategy, one seed), evaluated on "
@@ -392,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nb201: the 4 operations of Sec. 5.2 (default); with-none: add the zero "
                    "operation (App. F, Table 4)")
     q.add_argument("--epochs", type=int, default=None, help="total epochs (default: the profile's)")
+    q.add_argument("--api", default=None, help="score the found cells with the official benchmark file "
+                   "instead of the shipped table (as for nb201 lookup --api)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
                    "and compute it afresh; only a folder advnas wrote is touched")
@@ -514,8 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one line for known failures, full traceback otherwise
         from .data import DataError
         from .jobs import JobsFailed
-        from .runner import NotebookFailed
-        if isinstance(error, (NotebookFailed, DataError, JobsFailed)):
+        from .runner import BookNotOffline, NotebookFailed
+        if isinstance(error, (NotebookFailed, DataError, JobsFailed, BookNotOffline)):
             print(f"error: {error}", file=sys.stderr)
             return 1
         if isinstance(error, OSError):  # a full disk, a vanished folder: one line, not a traceback

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import paper_cost
+from . import offline_book, paper_cost
 from .config import PROFILES, ConfigError, check_profile
 from .device import describe
 from .provenance import PROJECT_ROOT
@@ -246,11 +246,25 @@ def stage_book(profile: str) -> Path:
     return stage
 
 
+class BookNotOffline(RuntimeError):
+    """The built book loads a resource from the network; the message names the first ones."""
+
+
 def build_book(profile: str, strict: bool = False) -> Path:
-    """Run Jupyter Book on the staged sources; ``strict`` turns warnings into errors."""
+    """Run Jupyter Book on the staged sources; ``strict`` turns warnings into errors. The built
+    pages are then scanned for remote scripts, stylesheets and fonts (``advnas/offline_book.py``):
+    one is an error under ``strict``, a warning line otherwise."""
     stage = stage_book(check_profile(profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage)]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     subprocess.run(command, check=True)
-    return stage / "_build" / "html" / "index.html"
+    html = stage / "_build" / "html"
+    remote = offline_book.remote_references(html)
+    if remote and strict:
+        raise BookNotOffline(offline_book.offline_summary(remote))
+    if remote:
+        print(f"[advnas] warning: {offline_book.offline_summary(remote)}")
+    else:
+        print(f"[advnas] offline check: no page under {html} loads a remote script, stylesheet or font")
+    return html / "index.html"

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..cifar.augment import augment
 from ..cifar.data import CIFAR10
-from ..data.nb201_table import nb201_accuracy
+from ..data.nb201_benchmark import as_benchmark
 from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
 from ..search.task import THETA, WEIGHT, LoopSettings, SearchTask
@@ -114,13 +114,15 @@ class CellSearchTask(SearchTask):
     of V (the official alternation starts with a theta step, official code: cifar10/search.py, the schedule). Both minibatches are
     augmented (official code: cifar10/cifar.py and search.py, the data). The network stays in training mode throughout, so batch norm
     always uses batch statistics (official code: cifar10/basemodel.py). Architectures are scored by their NAS-Bench-201
-    test accuracy."""
+    test accuracy, from the shipped table or from ``benchmark``, an official NAS-Bench-201 / NATS-Bench topology
+    API object (``advnas/data/nb201_benchmark.py``); the scores are reported, never used by the search."""
 
     name = "nb201"
     n_edges = len(EDGES)
 
-    def __init__(self, cfg: NB201SearchConfig, data: SearchData):
+    def __init__(self, cfg: NB201SearchConfig, data: SearchData, benchmark=None):
         self.cfg, self.data = cfg, data
+        self.benchmark = as_benchmark(benchmark)
         self.op_names = cfg.op_names
         self.model: SearchNetwork | None = None
 
@@ -165,18 +167,22 @@ class CellSearchTask(SearchTask):
     def arch_string(self, gates: torch.Tensor) -> str:
         return self.model.arch_string(gates)
 
+    def accuracy(self, arch: str) -> float:
+        """The cell's CIFAR-10 test accuracy (%) after 200 epochs, from the benchmark."""
+        return self.benchmark.accuracy(arch, "cifar10")
+
     def epoch_metrics(self, argmax_arch: str, best_arch: str | None) -> dict[str, Any]:
-        return {"argmax_accuracy": nb201_accuracy(argmax_arch),
-                "process_best_accuracy": nb201_accuracy(best_arch) if best_arch else math.nan}
+        return {"argmax_accuracy": self.accuracy(argmax_arch),
+                "process_best_accuracy": self.accuracy(best_arch) if best_arch else math.nan}
 
     def summary(self, search: dict[str, Any]) -> dict[str, Any]:
         argmax_arch, best_arch = search["argmax_arch"], search["process_best_arch"]
         return {
             "ops": self.cfg.ops,
-            "final_accuracy": nb201_accuracy(search["final_arch"]),
-            "argmax_accuracy": nb201_accuracy(argmax_arch),
+            "final_accuracy": self.accuracy(search["final_arch"]),
+            "argmax_accuracy": self.accuracy(argmax_arch),
             "argmax_params_mb": arch_params_mb(argmax_arch),
-            "process_best_accuracy": nb201_accuracy(best_arch) if best_arch else None,
+            "process_best_accuracy": self.accuracy(best_arch) if best_arch else None,
             "process_best_params_mb": arch_params_mb(best_arch) if best_arch else None,
             "data_variant": self.data.variant,
         }
@@ -192,8 +198,9 @@ class CellSearchTask(SearchTask):
 
 
 def make_search(cfg: NB201SearchConfig, strategy: str, seed: int, data: SearchData,
-                device: torch.device) -> SearchLoop:
-    """One CIFAR-10 search (Algorithm 1) with ``strategy`` and its options from ``cfg``."""
-    return SearchLoop(CellSearchTask(cfg, data), loop_settings(cfg), strategy, seed, device,
+                device: torch.device, benchmark=None) -> SearchLoop:
+    """One CIFAR-10 search (Algorithm 1) with ``strategy`` and its options from ``cfg``; found cells
+    are scored by the shipped table, or by ``benchmark`` (an official API object)."""
+    return SearchLoop(CellSearchTask(cfg, data, benchmark), loop_settings(cfg), strategy, seed, device,
                       cfg.options_for(strategy))
 
