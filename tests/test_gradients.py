@@ -211,3 +211,32 @@ def test_command_line_rejects_bad_input(tmp_path, capsys):
     assert "--checkpoint must be a folder" in capsys.readouterr().err
     assert main(["nb201", "gradients", "--strategy", "advantage", "--checkpoint", str(tmp_path)]) != 0
     assert "holds neither" in capsys.readouterr().err
+
+
+def _metrics(ours_variance: float, ours_p: float, cases: int = 3) -> "pd.DataFrame":
+    import pandas as pd
+
+    rows = []
+    for k in range(cases):
+        seed, point = k % 2, ("warmup_end", "middle", "end")[k % 3]
+        for name, variance, p in (("advantage", ours_variance * (1 + 0.01 * k), ours_p), ("reinforce", 1.0, 0.5)):
+            rows.append({"seed": seed, "point": point, "strategy": name, "target": "grad_J", "draws": 200,
+                         "variance": variance, "variance_se": 0.01, "bias_p": p, "relative_bias": 0.1,
+                         "cosine": 0.9, "bias_norm": 0.1, "bias_se": 0.1, "relative_variance": variance})
+        rows.append({"seed": seed, "point": point, "strategy": "reinforce", "target": "own", "draws": 200,
+                     "variance": 1.0, "variance_se": 0.01, "bias_p": 0.5, "relative_bias": 0.1, "cosine": 0.9,
+                     "bias_norm": 0.1, "bias_se": 0.1, "relative_variance": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_verdicts_follow_the_intervals_and_the_tests():
+    from advnas.nb201 import gradient_report
+
+    lower, biased = gradient_report.verdicts(_metrics(0.5, 1e-9))
+    assert ": holds.**" in lower and ": fails.**" in biased
+    assert "bias detected in 0 of 3 cases" in biased  # the REINFORCE control
+    higher, unbiased = gradient_report.verdicts(_metrics(2.0, 0.4))
+    assert ": fails.**" in higher and ": inconclusive at n = 200.**" in unbiased
+    (mixed, _) = gradient_report.verdicts(_metrics(1.0, 0.4, cases=2).assign(
+        variance=lambda f: f.variance.where(~((f.strategy == "advantage") & (f.seed == 0)), 0.5)))
+    assert "inconclusive at n = 2" in mixed

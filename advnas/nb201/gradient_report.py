@@ -226,3 +226,28 @@ def cost_sentence(runs, profile: str) -> str:
             + f" minutes of wall time, computed side by side ({'within' if max(seconds) <= SECTION_TARGET_SECONDS else 'beyond'} "
             f"the {SECTION_TARGET_SECONDS // 60} minutes set for the whole section at the `cpu` profile).")
     return " ".join(parts)
+
+
+def reproduction_sentence(runs, cfg) -> str:
+    """Whether each study's rerun of the source search is the stored search of the CIFAR-10
+    chapter with the same settings and seed (entropy of mu per epoch, final argmax cell)."""
+    from ..store import ResultsStore, Run
+    from .experiment import EXPERIMENT
+
+    store, parts = ResultsStore(), []
+    search_cfg = cfg.search_config()
+    for run in runs:
+        seed = run.summary["seed"]
+        profile = run.info["profile"]
+        folder = store.folder(EXPERIMENT, profile, f"{cfg.source}-seed{seed}", search_cfg.run_config(cfg.source, seed))
+        if not (folder / "summary.json").is_file():
+            parts.append(f"seed {seed}: no stored search with these settings to compare with")
+            continue
+        stored = Run.load(folder)
+        rerun = pd.DataFrame(run.summary["source_search"]).set_index("epoch")
+        theirs = stored.metrics.set_index("epoch").loc[rerun.index]
+        gap = float((rerun.entropy - theirs.entropy).abs().max())
+        same = bool((rerun.argmax_arch == theirs.argmax_arch).all())
+        parts.append(f"seed {seed}: entropy of μ within {gap:.1e} nats of the stored search at every epoch, "
+                     f"argmax cell {'the same' if same else 'different'} at every epoch")
+    return ("The reruns against the stored searches of the CIFAR-10 chapter: " + "; ".join(parts) + ".") if parts else ""
