@@ -2,10 +2,12 @@
 CIFAR-10 space on one minibatch (``advnas/nb201/cell_enumeration.py``), and the same losses
 from one forward pass per cell, measured side by side in one process.
 
-  * seconds for all 4,096 cells, batched (the shared first cell, chunks of cells with
-    per-cell batch norm), at the chapter's size (C = 8, one cell per stage, batch 64 at the
-    ``cpu`` profile; target: within 5 minutes on 2 cores);
-  * seconds per cell of single forward passes, timed on a sample of cells, and the ratio.
+  * seconds per cell of single forward passes, timed on a sample of cells;
+  * seconds per cell of the batched evaluation (the shared first cell, chunks of cells with
+    per-cell batch norm) for several chunk sizes, on a sample of consecutive cells: on a CPU
+    large chunks are slower per cell (their activations leave the caches), on a GPU faster;
+  * seconds for all 4,096 cells at the fastest chunk, at the chapter's size (C = 8, one
+    cell per stage, batch 64 at the ``cpu`` profile; target: within 5 minutes on 2 cores).
 
 Both use the same random weights and images; the batched losses are checked against the
 single passes on the sample. Results go through the results store
@@ -25,14 +27,16 @@ import torch
 import torch.nn.functional as F
 
 from advnas import distribution
-from advnas.device import default_device, describe
-from advnas.nb201.cell_enumeration import all_cells, cell_losses
+from advnas.device import default_device, describe, synchronize
+from advnas.nb201.cell_enumeration import all_cells, batched_logits, cell_losses, shared_first_cell
 from advnas.nb201.supernet import SearchNetwork
 
-SETTINGS = {  # network size, batch, cells timed one by one, chunk of the batched pass
-    "smoke": {"channels": 2, "cells_per_stage": 1, "batch": 4, "sample": 8, "chunk": 256},
-    "cpu": {"channels": 8, "cells_per_stage": 1, "batch": 64, "sample": 64, "chunk": 32},
-    "paper": {"channels": 16, "cells_per_stage": 5, "batch": 64, "sample": 64, "chunk": 32},
+SETTINGS = {  # network size, batch, cells timed one by one, chunks tried on a sample of cells
+    "smoke": {"channels": 2, "cells_per_stage": 1, "batch": 4, "sample": 8, "chunks": [1, 64], "chunk_sample": 128},
+    "cpu": {"channels": 8, "cells_per_stage": 1, "batch": 64, "sample": 64, "chunks": [1, 4, 16, 32],
+            "chunk_sample": 256},
+    "paper": {"channels": 16, "cells_per_stage": 5, "batch": 64, "sample": 64, "chunks": [1, 4, 16, 64, 256],
+              "chunk_sample": 1024},
 }
 TARGET_SECONDS = 300.0
 
@@ -51,19 +55,34 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     model, images, labels = _network(s, device)
     sample = torch.randperm(4096, generator=torch.Generator().manual_seed(2))[:s["sample"]]
     cells = all_cells(4)[sample].to(device)
+    rows = []
+    synchronize(device)
     start = time.perf_counter()
     with torch.no_grad():
         single = torch.stack([F.cross_entropy(model(images, distribution.one_hot(c, 4)), labels) for c in cells])
+    synchronize(device)
     per_cell_single = (time.perf_counter() - start) / len(cells)
+    rows.append({"method": "single forward passes", "chunk": 1, "seconds_per_cell": per_cell_single})
+    first = shared_first_cell(model, images, 4)
+    consecutive = all_cells(4)[:s["chunk_sample"]].to(device)
+    for chunk in s["chunks"]:
+        synchronize(device)
+        start = time.perf_counter()
+        for k in range(0, len(consecutive), chunk):
+            batched_logits(model, images, consecutive[k:k + chunk], first)
+        synchronize(device)
+        rows.append({"method": "batched", "chunk": chunk,
+                     "seconds_per_cell": (time.perf_counter() - start) / len(consecutive)})
+    table = pd.DataFrame(rows)
+    best = int(table[table.method == "batched"].sort_values("seconds_per_cell").chunk.iloc[0])
+    synchronize(device)
     start = time.perf_counter()
-    losses = cell_losses(model, images, labels, 4, s["chunk"])
+    losses = cell_losses(model, images, labels, 4, best)
+    synchronize(device)
     batched_seconds = time.perf_counter() - start
-    error = float((losses[sample].to(single) - single.double().cpu().to(single)).abs().max())
-    table = pd.DataFrame([{"method": "batched (all cells)", "seconds": batched_seconds},
-                          {"method": "single forward passes (per cell)", "seconds": per_cell_single}])
-    summary = {"device": describe(device), "batched_seconds": batched_seconds,
-               "single_seconds_per_cell": per_cell_single,
-               "single_seconds_all_cells": per_cell_single * 4096,
+    error = float((losses[sample].float().cpu() - single.float().cpu()).abs().max())
+    summary = {"device": describe(device), "best_chunk": best, "batched_seconds": batched_seconds,
+               "single_seconds_per_cell": per_cell_single, "single_seconds_all_cells": per_cell_single * 4096,
                "speedup": per_cell_single * 4096 / batched_seconds, "max_abs_difference": error,
                "target_seconds": TARGET_SECONDS, "within_target": batched_seconds <= TARGET_SECONDS}
     return table, summary

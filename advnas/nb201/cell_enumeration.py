@@ -81,13 +81,17 @@ def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batc
         for e, (source, t) in enumerate(EDGES):
             if t != target:
                 continue
-            out = torch.empty_like(nodes[source]).view(k_cells, batch, *x.shape[1:])
-            src = nodes[source].view(k_cells, batch, *x.shape[1:])
-            for op_index, op in enumerate(cell.candidates[e]):
-                rows = (choices[:, e] == op_index).nonzero().squeeze(1)
-                if rows.numel():
-                    out[rows] = op(src[rows].flatten(0, 1)).view(len(rows), batch, *x.shape[1:])
-            out = out.view_as(nodes[source])
+            column = choices[:, e]
+            if bool((column == column[0]).all()):  # one operation for the whole chunk: no gathering
+                out = cell.candidates[e][int(column[0])](nodes[source])
+            else:
+                out = torch.empty_like(nodes[source]).view(k_cells, batch, *x.shape[1:])
+                src = nodes[source].view(k_cells, batch, *x.shape[1:])
+                for op_index, op in enumerate(cell.candidates[e]):
+                    rows = (column == op_index).nonzero().squeeze(1)
+                    if rows.numel():
+                        out[rows] = op(src[rows].flatten(0, 1)).view(len(rows), batch, *x.shape[1:])
+                out = out.view_as(nodes[source])
             total = out if total is None else total + out
         nodes.append(total)
     return nodes[3]

@@ -213,11 +213,14 @@ def cost_sentence(runs, profile: str) -> str:
         b, s = bench.summary, bench.config["settings"]
         parts.append(
             f"The exact reference (the loss of all 4,096 cells at C = {s['channels']}, {s['cells_per_stage']} cell(s) "
-            f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s batched, against "
-            f"{b['single_seconds_all_cells']:.0f} s for one forward pass per cell ({b['speedup']:.1f}× faster; "
-            f"largest difference between the two {b['max_abs_difference']:.1e}), on {b['device']}, profile "
-            f"`{bench.info['profile']}` (target ≤ {b['target_seconds']:.0f} s: "
-            f"{'met' if b['within_target'] else 'missed'}).")
+            f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s in chunks of {b['best_chunk']} "
+            f"cell(s), the fastest chunk measured, against {b['single_seconds_all_cells']:.0f} s for one forward "
+            f"pass per cell ({b['speedup']:.2f}× as fast; largest difference between the two "
+            f"{b['max_abs_difference']:.1e}), on {b['device']}, profile `{bench.info['profile']}` (target ≤ "
+            f"{b['target_seconds']:.0f} s: {'met' if b['within_target'] else 'missed'}). Seconds per cell by "
+            "chunk size: " + ", ".join(f"{int(r.chunk)}: {r.seconds_per_cell * 1000:.1f} ms" for r in
+                                       bench.metrics[bench.metrics.method == "batched"].itertuples())
+            + " (on a CPU a large chunk's activations leave the caches).")
     if runs:
         seconds = [r.info["wall_time_s"] for r in runs]
         parts.append(
