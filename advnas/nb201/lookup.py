@@ -1,8 +1,9 @@
 """NAS-Bench-201 evaluation of a cell: test accuracy and parameter count.
 
 The accuracy is CIFAR-10 test accuracy after the full 200-epoch schedule, averaged over
-the benchmark's seeds, from the table shipped in data/nb201 (or the official API when the
-user points to its .pth file). The parameter count is computed from the network itself.
+the benchmark's seeds, from the table shipped with the package in advnas/_data/nb201 (or
+the official API when the user points to its .pth file). The parameter count is computed
+from the network itself.
 """
 
 from __future__ import annotations
