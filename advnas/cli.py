@@ -1,4 +1,4 @@
-"""Command line: ``python -m advnas --help``.
+"""Command line: ``advnas --help`` (the console script), or ``python -m advnas --help``.
 
 Errors in the user's input end the command with one line on stderr and exit status 2.
 """
@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
+from pathlib import PureWindowsPath
 from typing import Any
 
 from . import __version__
@@ -357,9 +357,21 @@ def cmd_book(args: argparse.Namespace) -> int:
     return 0
 
 
+def program_name(argv0: str | None = None) -> str:
+    """The command as the user invoked it, for the usage line and --version: the console
+    script's name (``advnas``; ``advnas.exe`` on Windows shows as ``advnas``), or
+    ``python -m advnas`` when run as a module."""
+    argv0 = (sys.argv[0] if sys.argv else "") if argv0 is None else argv0
+    name = PureWindowsPath(argv0).name  # either separator: / or a backslash
+    if name == "__main__.py":
+        return "python -m advnas"
+    if name in ("", "-c"):
+        return "advnas"
+    return name[:-4] if name.lower().endswith(".exe") else name
+
+
 def build_parser() -> argparse.ArgumentParser:
-    invoked = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    parser = argparse.ArgumentParser(prog="advnas" if invoked == "advnas" else "python -m advnas", description=(
+    parser = argparse.ArgumentParser(prog=program_name(), description=(
         "AdvantageNAS companion: run the book's notebooks, build the book, and the "
         "experiments' command-line entry points."))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -45,10 +45,9 @@ from typing import Any, Callable
 import pandas as pd
 import torch
 
-from . import behaviour, provenance
+from . import behaviour, paths, provenance
 from .config import ConfigError, check_profile
 
-DEFAULT_ROOT = provenance.PROJECT_ROOT / "results"
 MARKER = ".advnas-run.json"
 LOCK = ".advnas.lock"
 RESULT_FILES = ("config.json", "metrics.csv", "summary.json", "checkpoint.pt")
@@ -67,7 +66,9 @@ class RunLocked(RunFolderError):
 
 
 def results_root() -> Path:
-    return Path(os.environ.get("ADVNAS_RESULTS_DIR", DEFAULT_ROOT))
+    """The store's default root: ``results/`` of the checkout, else of the user folder
+    (``ADVNAS_RESULTS_DIR`` overrides it; ``advnas/paths.py``)."""
+    return paths.results_dir()
 
 
 def recompute_requested() -> bool:

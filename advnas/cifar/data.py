@@ -1,4 +1,5 @@
-"""CIFAR-10 as uint8 tensors in memory, from the official archive or the JPEG copy.
+"""CIFAR-10 as uint8 tensors in memory, from the official archive or the JPEG copy (or the
+sample of the JPEG copy shipped with advnas, the smoke profile's data).
 
 Either source is located and checksum-verified by ``advnas.data.locate``, decoded once and
 cached as a ``.pt`` file beside the project's data (keyed by the archive's checksum), so a
@@ -37,7 +38,7 @@ class CIFAR10:
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
-    variant: str  # "official" or "jpeg" (a lossy re-encoding: results from it must say so)
+    variant: str  # "official", "jpeg" (a lossy re-encoding: results from it must say so) or "jpeg-sample"
 
 
 def _decode_jpeg(archive: Path) -> dict[str, torch.Tensor]:
@@ -108,8 +109,13 @@ def decode_archive(archive: Path, variant: str, cache_dir: Path | None = None) -
     return CIFAR10(**tensors, variant=variant)
 
 
-def load_cifar10(path: str | Path | None = None, cache_dir: Path | None = None) -> CIFAR10:
-    """Locate (and verify) CIFAR-10, then decode it once into memory."""
-    source = locate("cifar10", path)
+def load_cifar10(path: str | Path | None = None, cache_dir: Path | None = None,
+                 dataset: str = "cifar10") -> CIFAR10:
+    """Locate (and verify) CIFAR-10, then decode it once into memory. ``dataset``:
+    "cifar10" (the full dataset) or "cifar10-sample" (the sample shipped with advnas, decoded
+    like the JPEG copy; its variant is "jpeg-sample")."""
+    if dataset not in ("cifar10", "cifar10-sample"):
+        raise ValueError(f"dataset must be cifar10 or cifar10-sample; got {dataset!r}")
+    source = locate(dataset, path)
     (archive,) = source.files.values()
     return decode_archive(archive, source.variant, cache_dir)

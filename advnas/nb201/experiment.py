@@ -16,6 +16,7 @@ import torch
 from .. import strategies
 from ..cifar.data import CIFAR10, load_cifar10
 from ..data.nb201_benchmark import as_benchmark
+from ..data.choice import dataset_for
 from ..device import default_device
 from ..store import ResultsStore, Run, RunContext
 from .search import SearchData, make_search, split
@@ -24,9 +25,10 @@ from .search_config import NB201SearchConfig
 EXPERIMENT = "nb201"
 
 
-@functools.lru_cache(maxsize=1)
-def _cifar() -> CIFAR10:
-    return load_cifar10()
+@functools.lru_cache(maxsize=2)
+def _cifar(data: str = "full") -> CIFAR10:
+    """CIFAR-10 for the setting ``data``: the full dataset, or the sample shipped with advnas."""
+    return load_cifar10(dataset=dataset_for("cifar10", data))
 
 
 def _run_config(cfg: NB201SearchConfig, strategy: str, seed: int, benchmark) -> dict:
@@ -40,7 +42,7 @@ def _run_config(cfg: NB201SearchConfig, strategy: str, seed: int, benchmark) -> 
 
 def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool, benchmark=None):
     def compute(ctx: RunContext):
-        search = make_search(cfg, strategy, seed, split(_cifar(), cfg, ctx.device), ctx.device, benchmark)
+        search = make_search(cfg, strategy, seed, split(_cifar(cfg.data), cfg, ctx.device), ctx.device, benchmark)
         state = ctx.load_checkpoint()
         if state is not None:
             search.load_state_dict(state)

@@ -75,7 +75,7 @@ def run_one(cfg: GradientStudyConfig, seed: int, profile: str, store: ResultsSto
     store = store or ResultsStore()
 
     def compute(ctx: RunContext):
-        return _study(cfg, seed, split(_cifar(), cfg.search_config(), ctx.device), ctx, progress)
+        return _study(cfg, seed, split(_cifar(cfg.data), cfg.search_config(), ctx.device), ctx, progress)
 
     return store.run(EXPERIMENT, profile, f"{cfg.source}-seed{seed}", run_config(cfg, seed), compute,
                      EXPERIMENT, default_device(), recompute)
@@ -111,7 +111,7 @@ def load_snapshot(folder: Path | str, device: torch.device | None = None, data: 
     if not (folder / CHECKPOINT).is_file():
         raise FileNotFoundError(f"checkpoint: {folder} holds no {CHECKPOINT}")
     search_cfg = NB201SearchConfig.from_dict(config)
-    data = data if data is not None else split(_cifar(), search_cfg, device)
+    data = data if data is not None else split(_cifar(search_cfg.data), search_cfg, device)
     search = make_search(search_cfg, strategy, seed, data, device)
     state = torch.load(folder / CHECKPOINT, weights_only=True, map_location=device)
     state.pop("__advnas_config_hash__", None)

@@ -1,8 +1,8 @@
 """NAS-Bench-201 evaluation of a cell: test accuracy and parameter count.
 
 The accuracy is CIFAR-10 test accuracy after the full 200-epoch schedule, averaged over
-the benchmark's seeds, from the table shipped in data/nb201, or from the official API when
-the user points to its benchmark file or passes an API object
+the benchmark's seeds, from the table shipped with the package in advnas/_data/nb201, or from
+the official API when the user points to its benchmark file or passes an API object
 (``advnas/data/nb201_benchmark.py``). The parameter count is computed from the network itself.
 """
 

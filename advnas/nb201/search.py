@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..cifar.augment import augment
 from ..cifar.data import CIFAR10
+from ..config import ConfigError
 from ..data.nb201_benchmark import as_benchmark
 from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
@@ -25,9 +26,6 @@ from ..strategies import Draw
 from .network import params_mb
 from .search_config import NB201SearchConfig
 from .supernet import EDGES, SearchNetwork
-
-VALIDATION_OFFSET = 25_000  # V = training images [25000, 50000) (official code: cifar10/cifar.py and search.py, the data)
-
 
 @dataclass
 class SearchData:
@@ -55,18 +53,26 @@ def class_interleaved(labels: torch.Tensor) -> torch.Tensor:
 
 
 def split(cifar: CIFAR10, cfg: NB201SearchConfig, device: torch.device) -> SearchData:
-    """D = the first ``train_size`` of training images [0, 25000); V = the first
-    ``val_size`` of [25000, 50000). Deterministic, as the official code (official code: cifar10/cifar.py and search.py, the data).
+    """D = the first ``train_size`` of the first half of the training images ([0, 25000) of
+    the 50,000); V = the first ``val_size`` of the second half ([25000, 50000)).
+    Deterministic, as the official code (official code: cifar10/cifar.py and search.py, the data).
 
     The official files hold the images in a random class order, so both halves (and any
-    prefix) are mixed. The JPEG copy is sorted by class (ImageFolder layout): taken as is,
-    D would hold five classes and V the other five. Its images are therefore first put in
-    class-interleaved order, which gives every half and every prefix balanced classes."""
+    prefix) are mixed. The JPEG copy (and its shipped sample) is sorted by class (ImageFolder
+    layout): taken as is, D would hold five classes and V the other five. Its images are
+    therefore first put in class-interleaved order, which gives every half and every prefix
+    balanced classes. A size larger than a half is refused in one line (the shipped sample
+    has far fewer images than the full set)."""
     images, labels = cifar.train_images, cifar.train_labels
-    if cifar.variant == "jpeg":
+    if cifar.variant in ("jpeg", "jpeg-sample"):
         order = class_interleaved(labels)
         images, labels = images[order], labels[order]
-    v = slice(VALIDATION_OFFSET, VALIDATION_OFFSET + cfg.val_size)
+    half = len(labels) // 2  # 25,000 for the full training set
+    for name in ("train_size", "val_size"):
+        if getattr(cfg, name) > half:
+            raise ConfigError(f"{name} must be at most {half:,} with data {cfg.data!r} ({len(labels):,} training "
+                              f"images, split in halves); got {getattr(cfg, name):,}")
+    v = slice(half, half + cfg.val_size)
     return SearchData(images[:cfg.train_size].to(device), labels[:cfg.train_size].to(device),
                       images[v].to(device), labels[v].to(device), cifar.variant)
 
