@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make book   execute every notebook (cpu profile, reusing stored results), build the HTML book
 #   make test   unit tests + smoke execution of every notebook, then a strict book build
+# and `make test-offline`: the tests that read data once more as a fresh clone offline would
+# (no data mirror; CI runs it after `make test`).
 # Both create the virtual environment on first use. `make kernel` registers the Jupyter kernel
 # "advnas"; `make lab` also installs JupyterLab (requirements-lab.txt) and opens the notebooks. Variables: PROFILE=smoke|cpu|paper,
 # RECOMPUTE=1 (recompute stored results), WORKERS=N (the stored runs on a Dask LocalCluster of
@@ -15,7 +17,7 @@ STAMP := $(VENV)/.advnas-installed
 RECOMPUTE_FLAG := $(if $(filter 1 yes true,$(RECOMPUTE)),--recompute,)
 CLUSTER_FLAGS := $(if $(WORKERS),--workers $(WORKERS),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
-.PHONY: book test env clean kernel lab
+.PHONY: book test test-offline env clean kernel lab
 
 env: $(STAMP)
 
@@ -32,6 +34,21 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 	$(PY) -m advnas book --profile smoke --strict
+
+# Without ADVNAS_DATA_DIR, with an empty data folder and scratch results and build folders (so
+# that everything is computed afresh; the golden runs' cache is reused): the smoke notebooks of
+# the chapters that read CIFAR-10 or PTB, the data layer and the shipped samples, the command-line
+# search killed and resumed, and the fault tests. A few minutes on 2 cores. The smoke profile
+# reads only the data shipped with advnas, so this passes on a fresh clone without network.
+OFFLINE_TESTS := $(foreach nb,nb201 ptb zero_op dense,"tests/test_notebooks.py::test_smoke_execution[$(nb)]") \
+	tests/test_samples.py tests/test_data.py tests/test_faults.py \
+	"tests/test_nb201_search.py::test_command_line_search_killed_and_restarted_ends_as_uninterrupted"
+
+test-offline: $(STAMP)
+	@scratch="$$(mktemp -d)" && trap 'rm -rf "$$scratch"' EXIT && \
+	env -u ADVNAS_DATA_DIR ADVNAS_PROJECT_DATA="$$scratch/data" ADVNAS_RESULTS_DIR="$$scratch/results" \
+	  ADVNAS_BUILD_DIR="$$scratch/build" ADVNAS_BEHAVIOUR_CACHE="$(CURDIR)/build/behaviour-cache.json" \
+	  $(PY) -m pytest -q -p no:cacheprovider $(OFFLINE_TESTS)
 
 # The Jupyter kernel "advnas" runs this environment's Python, so `import advnas` works in any
 # Jupyter front-end; `make lab` also installs JupyterLab and opens the notebooks.

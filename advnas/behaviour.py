@@ -34,11 +34,12 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from .provenance import PROJECT_ROOT, source_hash
+from . import paths
+from .provenance import source_hash
 
 DIGITS = 10  # significant digits of a golden number in the digest
 RTOL = 1e-9  # relative tolerance when comparing golden outputs with the reference
-REFERENCE = Path(__file__).with_name("behaviour_reference.json")
+REFERENCE = paths.PACKAGE_DIR / "behaviour_reference.json"
 
 # Experiment -> its golden run, "module:function" (a package module, or a file of the
 # project's benchmarks/ folder).
@@ -47,11 +48,13 @@ GOLDEN: dict[str, str] = {
     "toy": "advnas.toy.experiment:golden",
     "toy-gradient-study": "advnas.toy.gradient_study:golden",
     "nb201": "advnas.nb201.experiment:golden",
+    "gradients": "advnas.nb201.gradient_experiment:golden",
     "ptb": "advnas.ptb.experiment:golden",
     "memory-benchmark": "benchmarks/memory.py:golden",
     "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",
     "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
     "ptb-speed-benchmark": "benchmarks/ptb_speed.py:golden",
+    "gradient-reference-benchmark": "benchmarks/gradient_reference.py:golden",
     "peers-benchmark": "benchmarks/peers.py:golden",
     "paper-epoch-benchmark": "benchmarks/paper_epoch.py:golden",
     "convergence-benchmark": "benchmarks/convergence.py:golden",
@@ -67,8 +70,9 @@ def check_experiment(name: str) -> str:
 def _function(name: str) -> Callable[[], Any]:
     module, _, function = GOLDEN[check_experiment(name)].partition(":")
     if module.endswith(".py"):
-        path = PROJECT_ROOT / module
-        if not path.exists():
+        root = paths.checkout_root()
+        path = root / module if root else None
+        if path is None or not path.exists():
             raise FileNotFoundError(f"the golden run of {name!r} is in {module}, which this installation lacks")
         sys.path.insert(0, str(path.parent))  # a benchmark imports its sibling helpers
         try:
@@ -184,7 +188,7 @@ def digest_of(name: str, outputs: Any, part: str | None = None) -> str:
 
 
 def _cache_path() -> Path:
-    return Path(os.environ.get("ADVNAS_BEHAVIOUR_CACHE", PROJECT_ROOT / "build" / "behaviour-cache.json"))
+    return Path(os.environ.get("ADVNAS_BEHAVIOUR_CACHE") or paths.build_dir() / "behaviour-cache.json")
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m advnas --help``.
+"""Command line: ``advnas --help`` (the console script), or ``python -m advnas --help``.
 
 Errors in the user's input end the command with one line on stderr and exit status 2.
 """
@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
+from pathlib import PureWindowsPath
 from typing import Any
 
 from . import __version__
@@ -124,15 +124,28 @@ def cmd_toy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_nb201_lookup(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _api_error(error: ValueError) -> ConfigError:
+    """The benchmark's messages name it "api ...": on the command line, the flag --api."""
+    text = str(error)
+    return ConfigError("--" + text if text.startswith("api ") else text)
 
+
+def _load_api(path: str):
+    from .data.nb201_benchmark import load_api
+
+    try:
+        return load_api(Path(path))
+    except ValueError as error:
+        raise _api_error(error) from None
+
+
+def cmd_nb201_lookup(args: argparse.Namespace) -> int:
     from .nb201.lookup import lookup
 
     try:
-        result = lookup(args.arch, Path(args.api) if args.api else None)
+        result = lookup(args.arch, _load_api(args.api) if args.api else None)
     except ValueError as error:
-        raise ConfigError(str(error)) from None
+        raise _api_error(error) from None
     if args.json:
         print(json.dumps(result))
     else:
@@ -152,12 +165,51 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     cfg = notebook("nb201").resolve(args.profile, overrides)
+    benchmark = _load_api(args.api) if args.api else None
     run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            progress=not args.quiet, recompute=args.recompute, wait=False)
+                            progress=not args.quiet, recompute=args.recompute, wait=False, benchmark=benchmark)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
           f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
           f"process best {summary['process_best_accuracy'] or float('nan'):.2f} %")
+    return 0
+
+
+def cmd_nb201_gradients(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .nb201 import gradient_experiment, gradient_study
+    from .strategies import names
+
+    allowed = names("sparse", baselines=True)
+    if args.strategy not in allowed:
+        raise ConfigError(f"--strategy must be one of {', '.join(allowed)}; got {args.strategy!r}")
+    if args.draws < 2:
+        raise ConfigError(f"--draws must be an integer >= 2; got {args.draws}")
+    folder = Path(args.checkpoint)
+    if not folder.is_dir():
+        raise ConfigError(f"--checkpoint must be a folder (a gradient-study snapshot, or an unfinished CIFAR-10 "
+                          f"search); {folder} is not one")
+    try:
+        search, _, losses = gradient_experiment.load_snapshot(folder)
+    except (FileNotFoundError, KeyError, ValueError) as error:
+        raise ConfigError(f"--checkpoint: {error}") from None
+    seed = search.seed
+    images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
+    if losses is None:  # an unfinished search's checkpoint: the exact reference is computed here
+        losses = gradient_study.measure_losses(search, images, labels, progress=not args.quiet)
+    point = gradient_study.Point(search, images, labels, losses)
+    rows = gradient_study.measure_point(point, [args.strategy], args.draws, seed, lambda name: {},
+                                        progress=not args.quiet)
+    result = {"strategy": args.strategy, "epoch": search.epoch, "theta_steps": search.theta_steps,
+              **gradient_study.point_summary(point), "against": {row["target"]: row for row in rows}}
+    if args.json:
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        for row in rows:
+            print(f"{args.strategy} against {row['target']} at epoch {search.epoch}: bias {row['bias_norm']:.3g} "
+                  f"(SE {row['bias_se']:.2g}, chi-square p {row['bias_p']:.2g}), variance {row['variance']:.3g} "
+                  f"(SE {row['variance_se']:.2g}), cosine {row['cosine']:.3f}")
     return 0
 
 
@@ -305,9 +357,21 @@ def cmd_book(args: argparse.Namespace) -> int:
     return 0
 
 
+def program_name(argv0: str | None = None) -> str:
+    """The command as the user invoked it, for the usage line and --version: the console
+    script's name (``advnas``; ``advnas.exe`` on Windows shows as ``advnas``), or
+    ``python -m advnas`` when run as a module."""
+    argv0 = (sys.argv[0] if sys.argv else "") if argv0 is None else argv0
+    name = PureWindowsPath(argv0).name  # either separator: / or a backslash
+    if name == "__main__.py":
+        return "python -m advnas"
+    if name in ("", "-c"):
+        return "advnas"
+    return name[:-4] if name.lower().endswith(".exe") else name
+
+
 def build_parser() -> argparse.ArgumentParser:
-    invoked = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    parser = argparse.ArgumentParser(prog="advnas" if invoked == "advnas" else "python -m advnas", description=(
+    parser = argparse.ArgumentParser(prog=program_name(), description=(
         "AdvantageNAS companion: run the book's notebooks, build the book, and the "
         "experiments' command-line entry points."))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -341,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     nb = p.add_subparsers(dest="nb201_command", required=True, metavar="SUBCOMMAND")
     q = nb.add_parser("lookup", help="CIFAR-10 test accuracy (200 epochs) and parameters of a cell")
     q.add_argument("arch", help="e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|...~2|'")
-    q.add_argument("--api", default=None, help="the official NAS-Bench-201 .pth file (needs nas-bench-201)")
+    q.add_argument("--api", default=None, help="the official benchmark file instead of the shipped table: "
+                   "NAS-Bench-201's .pth (nas-bench-201) or NATS-Bench's NATS-tss-* file or folder (needs nats_bench)")
     q.add_argument("--json", action="store_true", help="print one JSON object")
     q.set_defaults(func=cmd_nb201_lookup)
     q = nb.add_parser("search", help="one CIFAR-10 cell search (one strategy, one seed), evaluated on "
@@ -354,12 +419,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nb201: the 4 operations of Sec. 5.2 (default); with-none: add the zero "
                    "operation (App. F, Table 4)")
     q.add_argument("--epochs", type=int, default=None, help="total epochs (default: the profile's)")
+    q.add_argument("--api", default=None, help="score the found cells with the official benchmark file "
+                   "instead of the shipped table (as for nb201 lookup --api)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
                    "and compute it afresh; only a folder advnas wrote is touched")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.add_argument("--json", action="store_true", help="print the summary as JSON")
     q.set_defaults(func=cmd_nb201_search)
+    q = nb.add_parser("gradients", help="bias, variance and cosine of one strategy's theta-gradient against the "
+                      "exact gradient (all 4,096 cells), at a saved search state")
+    q.add_argument("--strategy", required=True, help="a sparse strategy, or random")
+    q.add_argument("--checkpoint", required=True, help="a snapshot folder of the gradient study "
+                   "(results/gradients/<profile>/<run>/snapshots/<point>) or an unfinished CIFAR-10 search's "
+                   "run folder")
+    q.add_argument("--draws", type=int, default=200, help="independent gradient draws (default 200)")
+    q.add_argument("--quiet", action="store_true", help="no progress bars")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=cmd_nb201_gradients)
 
     p = sub.add_parser("ptb", help="the recurrent cell search on Penn Treebank (Sec. 5.3)")
     pt = p.add_subparsers(dest="ptb_command", required=True, metavar="SUBCOMMAND")
@@ -466,8 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one line for known failures, full traceback otherwise
         from .data import DataError
         from .jobs import JobsFailed
-        from .runner import NotebookFailed
-        if isinstance(error, (NotebookFailed, DataError, JobsFailed)):
+        from .runner import BookNotOffline, NotebookFailed
+        if isinstance(error, (NotebookFailed, DataError, JobsFailed, BookNotOffline)):
             print(f"error: {error}", file=sys.stderr)
             return 1
         if isinstance(error, OSError):  # a full disk, a vanished folder: one line, not a traceback

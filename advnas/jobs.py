@@ -89,6 +89,12 @@ def _ptb(job: Job, progress: bool):
     return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile)]
 
 
+def _gradients(job: Job, progress: bool):
+    from .nb201 import gradient_experiment
+
+    return [gradient_experiment.run_one(job.config(), job.seed, job.profile, progress=progress)]
+
+
 def _theory(job: Job, progress: bool):
     from .theory import experiment
 
@@ -103,7 +109,7 @@ def _toy(job: Job, progress: bool):
 
 
 _EXECUTORS: dict[str, Callable[[Job, bool], list]] = {"nb201": _search, "ptb": _ptb, "theory": _theory,
-                                                      "toy": _toy}
+                                                      "toy": _toy, "gradients": _gradients}
 
 
 def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | None = None,
@@ -118,7 +124,10 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
         entry = notebook(chapter)
         if chapter not in SEARCH_CHAPTERS and chapter not in _EXECUTORS:
             continue  # a page that only reads other chapters' runs (the scorecard)
-        if chapter not in SEARCH_CHAPTERS:
+        if chapter == "gradients":  # one study per seed of its source search
+            cfg = entry.resolve(profile, dict(frozen))
+            candidates = [Job(chapter, profile, cfg.source, seed, overrides=frozen) for seed in cfg.seeds]
+        elif chapter not in SEARCH_CHAPTERS:
             candidates = [Job(chapter, profile, overrides=frozen)]
         else:
             cfg = entry.resolve(profile, dict(frozen))

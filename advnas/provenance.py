@@ -13,16 +13,19 @@ from typing import Any
 
 import torch
 
-from . import __version__
+from . import __version__, paths
 from .device import describe
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def git_commit() -> str:
-    """The commit of the checkout, with "+dirty" when tracked files outside results/ differ."""
+    """The commit of the checkout, with "+dirty" when tracked files outside results/ differ;
+    "unknown" for an installed package (no checkout) or without git."""
+    root = paths.checkout_root()
+    if root is None:
+        return "unknown"
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
                               check=True).stdout.strip()
     try:
         commit = git("rev-parse", "--short=10", "HEAD")
@@ -37,8 +40,10 @@ def git_commit() -> str:
 
 
 def _source_files() -> list[Path]:
-    files = sorted((PROJECT_ROOT / "advnas").rglob("*.py"))
-    return files + sorted((PROJECT_ROOT / "benchmarks").glob("*.py"))
+    """The package's modules, and in a checkout the benchmarks' too."""
+    files = sorted(paths.PACKAGE_DIR.rglob("*.py"))
+    root = paths.checkout_root()
+    return files + (sorted((root / "benchmarks").glob("*.py")) if root else [])
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,7 +52,7 @@ def source_hash() -> str:
     that computed a result. Staleness is decided by behaviour (``behaviour.py``), not by it."""
     digest = hashlib.sha256()
     for path in _source_files():
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+        digest.update(path.relative_to(paths.PACKAGE_DIR.parent).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

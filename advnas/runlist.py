@@ -2,7 +2,8 @@
 
 A profile's parameters override the defaults of the notebook's config dataclass, whose
 defaults are the paper's settings (so ``paper`` is usually empty):
-  smoke  seconds; executed end to end by the test command (CI);
+  smoke  seconds; executed end to end by the test command (CI); the CIFAR-10 and PTB
+         chapters read the data samples shipped with advnas (``data: sample``);
   cpu    the default for building the book on a 2-core machine;
   paper  the paper's exact settings, for a GPU.
 """
@@ -15,7 +16,8 @@ from typing import Any
 
 from . import strategies
 from .config import Config, ConfigError, check_profile
-from .provenance import PROJECT_ROOT
+from .nb201.gradient_config import GradientStudyConfig
+from .paths import checkout_file
 from .nb201.search_config import NB201SearchConfig
 from .scorecard import ScorecardConfig
 from .search.config import merge_options
@@ -35,7 +37,8 @@ class Notebook:
 
     @property
     def source(self) -> Path:
-        return PROJECT_ROOT / self.path
+        """The notebook file (in a checkout; an installed package holds no notebooks)."""
+        return checkout_file(self.path, f"notebook {self.name}")
 
     def resolve(self, profile: str, overrides: dict[str, Any] | None = None) -> Config:
         """The config for ``profile`` with the user's ``overrides`` applied on top (strategy
@@ -53,8 +56,10 @@ class Notebook:
 # the random-search baseline (the paper profile runs the paper's rows only; add the baseline
 # with -p strategies).
 _WITH_BASELINE = strategies.names("sparse", baselines=True)
+# The smoke profile reads the data samples shipped with advnas (data "sample"): it never needs
+# a mirror or a download. The cpu and paper profiles read the full data.
 _NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
-                "epochs": 3, "warmup_epochs": 1, "strategies": _WITH_BASELINE}
+                "epochs": 3, "warmup_epochs": 1, "strategies": _WITH_BASELINE, "data": "sample"}
 # Sized to a 2-core CPU and chosen so that the searches converge (benchmarks/convergence.py,
 # shown in chapter 3): theta's learning rate raised for the far fewer theta steps, and its
 # weight decay scaled by the cells that share the architecture (3 here, 15 in the paper),
@@ -114,7 +119,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "smoke": {"hidden": 8, "batch": 16, "search_epochs": 2, "epoch_tokens": 1600,
                       "retrain_epochs": 1, "retrain_epoch_tokens": 1600, "eval_batch": 16,
                       "eval_tokens": 2000, "curve_tokens": 1000, "seeds": [0],
-                      "strategies": _WITH_BASELINE, "strategy_options": {"parsec": {"samples": 2}}},
+                      "strategies": _WITH_BASELINE, "strategy_options": {"parsec": {"samples": 2}},
+                      "data": "sample"},
             # Far below the paper (see the chapter): sized to a 2-core CPU. With a tenth of
             # the paper's theta steps, theta's lr is chosen so that mu(theta) concentrates
             # (benchmarks/convergence.py, shown in chapter 4). 5 trials, as the paper.
@@ -147,6 +153,22 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "smoke": {**_NB201_SMOKE, "strategies": list(_DENSE_COMPARISON)},
             "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON), "seeds": _THREE_TRIALS},
             "paper": {"strategies": list(_DENSE_COMPARISON)},
+        },
+    ),
+    Notebook(
+        name="gradients",
+        path="notebooks/07_gradients.ipynb",
+        title="The architecture gradient measured in the CIFAR-10 space: bias and variance of every strategy",
+        config=GradientStudyConfig,
+        experiment="gradients",
+        profiles={
+            # A 2-channel network and minibatches of 4: the 4,096 cells in seconds.
+            "smoke": {**{k: v for k, v in _NB201_SMOKE.items() if k != "strategies"}, "channels": 2, "batch": 4,
+                      "train_size": 32, "val_size": 32, "points": ["warmup_end", "end"], "draws": 8,
+                      "chunk": 256},
+            # Chapter 3's search settings (its AdvantageNAS runs of seeds 0 and 1, rerun to each point).
+            "cpu": {**{k: v for k, v in _NB201_CPU.items() if k != "strategies"}, "seeds": [0, 1], "draws": 200},
+            "paper": {},
         },
     ),
     # Last in the run list (it reads every chapter's stored runs), first in the book.

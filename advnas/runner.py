@@ -21,15 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import paper_cost
+from . import offline_book, paper_cost
 from .config import PROFILES, ConfigError, check_profile
 from .device import describe
-from .provenance import PROJECT_ROOT
+from .paths import PACKAGE_DIR, build_dir, checkout_file
 from .runlist import RUNLIST, notebook
 from .store import ResultsStore
-
-BUILD = PROJECT_ROOT / "build"
-BOOK_SOURCE = PROJECT_ROOT / "book"
 
 
 class NotebookFailed(RuntimeError):
@@ -37,12 +34,12 @@ class NotebookFailed(RuntimeError):
 
 
 def executed_path(name: str, profile: str) -> Path:
-    return BUILD / "executed" / profile / f"{name}.ipynb"
+    return build_dir() / "executed" / profile / f"{name}.ipynb"
 
 
 def _library_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted((PROJECT_ROOT / "advnas").rglob("*.py")):
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -56,8 +53,10 @@ def execution_key(name: str, parameters: dict[str, Any]) -> str:
 
 def _prepare_environment() -> None:
     # Kernels inherit the environment; relative data paths would break under another cwd.
-    if os.environ.get("ADVNAS_DATA_DIR"):
-        os.environ["ADVNAS_DATA_DIR"] = str(Path(os.environ["ADVNAS_DATA_DIR"]).resolve())
+    for variable in ("ADVNAS_DATA_DIR", "ADVNAS_HOME", "ADVNAS_PROJECT_DATA", "ADVNAS_RESULTS_DIR",
+                     "ADVNAS_BUILD_DIR"):
+        if os.environ.get(variable):
+            os.environ[variable] = str(Path(os.environ[variable]).expanduser().resolve())
 
 
 def _file_sha256(path: Path) -> str:
@@ -225,11 +224,12 @@ def execute_all(profile: str, force: bool = False, recompute: bool = False) -> l
 
 def stage_book(profile: str) -> Path:
     """Copy book/ and the executed notebooks into build/book-<profile>/ (rebuilt afresh)."""
-    stage = BUILD / f"book-{profile}"
+    source = checkout_file("book", "building the book")
+    stage = build_dir() / f"book-{profile}"
     html = stage / "_build"
-    keep = html.rename(BUILD / f".build-cache-{profile}") if html.exists() else None
+    keep = html.rename(build_dir() / f".build-cache-{profile}") if html.exists() else None
     shutil.rmtree(stage, ignore_errors=True)
-    shutil.copytree(BOOK_SOURCE, stage)
+    shutil.copytree(source, stage)
     chapters = stage / "chapters"
     chapters.mkdir(exist_ok=True)
     for name in RUNLIST:
@@ -246,11 +246,25 @@ def stage_book(profile: str) -> Path:
     return stage
 
 
+class BookNotOffline(RuntimeError):
+    """The built book loads a resource from the network; the message names the first ones."""
+
+
 def build_book(profile: str, strict: bool = False) -> Path:
-    """Run Jupyter Book on the staged sources; ``strict`` turns warnings into errors."""
+    """Run Jupyter Book on the staged sources; ``strict`` turns warnings into errors. The built
+    pages are then scanned for remote scripts, stylesheets and fonts (``advnas/offline_book.py``):
+    one is an error under ``strict``, a warning line otherwise."""
     stage = stage_book(check_profile(profile))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage)]
     if strict:
         command += ["-W", "-n", "--keep-going"]
     subprocess.run(command, check=True)
-    return stage / "_build" / "html" / "index.html"
+    html = stage / "_build" / "html"
+    remote = offline_book.remote_references(html)
+    if remote and strict:
+        raise BookNotOffline(offline_book.offline_summary(remote))
+    if remote:
+        print(f"[advnas] warning: {offline_book.offline_summary(remote)}")
+    else:
+        print(f"[advnas] offline check: no page under {html} loads a remote script, stylesheet or font")
+    return html / "index.html"

@@ -30,7 +30,7 @@ def notebook(name: str):
 VERDICT_LINE = re.compile(r"^\*\*(?P<claim>.+): (?P<verdict>holds|fails|inconclusive at n = \d+|untested[^.]*)\.\*\*"
                           r" ?(?P<evidence>.*)$", re.S)
 PAGES = {"theory": "01_theory", "toy": "02_toy", "nb201": "03_nb201", "ptb": "04_ptb", "zero_op": "05_zero_op",
-         "dense": "06_dense"}
+         "dense": "06_dense", "gradients": "07_gradients"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,14 @@ def _dense(profile: str) -> list[dict]:
     return _rows("dense", "App. G, Fig. 3", report.time_efficiency_verdicts(metrics))
 
 
+def _gradients(profile: str) -> list[dict]:
+    from .nb201 import gradient_experiment, gradient_report
+
+    metrics, _ = gradient_experiment.collect(gradient_experiment.run_all(notebook("gradients").resolve(profile),
+                                                                         profile, progress=False))
+    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2", gradient_report.verdicts(metrics))
+
+
 def _ptb(profile: str) -> list[dict]:
     from .ptb import experiment, report
 
@@ -159,7 +167,8 @@ def _ptb(profile: str) -> list[dict]:
 
 
 SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _toy, "nb201": _nb201, "ptb": _ptb,
-                                                   "zero_op": _zero_op, "dense": _dense, "cost": _benchmarks}
+                                                   "zero_op": _zero_op, "dense": _dense, "gradients": _gradients,
+                                                   "cost": _benchmarks}
 
 
 def table(profile: str) -> pd.DataFrame:

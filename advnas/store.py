@@ -7,6 +7,8 @@ Layout: ``<root>/<experiment>/<profile>/<name>-<config hash>/`` holding
   summary.json  the headline numbers. Written last: its presence marks a finished run.
   checkpoint.pt optional, for experiments that resume; removed when the run finishes. It
                 carries the configuration's hash and is loaded with ``weights_only=True``.
+  snapshots/    optional, kept: states an experiment saves for later use, one folder each
+                (the gradient study's search states, ``RunContext.save_snapshot``).
   .advnas-run.json  the marker: the folder is a run of this configuration (written first).
   .advnas.lock      held (``fcntl.flock``) while a process computes into the folder; the
                 operating system releases it when the process dies.
@@ -29,6 +31,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -42,14 +45,14 @@ from typing import Any, Callable
 import pandas as pd
 import torch
 
-from . import behaviour, provenance
+from . import behaviour, paths, provenance
 from .config import ConfigError, check_profile
 
-DEFAULT_ROOT = provenance.PROJECT_ROOT / "results"
 MARKER = ".advnas-run.json"
 LOCK = ".advnas.lock"
 RESULT_FILES = ("config.json", "metrics.csv", "summary.json", "checkpoint.pt")
 STORE_FILES = frozenset((*RESULT_FILES, MARKER, LOCK))
+SNAPSHOTS = "snapshots"  # the one folder the store writes inside a run folder
 CHECKPOINT_HASH = "__advnas_config_hash__"  # the key a checkpoint carries its configuration's hash under
 RECOVER = "pass --recompute (recompute=True) to compute it afresh, or choose another folder"
 
@@ -63,7 +66,9 @@ class RunLocked(RunFolderError):
 
 
 def results_root() -> Path:
-    return Path(os.environ.get("ADVNAS_RESULTS_DIR", DEFAULT_ROOT))
+    """The store's default root: ``results/`` of the checkout, else of the user folder
+    (``ADVNAS_RESULTS_DIR`` overrides it; ``advnas/paths.py``)."""
+    return paths.results_dir()
 
 
 def recompute_requested() -> bool:
@@ -140,6 +145,25 @@ class RunContext:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def save_snapshot(self, name: str, files: dict[str, Any]) -> Path:
+        """Keep ``files`` (file name -> a torch state, saved with ``torch.save``, or a JSON-able
+        object for a ``.json`` name) in ``snapshots/<name>/``; each file written atomically."""
+        folder = self.folder / SNAPSHOTS / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for filename, content in files.items():
+            if filename.endswith(".json"):
+                atomic_write_json(folder / filename, content)
+                continue
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                torch.save(content, tmp)
+                os.replace(tmp, folder / filename)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return folder
 
     def load_checkpoint(self) -> Any | None:
         """The saved state, or None. Only plain tensors and containers are loaded
@@ -282,7 +306,8 @@ def _prepare_folder(folder: Path) -> list[Path]:
 def _foreign_entries(folder: Path) -> list[str]:
     """Entries of ``folder`` that the store did not write, judged by name only."""
     return sorted(p.name for p in folder.iterdir()
-                  if not (p.name in STORE_FILES and p.is_file() and not p.is_symlink()) and not _is_temporary(p.name))
+                  if not (p.name in STORE_FILES and p.is_file() and not p.is_symlink())
+                  and not (p.name == SNAPSHOTS and p.is_dir() and not p.is_symlink()) and not _is_temporary(p.name))
 
 
 def _legacy_finished(folder: Path) -> bool:
@@ -313,6 +338,9 @@ def _remove_run_files(folder: Path) -> None:
     """Delete the store's own files (never the folder, never anything else)."""
     for name in (*RESULT_FILES, MARKER):
         (folder / name).unlink(missing_ok=True)
+    snapshots = folder / SNAPSHOTS
+    if snapshots.is_dir() and not snapshots.is_symlink():
+        shutil.rmtree(snapshots)
     for path in folder.iterdir():
         if _is_temporary(path.name) and path.is_file():
             path.unlink(missing_ok=True)

@@ -125,3 +125,15 @@ def test_makespan_is_the_sum_on_one_worker_and_bounded_below_on_several():
     assert makespan(runs, 1) == 12.0
     assert makespan(runs, 2) == 7.0  # longest first: (3, 2, 2) and (3, 2)
     assert makespan(runs, 8) == 3.0
+
+
+def test_gradient_reference_benchmark_smoke(tmp_path):
+    """The batched losses of all cells agree with single forward passes."""
+    from advnas.store import ResultsStore
+
+    env = {**__import__("os").environ, "ADVNAS_RESULTS_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gradient_reference.py"), "--profile", "smoke"],
+                   capture_output=True, text=True, env=env, check=True)
+    summary = ResultsStore(tmp_path).latest("benchmarks", "gradient-reference", "smoke").summary
+    assert summary["max_abs_difference"] < 1e-5
+    assert summary["batched_seconds"] > 0 and summary["best_chunk"] in (1, 64)

@@ -1,10 +1,12 @@
 """CIFAR-10 decoding (on tiny synthetic archives) and batched augmentation."""
 
+import hashlib
 import io
 import pickle
 import tarfile
 
 import numpy as np
+import pytest
 import torch
 
 from advnas.cifar.augment import augment, normalise
@@ -26,16 +28,43 @@ def _jpeg_archive(path, per_split=2):
 
 
 def _official_archive(path):
+    """A tiny archive in the official layout: cifar-10-batches-py/ with data_batch_1..5, test_batch
+    and batches.meta, pickled with str keys as the official (Python 2) files decode under
+    torchvision's encoding="latin1". Returns {file name: (pickled bytes, content)}."""
     def batch(n, seed):
         rng = np.random.default_rng(seed)
-        return {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), b"labels": list(rng.integers(0, 10, n))}
+        return {"batch_label": f"batch {seed}", "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+                "labels": [int(x) for x in rng.integers(0, 10, n)]}
+    contents = {f"data_batch_{i}": batch(i, i) for i in range(1, 6)}
+    contents["test_batch"] = batch(4, 9)
+    contents["batches.meta"] = {"label_names": list(CLASSES), "num_cases_per_batch": 10000, "num_vis": 3072}
+    files = {name: (pickle.dumps(content, protocol=2), content) for name, content in contents.items()}
     with tarfile.open(path, "w:gz") as tar:
-        for name, content in [("data_batch_1", batch(3, 0)), ("data_batch_2", batch(2, 1)), ("test_batch", batch(4, 2))]:
-            data = pickle.dumps(content)
+        for name, (data, _) in files.items():
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    return batch(3, 0)
+        readme = b"<html>not a batch</html>"
+        info = tarfile.TarInfo("cifar-10-batches-py/readme.html")
+        info.size = len(readme)
+        tar.addfile(info, io.BytesIO(readme))
+    return files
+
+
+@pytest.fixture
+def torchvision_knows(monkeypatch):
+    """Point torchvision's published md5s of the batch files at those of a test archive, so its
+    own integrity check (CIFAR10._check_integrity, _load_meta) runs on the test's files."""
+    from torchvision.datasets import CIFAR10 as TorchvisionCIFAR10
+
+    def know(files):
+        md5 = {name: hashlib.md5(data).hexdigest() for name, (data, _) in files.items()}
+        monkeypatch.setattr(TorchvisionCIFAR10, "train_list", [[f"data_batch_{i}", md5[f"data_batch_{i}"]]
+                                                               for i in range(1, 6)])
+        monkeypatch.setattr(TorchvisionCIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
+        monkeypatch.setattr(TorchvisionCIFAR10, "meta", {"filename": "batches.meta", "key": "label_names",
+                                                         "md5": md5["batches.meta"]})
+    return know
 
 
 def test_jpeg_archive_is_decoded_once_and_cached(tmp_path):
@@ -50,12 +79,60 @@ def test_jpeg_archive_is_decoded_once_and_cached(tmp_path):
     assert torch.equal(again.train_images, data.train_images)
 
 
-def test_official_archive_layout(tmp_path):
+def test_official_archive_is_read_through_torchvision(tmp_path, torchvision_knows):
     archive = tmp_path / "cifar-10-python.tar.gz"
-    first = _official_archive(archive)
+    files = _official_archive(archive)
+    torchvision_knows(files)
     data = decode_archive(archive, "official", tmp_path / "cache")
-    assert data.train_images.shape == (5, 3, 32, 32) and data.test_images.shape == (4, 3, 32, 32)
-    assert torch.equal(data.train_images[0].flatten(), torch.from_numpy(first[b"data"][0]))
+    train = [files[f"data_batch_{i}"][1] for i in range(1, 6)]
+    assert data.train_images.shape == (15, 3, 32, 32) and data.test_images.shape == (4, 3, 32, 32)
+    assert data.train_images.dtype == torch.uint8 and data.train_labels.dtype == torch.int64
+    expected = np.concatenate([b["data"] for b in train]).reshape(-1, 3, 32, 32)
+    assert torch.equal(data.train_images, torch.from_numpy(expected))  # channel-first, file order
+    assert data.train_labels.tolist() == [label for b in train for label in b["labels"]]
+    assert data.test_labels.tolist() == files["test_batch"][1]["labels"] and data.variant == "official"
+    # extracted once into the cache folder (the batch files only), decoded once into the .pt cache
+    (extracted,) = (tmp_path / "cache").glob("cifar10-official-*/cifar-10-batches-py")
+    assert sorted(p.name for p in extracted.iterdir()) == sorted(files)
+    assert len(list((tmp_path / "cache").glob("*.pt"))) == 1
+
+
+def test_official_batches_altered_after_extraction_are_extracted_afresh(tmp_path, torchvision_knows):
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    files = _official_archive(archive)
+    torchvision_knows(files)
+    good = decode_archive(archive, "official", tmp_path / "cache")
+    (extracted,) = (tmp_path / "cache").glob("cifar10-official-*/cifar-10-batches-py")
+    (extracted / "data_batch_3").write_bytes(pickle.dumps({"data": np.zeros((3, 3072), np.uint8), "labels": [0] * 3}))
+    for cache in (tmp_path / "cache").glob("*.pt"):
+        cache.unlink()  # decode again from the batches
+    with pytest.warns(UserWarning, match="failed torchvision's checksums"):
+        again = decode_archive(archive, "official", tmp_path / "cache")
+    assert torch.equal(again.train_images, good.train_images)
+    assert (extracted / "data_batch_3").read_bytes() == files["data_batch_3"][0]
+
+
+def test_official_archive_with_batches_torchvision_does_not_know_is_refused(tmp_path):
+    """torchvision's published md5s hold for the real archive only: a look-alike is refused in one line."""
+    from advnas.data import DataError
+
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    _official_archive(archive)
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="fail torchvision's checksums") as caught:
+        decode_archive(archive, "official", tmp_path / "cache")
+    assert "\n" not in str(caught.value)
+
+
+def test_official_archive_without_its_batches_is_refused(tmp_path):
+    from advnas.data import DataError
+
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("cifar-10-batches-py/data_batch_1")
+        tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(DataError, match="lacks cifar-10-batches-py/data_batch_2"):
+        decode_archive(archive, "official", tmp_path / "cache")
+    assert not list((tmp_path / "cache").glob("cifar10-official-*"))  # nothing half-extracted
 
 
 def test_augmentation_crops_flips_and_normalises():

@@ -57,3 +57,16 @@ def test_the_command_line_prints_its_version_under_its_own_name():
 
     done = subprocess.run([sys.executable, "-m", "advnas", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == f"python -m advnas {advnas.__version__}"
+
+
+@pytest.mark.parametrize("argv0, shown", [
+    ("/venv/bin/advnas", "advnas"),
+    ("C:\\venv\\Scripts\\advnas.exe", "advnas"),
+    ("/repo/advnas/__main__.py", "python -m advnas"),
+    ("-c", "advnas"),
+    ("", "advnas"),
+])
+def test_the_usage_line_shows_the_name_the_command_was_invoked_by(argv0, shown):
+    from advnas.cli import program_name
+
+    assert program_name(argv0) == shown

@@ -24,7 +24,8 @@ from advnas.data import (
 from advnas.data import registry
 from advnas.data.nb201_table import load_nb201_table
 
-MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
+from full_data import MIRROR, needs_mirror
+
 ALL_3X3 = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
            "+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|")
 GOOD = b"the right content\n"
@@ -125,7 +126,9 @@ def test_alternatives_are_all_tried_at_a_place_before_the_next(env, monkeypatch)
     assert source.files == {"official.tgz": env / "project/c/official.tgz"}
 
 
-@pytest.mark.skipif(not (MIRROR / "ptb").is_dir(), reason="no data mirror at ../shared/data")
+@needs_mirror("ptb")
+@needs_mirror("cifar10-jpeg")
+@needs_mirror("nb201")
 def test_real_mirror_through_the_environment(env, monkeypatch):
     monkeypatch.setenv("ADVNAS_DATA_DIR", str(MIRROR))
     ptb = locate("ptb", download=False)
@@ -136,8 +139,9 @@ def test_real_mirror_through_the_environment(env, monkeypatch):
     assert cifar.variant == "jpeg"
     assert cifar.files == {"cifar10-jpeg.tar.gz": MIRROR / "cifar10-jpeg/cifar10-jpeg.tar.gz"}
     table = locate("nb201", download=False)
+    assert table.origin == "shipped with advnas"  # the shipped table comes before any mirror
     csv = MIRROR / "nb201/nb201_test_accuracy_200ep.csv"
-    assert table.files == {csv.name: csv}
+    assert locate("nb201", path=MIRROR, download=False).files == {csv.name: csv}
     assert load_nb201_table(MIRROR / "nb201").equals(load_nb201_table())
 
 
@@ -207,7 +211,7 @@ def test_digests_are_cached_by_path_size_and_mtime(tmp_path):
 def test_shipped_nb201_table_verifies(monkeypatch):
     monkeypatch.delenv("ADVNAS_PROJECT_DATA", raising=False)
     source = locate("nb201", download=False)
-    assert source.origin == "project data/"
+    assert source.origin == "shipped with advnas"
     (path,) = source.files.values()
     assert path.name == "nb201_test_accuracy_200ep.csv.gz"
     assert sha256(gzip.decompress(path.read_bytes())) == registry.NB201_CSV.sha256

@@ -82,11 +82,11 @@ def fast_data(monkeypatch):
     from advnas.nb201 import experiment as nb201_experiment
     from advnas.ptb import experiment as ptb_experiment
 
-    monkeypatch.setattr(nb201_experiment, "_cifar", lambda: None)
+    monkeypatch.setattr(nb201_experiment, "_cifar", lambda data="full": None)
     monkeypatch.setattr(nb201_experiment, "split",
                         lambda cifar, cfg, device: nb201_experiment.synthetic_data(128))
     corpus = ptb_experiment.tiny_corpus()
-    monkeypatch.setattr(ptb_experiment.corpus, "load", lambda path=None: corpus)
+    monkeypatch.setattr(ptb_experiment.corpus, "load", lambda path=None, dataset="ptb": corpus)
 
 
 @pytest.fixture
@@ -667,11 +667,14 @@ def test_fault_truncated_nb201_table_falls_back_and_the_copy_used_is_recorded(tm
     mirror = Path(os.environ.get("ADVNAS_DATA_DIR", "/nonexistent"))
     if not (mirror / registry.NB201_CSV.relpath).exists():
         pytest.skip("no NB201 table in the ADVNAS_DATA_DIR mirror")
-    shipped = REPO / "data" / registry.NB201_GZ.relpath
-    project = tmp_path / "data"
-    (project / "nb201").mkdir(parents=True)
-    (project / registry.NB201_GZ.relpath).write_bytes(shipped.read_bytes()[:5000])  # truncated
-    monkeypatch.setenv("ADVNAS_PROJECT_DATA", str(project))
+    from advnas import paths
+
+    shipped = paths.shipped_data_dir() / registry.NB201_GZ.relpath
+    damaged = tmp_path / "package-data"  # the package's shipped table, truncated
+    (damaged / "nb201").mkdir(parents=True)
+    (damaged / registry.NB201_GZ.relpath).write_bytes(shipped.read_bytes()[:5000])
+    monkeypatch.setattr(paths, "shipped_data_dir", lambda: damaged)
+    monkeypatch.setenv("ADVNAS_PROJECT_DATA", str(tmp_path / "data"))
     nb201_table.load_nb201_table.cache_clear()
     nb201_table._by_arch.cache_clear()
     try:

@@ -48,7 +48,7 @@ def test_lookup_cli_malformed_arch_is_one_line(arch, needle):
     assert proc.returncode == 2 and needle in proc.stderr and proc.stderr.count("\n") == 1
 
 
-def test_lookup_official_api_needs_its_package(tmp_path):
+def test_lookup_official_api_file_not_found_is_one_line(tmp_path):
     proc = _cli(ALL_3X3, "--api", str(tmp_path / "NAS-Bench-201-v1_0-e61699.pth"))
     assert proc.returncode == 2 and "--api" in proc.stderr and proc.stderr.count("\n") == 1
 

@@ -154,7 +154,7 @@ def test_every_strategy_searches_and_logs_each_epoch(strategy, ops):
 
 def _store_run(tmp_path, monkeypatch, stop_after=None):
     """One search through the store; ``stop_after`` epochs raises as a kill would."""
-    monkeypatch.setattr(experiment, "_cifar", lambda: None)
+    monkeypatch.setattr(experiment, "_cifar", lambda data="full": None)
     monkeypatch.setattr(experiment, "split", lambda cifar, cfg, device: fake_data())
     if stop_after is not None:
         original = SearchLoop.run

@@ -1,8 +1,6 @@
 """PTB recurrent search (Sec. 5.3, App. E): corpus, cell, Eq. (7) gate gradients, selection
 of the final architecture, and resuming an interrupted trial."""
 
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -13,10 +11,10 @@ from advnas.ptb.config import PTBConfig
 from advnas.ptb.space import (EDGES, N_EDGES, OPS, ZERO, LanguageModel, arch_string, one_hot_gates,
                               paper_param_formula, parse_arch)
 from advnas.runlist import notebook
+from full_data import MIRROR, needs_mirror as needs_full_data
 
 PTB_STRATEGIES = tuple(strategies.SPARSE)
-MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "ptb").is_dir(), reason="no data mirror at ../shared/data")
+needs_mirror = needs_full_data("ptb")
 
 
 @pytest.fixture
@@ -197,7 +195,7 @@ def test_proxyless_averages_its_pair_in_the_recurrent_cell():
 
 def test_killed_trial_resumes_from_its_checkpoint_without_losing_epochs(results_dir, monkeypatch):
     data = tiny_corpus()
-    monkeypatch.setattr(experiment.corpus, "load", lambda path=None: data)
+    monkeypatch.setattr(experiment.corpus, "load", lambda path=None, dataset="ptb": data)
     cfg = tiny_config()
     from advnas.store import ResultsStore
 
@@ -235,7 +233,7 @@ def test_killed_trial_resumes_from_its_checkpoint_without_losing_epochs(results_
 
 def test_kill_during_retraining_resumes_there(results_dir, monkeypatch):
     data = tiny_corpus()
-    monkeypatch.setattr(experiment.corpus, "load", lambda path=None: data)
+    monkeypatch.setattr(experiment.corpus, "load", lambda path=None, dataset="ptb": data)
     cfg = tiny_config(search_epochs=1)
     whole_metrics, whole = experiment.trial(cfg, "gdas", 0)
     from advnas.store import ResultsStore

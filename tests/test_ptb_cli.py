@@ -14,7 +14,7 @@ locate_module = importlib.import_module("advnas.data.locate")  # the module, not
 
 def test_ptb_search_writes_summary_with_the_headline_numbers(tmp_path, monkeypatch, capsys):
     data = tiny_corpus(n_train=4000)
-    monkeypatch.setattr(experiment.corpus, "load", lambda path=None: data)
+    monkeypatch.setattr(experiment.corpus, "load", lambda path=None, dataset="ptb": data)
     out = tmp_path / "run"
     assert cli.main(["ptb", "search", "--strategy", "gdas", "--profile", "smoke", "--seed", "3",
                      "--out", str(out), "--json"]) == 0
@@ -46,7 +46,8 @@ def test_corrupted_corpus_stops_with_one_line_naming_file_and_checksum(tmp_path,
     def offline(file, dest):
         raise OSError("offline")
     monkeypatch.setattr(locate_module, "_download", offline)
-    assert cli.main(["ptb", "search", "--strategy", "advantage", "--profile", "smoke",
+    # the cpu profile reads the full corpus (the smoke profile reads the shipped excerpts)
+    assert cli.main(["ptb", "search", "--strategy", "advantage", "--profile", "cpu",
                      "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ptb/ptb.test.txt")

@@ -1,12 +1,14 @@
-"""CIFAR-10 as uint8 tensors in memory, from the official archive or the JPEG copy.
+"""CIFAR-10 as uint8 tensors in memory, from the official archive or the JPEG copy (or the
+sample of the JPEG copy shipped with advnas, the smoke profile's data).
 
 Either source is located and checksum-verified by ``advnas.data.locate``, decoded once and
 cached as a ``.pt`` file beside the project's data (keyed by the archive's checksum), so a
 search never touches an image file or a worker process. The cache holds plain tensors only
 (loaded with ``weights_only=True``) and carries the checksum of its source archive and the
 sha256 of its own tensors; both are verified on every load, and a cache that fails either
-check is decoded afresh from the (verified) archive. The official archive's pickled batches
-are unpickled only after ``locate`` verified the archive's checksum.
+check is decoded afresh from the (verified) archive. The official archive is read by
+``torchvision.datasets.CIFAR10`` (``advnas/cifar/official.py``), which checks each batch
+file's md5 before unpickling it; the JPEG copy is decoded here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import pickle
-import warnings
 import tarfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 
 from ..data.locate import file_digest, locate, project_data_dir
+from .official import decode_official
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -36,22 +38,7 @@ class CIFAR10:
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
-    variant: str  # "official" or "jpeg" (a lossy re-encoding: results from it must say so)
-
-
-def _decode_official(archive: Path) -> dict[str, torch.Tensor]:
-    images, labels = {"train": [], "test": []}, {"train": [], "test": []}
-    with tarfile.open(archive) as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            name = Path(member.name).name
-            split = "train" if name.startswith("data_batch") else "test" if name == "test_batch" else None
-            if split is None:
-                continue
-            batch = pickle.load(tar.extractfile(member), encoding="bytes")
-            images[split].append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-            labels[split].append(np.asarray(batch[b"labels"], dtype=np.int64))
-    return {f"{s}_{k}": torch.from_numpy(np.concatenate(v[s]))
-            for s in ("train", "test") for k, v in (("images", images), ("labels", labels))}
+    variant: str  # "official", "jpeg" (a lossy re-encoding: results from it must say so) or "jpeg-sample"
 
 
 def _decode_jpeg(archive: Path) -> dict[str, torch.Tensor]:
@@ -105,13 +92,15 @@ def _read_cache(cache: Path, archive_digest: str) -> dict[str, torch.Tensor] | N
 
 
 def decode_archive(archive: Path, variant: str, cache_dir: Path | None = None) -> CIFAR10:
-    """Decode ``archive`` once; later calls read the cache named by its checksum (verified)."""
+    """Decode ``archive`` once; later calls read the cache named by its checksum (verified). The
+    official archive's batches are extracted into ``cache_dir`` too (``advnas/cifar/official.py``)."""
     cache_dir = cache_dir or project_data_dir() / "cache"
     archive_digest = file_digest(archive)
     cache = cache_dir / f"cifar10-{variant}-{archive_digest[:16]}.pt"
     tensors = _read_cache(cache, archive_digest) if cache.exists() else None
     if tensors is None:
-        tensors = (_decode_official if variant == "official" else _decode_jpeg)(archive)
+        tensors = (decode_official(archive, cache_dir, archive_digest) if variant == "official"
+                   else _decode_jpeg(archive))
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
         torch.save({"format": CACHE_FORMAT, "archive_sha256": archive_digest, "variant": variant,
@@ -120,8 +109,13 @@ def decode_archive(archive: Path, variant: str, cache_dir: Path | None = None) -
     return CIFAR10(**tensors, variant=variant)
 
 
-def load_cifar10(path: str | Path | None = None, cache_dir: Path | None = None) -> CIFAR10:
-    """Locate (and verify) CIFAR-10, then decode it once into memory."""
-    source = locate("cifar10", path)
+def load_cifar10(path: str | Path | None = None, cache_dir: Path | None = None,
+                 dataset: str = "cifar10") -> CIFAR10:
+    """Locate (and verify) CIFAR-10, then decode it once into memory. ``dataset``:
+    "cifar10" (the full dataset) or "cifar10-sample" (the sample shipped with advnas, decoded
+    like the JPEG copy; its variant is "jpeg-sample")."""
+    if dataset not in ("cifar10", "cifar10-sample"):
+        raise ValueError(f"dataset must be cifar10 or cifar10-sample; got {dataset!r}")
+    source = locate(dataset, path)
     (archive,) = source.files.values()
     return decode_archive(archive, source.variant, cache_dir)

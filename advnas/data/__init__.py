@@ -1,7 +1,9 @@
-"""Data access: verified local copies, a mirror named by ``ADVNAS_DATA_DIR``, or downloads.
+"""Data access: files shipped with the package, verified local copies, a mirror named by
+``ADVNAS_DATA_DIR``, or downloads.
 
-``locate(dataset)`` returns checksum-verified paths of PTB, the NAS-Bench-201 table or
-CIFAR-10; ``load_nb201_table`` / ``nb201_accuracy`` / ``nb201_index`` read the table.
+``locate(dataset)`` returns checksum-verified paths of PTB, the NAS-Bench-201 table,
+CIFAR-10, or the samples the smoke profile reads (``cifar10-sample``, ``ptb-sample``);
+``load_nb201_table`` / ``nb201_accuracy`` / ``nb201_index`` read the table.
 """
 
 from .locate import (

@@ -6,11 +6,14 @@ the search goes on to the next candidate.
 
 1. ``path``, the explicit argument: a folder laid out like the mirror
    (``<path>/ptb/ptb.train.txt``) or the folder holding the files (``<path>/ptb.train.txt``);
-2. the project's ``data/`` folder (next to the ``advnas`` package; the environment variable
-   ``ADVNAS_PROJECT_DATA`` overrides it), same two layouts;
-3. the mirror named by the environment variable ``ADVNAS_DATA_DIR`` (a relative value is
+2. the files shipped with advnas (package data, ``advnas/_data/``; only files the registry
+   marks as shipped: the NB201 table and the data samples of the smoke profile);
+3. the project's data folder: ``data/`` of the checkout, or of the user folder for an
+   installed package (``advnas/paths.py``; the environment variable ``ADVNAS_PROJECT_DATA``
+   overrides it), same two layouts;
+4. the mirror named by the environment variable ``ADVNAS_DATA_DIR`` (a relative value is
    relative to the working directory), same two layouts;
-4. a download into the project's ``data/`` folder (``download=True``, files with a URL
+5. a download into the project's data folder (``download=True``, files with a URL
    only). The file is written under a temporary name in its final folder, verified, then
    renamed with ``os.replace``: a half-finished or corrupt download never has the final name.
 
@@ -38,9 +41,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import paths
 from .registry import DATASETS, DataFile, Slot
 
-PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
+SHIPPED = "shipped with advnas"
 
 
 class DataError(RuntimeError):
@@ -59,9 +63,10 @@ class ChecksumError(DataError):
 class DataSource:
     """The verified files of a dataset, keyed by file name, and where they came from.
 
-    ``origin`` is "explicit path", "project data/", "ADVNAS_DATA_DIR mirror" or "download"
-    (joined with " + " when the files came from several places). ``variant`` is "official"
-    or "jpeg" for cifar10, None otherwise.
+    ``origin`` is "explicit path", "shipped with advnas", "project data/", "ADVNAS_DATA_DIR
+    mirror" or "download" (joined with " + " when the files came from several places).
+    ``variant`` is "official" or "jpeg" for cifar10, "jpeg-sample" for cifar10-sample, None
+    otherwise.
     """
 
     dataset: str
@@ -72,8 +77,9 @@ class DataSource:
 
 
 def project_data_dir() -> Path:
-    """The project's data/ folder (or ``ADVNAS_PROJECT_DATA`` when set)."""
-    return Path(os.environ.get("ADVNAS_PROJECT_DATA") or PROJECT_DATA)
+    """The project's data folder: ``data/`` of the checkout or of the user folder
+    (``ADVNAS_PROJECT_DATA`` when set; ``advnas/paths.py``)."""
+    return paths.data_dir()
 
 
 _DIGESTS: dict[tuple[str, int, int, str], str] = {}
@@ -111,9 +117,13 @@ class _Report:
 
     def error(self, slot: Slot) -> DataError:
         online = any(f.url for f in slot.choices)
-        how = ("set ADVNAS_DATA_DIR to a folder laid out like the mirror "
-               "(e.g. ADVNAS_DATA_DIR=/path/to/mirror), or pass an explicit path"
-               + (", or go online so it can be downloaded" if online else ""))
+        if all(f.shipped for f in slot.choices):  # a file of the package itself
+            how = ("reinstall advnas (the file is part of the package), or regenerate it in a checkout "
+                   "with scripts/make_samples.py")
+        else:
+            how = ("set ADVNAS_DATA_DIR to a folder laid out like the mirror "
+                   "(e.g. ADVNAS_DATA_DIR=/path/to/mirror), or pass an explicit path"
+                   + (", or go online so it can be downloaded" if online else ""))
         kind = ChecksumError if self.corrupt else DataNotFoundError
         tried = "; ".join(self.notes)
         message = f"{slot.label}: no verified copy. Tried {tried}. To provide it, {how}."
@@ -121,10 +131,14 @@ class _Report:
 
 
 def _find_in(slot: Slot, where: str, root: Path, report: _Report) -> tuple[DataFile, Path] | None:
-    """The first verified alternative of ``slot`` under ``root`` (mirror layout or flat)."""
+    """The first verified alternative of ``slot`` under ``root`` (mirror layout or flat; in
+    the shipped files, only the alternatives that are shipped, in the mirror layout)."""
     missing = []
+    shipped = where == SHIPPED
     for file in slot.choices:
-        for path in dict.fromkeys((root / file.relpath, root / file.name)):
+        if shipped and not file.shipped:
+            continue
+        for path in dict.fromkeys((root / file.relpath,) if shipped else (root / file.relpath, root / file.name)):
             if not path.is_file():
                 missing.append(str(path))
                 continue
@@ -188,6 +202,8 @@ def _locate_file(slot: Slot, path: str | os.PathLike | None,
                  download: bool) -> tuple[DataFile, Path, str, list[str]]:
     report = _Report()
     places = [] if path is None else [("explicit path", Path(path).expanduser())]
+    if any(f.shipped for f in slot.choices):
+        places.append((SHIPPED, paths.shipped_data_dir()))
     places.append(("project data/", project_data_dir()))
     mirror = os.environ.get("ADVNAS_DATA_DIR")
     if mirror:
@@ -204,7 +220,8 @@ def _locate_file(slot: Slot, path: str | os.PathLike | None,
 
 def locate(dataset: str, path: str | os.PathLike | None = None,
            download: bool = True) -> DataSource:
-    """Verified paths of every file of ``dataset`` ("ptb", "nb201" or "cifar10").
+    """Verified paths of every file of ``dataset`` (a name of the registry: "ptb", "nb201",
+    "cifar10", or a shipped sample, "ptb-sample" or "cifar10-sample").
 
     See the module docstring for the search order. Raises ``ValueError`` for an unknown
     dataset, ``ChecksumError`` when a file was found only with a wrong checksum, and

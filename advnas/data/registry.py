@@ -9,6 +9,12 @@ A *data folder* is laid out like a data mirror::
 A dataset needs one or more files (``Slot``); a slot is satisfied by any one of its
 ``choices``, tried in order (the official CIFAR-10 archive before the JPEG copy, the
 gzipped NB201 table the project ships before the plain CSV of a mirror).
+
+Files marked ``shipped`` are part of the package (``advnas/_data/``, same layout): the
+gzipped NB201 table and the two samples the smoke profile reads, ``cifar10-sample`` (a
+balanced set of images cut from the JPEG copy of CIFAR-10) and ``ptb-sample`` (excerpts of
+the three PTB splits). ``scripts/make_samples.py`` cuts the samples from the full data and
+writes their sizes and checksums into ``SAMPLE_CHECKSUMS`` below.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class DataFile:
     md5: str | None = None
     url: str | None = None
     variant: str | None = None
+    shipped: bool = False  # part of the package (advnas/_data/), found there first
 
     def __post_init__(self) -> None:
         if self.sha256 is None and self.md5 is None:
@@ -90,7 +97,7 @@ NB201_GZ = DataFile(
     "nb201/nb201_test_accuracy_200ep.csv.gz", 256_047,
     "8b1356e8b6b75018dbf849007368b220ead9ad6270f036c5eb59923d1ec0ee0b",
     "NAS-Bench-201 test accuracy (200 epochs) of all 15,625 cells; `gzip -9 -n` of the CSV, "
-    "shipped in the project's data/")
+    "shipped with the package (advnas/_data/)", shipped=True)
 NB201_CSV = DataFile(
     "nb201/nb201_test_accuracy_200ep.csv", 1_822_619,
     "2b6db80b5a8be0bde94ae67818106788b3feb2e156df53c51a24bc2db4a24834",
@@ -111,4 +118,44 @@ CIFAR10_JPEG = DataFile(
 CIFAR10 = Dataset("cifar10", "CIFAR-10 (official archive, or the JPEG copy)",
                   (Slot((CIFAR10_OFFICIAL, CIFAR10_JPEG)),))
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (PTB, NB201, CIFAR10)}
+# The shipped samples (smoke profile). The numbers between the markers are written by
+# scripts/make_samples.py: relpath -> (size in bytes, sha256).
+# BEGIN SAMPLE CHECKSUMS
+SAMPLE_CHECKSUMS: dict[str, tuple[int, str]] = {
+    "cifar10-sample/cifar10-sample.tar.gz": (194765, "c2e0e2ae10a34261ff595b5921240c126c4ec5353be2b2eafa01a1ceeed0c185"),
+    "ptb-sample/ptb-sample.test.txt": (97961, "69af79f92fd7966a4821cf6e12cc740b3545e7520facaa1f6e173ec63d5b12f0"),
+    "ptb-sample/ptb-sample.train.txt": (244072, "3ac1d5d944b460f13f57abbf37f34e613f7786cd6359da17583961641ac2326d"),
+    "ptb-sample/ptb-sample.valid.txt": (80736, "66baa9d235afc260df4e183cf7e19d3e018db042ad9b9e43d82d09a8d5a18af7"),
+}
+# END SAMPLE CHECKSUMS
+
+CIFAR10_SAMPLE_PER_CLASS = {"train": 50, "test": 10}  # images of each class (the first in the JPEG copy)
+PTB_SAMPLE_TRAIN_LINES = 2000  # the first lines of ptb.train.txt
+
+
+def _sample(relpath: str, description: str, variant: str | None = None) -> DataFile:
+    size, sha256 = SAMPLE_CHECKSUMS.get(relpath, (0, "0" * 64))  # before the first make_samples run
+    return DataFile(relpath, size, sha256, description, variant=variant, shipped=True)
+
+
+CIFAR10_SAMPLE = _sample(
+    "cifar10-sample/cifar10-sample.tar.gz",
+    "CIFAR-10 sample of the smoke profile: the first {train} training and {test} test images of each "
+    "class of the JPEG copy (cifar10-jpeg/cifar10-jpeg.tar.gz), same files and ImageFolder layout".format(
+        **CIFAR10_SAMPLE_PER_CLASS), variant="jpeg-sample")
+CIFAR10_SAMPLE_SET = Dataset("cifar10-sample", "CIFAR-10 sample shipped with advnas (smoke profile)",
+                             (Slot((CIFAR10_SAMPLE,)),))
+
+
+def _ptb_sample(split: str) -> Slot:
+    cut = (f"the first {PTB_SAMPLE_TRAIN_LINES:,} lines" if split == "train" else
+           "every line whose words all occur in the training excerpt, in order")
+    return Slot((_sample(f"ptb-sample/ptb-sample.{split}.txt",
+                         f"PTB sample of the smoke profile, {split} split: {cut} of ptb/ptb.{split}.txt"),))
+
+
+PTB_SAMPLE = Dataset("ptb-sample", "Penn Treebank excerpts shipped with advnas (smoke profile)",
+                     tuple(_ptb_sample(split) for split in ("train", "valid", "test")))
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (PTB, NB201, CIFAR10, CIFAR10_SAMPLE_SET, PTB_SAMPLE)}
+SAMPLES = {"cifar10": CIFAR10_SAMPLE_SET.name, "ptb": PTB_SAMPLE.name}  # full dataset -> its shipped sample

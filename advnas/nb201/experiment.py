@@ -15,6 +15,8 @@ import torch
 
 from .. import strategies
 from ..cifar.data import CIFAR10, load_cifar10
+from ..data.nb201_benchmark import as_benchmark
+from ..data.choice import dataset_for
 from ..device import default_device
 from ..store import ResultsStore, Run, RunContext
 from .search import SearchData, make_search, split
@@ -23,14 +25,24 @@ from .search_config import NB201SearchConfig
 EXPERIMENT = "nb201"
 
 
-@functools.lru_cache(maxsize=1)
-def _cifar() -> CIFAR10:
-    return load_cifar10()
+@functools.lru_cache(maxsize=2)
+def _cifar(data: str = "full") -> CIFAR10:
+    """CIFAR-10 for the setting ``data``: the full dataset, or the sample shipped with advnas."""
+    return load_cifar10(dataset=dataset_for("cifar10", data))
 
 
-def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool):
+def _run_config(cfg: NB201SearchConfig, strategy: str, seed: int, benchmark) -> dict:
+    """The stored configuration; a run scored by an official API object records which (so it
+    is a run of its own), a run scored by the shipped table is identified as before."""
+    config = cfg.run_config(strategy, seed)
+    if benchmark is not None:
+        config["nb201_benchmark"] = as_benchmark(benchmark).source
+    return config
+
+
+def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool, benchmark=None):
     def compute(ctx: RunContext):
-        search = make_search(cfg, strategy, seed, split(_cifar(), cfg, ctx.device), ctx.device)
+        search = make_search(cfg, strategy, seed, split(_cifar(cfg.data), cfg, ctx.device), ctx.device, benchmark)
         state = ctx.load_checkpoint()
         if state is not None:
             search.load_state_dict(state)
@@ -40,18 +52,23 @@ def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool):
 
 
 def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
-            store: ResultsStore | None = None, progress: bool = True, recompute: bool | None = None) -> Run:
+            store: ResultsStore | None = None, progress: bool = True, recompute: bool | None = None,
+            benchmark=None) -> Run:
+    """One search through the store; found cells are scored by the shipped table, or by
+    ``benchmark`` (an official NAS-Bench-201 / NATS-Bench topology API object)."""
     store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, f"{strategy}-seed{seed}", cfg.run_config(strategy, seed),
-                     _compute(cfg, strategy, seed, progress), EXPERIMENT, default_device(), recompute)
+    return store.run(EXPERIMENT, profile, f"{strategy}-seed{seed}", _run_config(cfg, strategy, seed, benchmark),
+                     _compute(cfg, strategy, seed, progress, benchmark), EXPERIMENT, default_device(), recompute)
 
 
 def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folder: Path,
-           progress: bool = True, recompute: bool = False, wait: bool = False) -> Run:
+           progress: bool = True, recompute: bool = False, wait: bool = False, benchmark=None) -> Run:
     """One search into an explicit folder (the command line's ``--out``); ``wait=False``: one
-    line naming the holder's pid when another process computes into that folder."""
+    line naming the holder's pid when another process computes into that folder. ``benchmark``
+    as for ``run_one``."""
     return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, f"{strategy}-seed{seed}",
-                                 cfg.run_config(strategy, seed), _compute(cfg, strategy, seed, progress),
+                                 _run_config(cfg, strategy, seed, benchmark),
+                                 _compute(cfg, strategy, seed, progress, benchmark),
                                  EXPERIMENT, default_device(), recompute, wait)
 
 

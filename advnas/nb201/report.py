@@ -324,7 +324,12 @@ def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
 
 
 def data_note(summaries: pd.DataFrame, detail: bool = True) -> str | None:
-    """A note (MyST markdown) when the runs used the JPEG copy of CIFAR-10; None otherwise."""
+    """A note (MyST markdown) when the runs used the JPEG copy of CIFAR-10 or its shipped
+    sample; None otherwise."""
+    if "jpeg-sample" in set(summaries.data_variant):
+        return ("```{note}\nThese results come from the **CIFAR-10 sample shipped with advnas** (`data: sample`, "
+                "the smoke profile's data: a few hundred images of the JPEG copy, `cifar10-sample` in the "
+                "registry), not from the full dataset: they check that the chapter runs, not the paper's numbers.\n```")
     if "jpeg" not in set(summaries.data_variant):
         return None
     if not detail:

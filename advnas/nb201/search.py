@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from ..cifar.augment import augment
 from ..cifar.data import CIFAR10
-from ..data.nb201_table import nb201_accuracy
+from ..config import ConfigError
+from ..data.nb201_benchmark import as_benchmark
 from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
 from ..search.task import THETA, WEIGHT, LoopSettings, SearchTask
@@ -25,9 +26,6 @@ from ..strategies import Draw
 from .network import params_mb
 from .search_config import NB201SearchConfig
 from .supernet import EDGES, SearchNetwork
-
-VALIDATION_OFFSET = 25_000  # V = training images [25000, 50000) (official code: cifar10/cifar.py and search.py, the data)
-
 
 @dataclass
 class SearchData:
@@ -55,18 +53,26 @@ def class_interleaved(labels: torch.Tensor) -> torch.Tensor:
 
 
 def split(cifar: CIFAR10, cfg: NB201SearchConfig, device: torch.device) -> SearchData:
-    """D = the first ``train_size`` of training images [0, 25000); V = the first
-    ``val_size`` of [25000, 50000). Deterministic, as the official code (official code: cifar10/cifar.py and search.py, the data).
+    """D = the first ``train_size`` of the first half of the training images ([0, 25000) of
+    the 50,000); V = the first ``val_size`` of the second half ([25000, 50000)).
+    Deterministic, as the official code (official code: cifar10/cifar.py and search.py, the data).
 
     The official files hold the images in a random class order, so both halves (and any
-    prefix) are mixed. The JPEG copy is sorted by class (ImageFolder layout): taken as is,
-    D would hold five classes and V the other five. Its images are therefore first put in
-    class-interleaved order, which gives every half and every prefix balanced classes."""
+    prefix) are mixed. The JPEG copy (and its shipped sample) is sorted by class (ImageFolder
+    layout): taken as is, D would hold five classes and V the other five. Its images are
+    therefore first put in class-interleaved order, which gives every half and every prefix
+    balanced classes. A size larger than a half is refused in one line (the shipped sample
+    has far fewer images than the full set)."""
     images, labels = cifar.train_images, cifar.train_labels
-    if cifar.variant == "jpeg":
+    if cifar.variant in ("jpeg", "jpeg-sample"):
         order = class_interleaved(labels)
         images, labels = images[order], labels[order]
-    v = slice(VALIDATION_OFFSET, VALIDATION_OFFSET + cfg.val_size)
+    half = len(labels) // 2  # 25,000 for the full training set
+    for name in ("train_size", "val_size"):
+        if getattr(cfg, name) > half:
+            raise ConfigError(f"{name} must be at most {half:,} with data {cfg.data!r} ({len(labels):,} training "
+                              f"images, split in halves); got {getattr(cfg, name):,}")
+    v = slice(half, half + cfg.val_size)
     return SearchData(images[:cfg.train_size].to(device), labels[:cfg.train_size].to(device),
                       images[v].to(device), labels[v].to(device), cifar.variant)
 
@@ -114,13 +120,15 @@ class CellSearchTask(SearchTask):
     of V (the official alternation starts with a theta step, official code: cifar10/search.py, the schedule). Both minibatches are
     augmented (official code: cifar10/cifar.py and search.py, the data). The network stays in training mode throughout, so batch norm
     always uses batch statistics (official code: cifar10/basemodel.py). Architectures are scored by their NAS-Bench-201
-    test accuracy."""
+    test accuracy, from the shipped table or from ``benchmark``, an official NAS-Bench-201 / NATS-Bench topology
+    API object (``advnas/data/nb201_benchmark.py``); the scores are reported, never used by the search."""
 
     name = "nb201"
     n_edges = len(EDGES)
 
-    def __init__(self, cfg: NB201SearchConfig, data: SearchData):
+    def __init__(self, cfg: NB201SearchConfig, data: SearchData, benchmark=None):
         self.cfg, self.data = cfg, data
+        self.benchmark = as_benchmark(benchmark)
         self.op_names = cfg.op_names
         self.model: SearchNetwork | None = None
 
@@ -165,18 +173,22 @@ class CellSearchTask(SearchTask):
     def arch_string(self, gates: torch.Tensor) -> str:
         return self.model.arch_string(gates)
 
+    def accuracy(self, arch: str) -> float:
+        """The cell's CIFAR-10 test accuracy (%) after 200 epochs, from the benchmark."""
+        return self.benchmark.accuracy(arch, "cifar10")
+
     def epoch_metrics(self, argmax_arch: str, best_arch: str | None) -> dict[str, Any]:
-        return {"argmax_accuracy": nb201_accuracy(argmax_arch),
-                "process_best_accuracy": nb201_accuracy(best_arch) if best_arch else math.nan}
+        return {"argmax_accuracy": self.accuracy(argmax_arch),
+                "process_best_accuracy": self.accuracy(best_arch) if best_arch else math.nan}
 
     def summary(self, search: dict[str, Any]) -> dict[str, Any]:
         argmax_arch, best_arch = search["argmax_arch"], search["process_best_arch"]
         return {
             "ops": self.cfg.ops,
-            "final_accuracy": nb201_accuracy(search["final_arch"]),
-            "argmax_accuracy": nb201_accuracy(argmax_arch),
+            "final_accuracy": self.accuracy(search["final_arch"]),
+            "argmax_accuracy": self.accuracy(argmax_arch),
             "argmax_params_mb": arch_params_mb(argmax_arch),
-            "process_best_accuracy": nb201_accuracy(best_arch) if best_arch else None,
+            "process_best_accuracy": self.accuracy(best_arch) if best_arch else None,
             "process_best_params_mb": arch_params_mb(best_arch) if best_arch else None,
             "data_variant": self.data.variant,
         }
@@ -192,8 +204,9 @@ class CellSearchTask(SearchTask):
 
 
 def make_search(cfg: NB201SearchConfig, strategy: str, seed: int, data: SearchData,
-                device: torch.device) -> SearchLoop:
-    """One CIFAR-10 search (Algorithm 1) with ``strategy`` and its options from ``cfg``."""
-    return SearchLoop(CellSearchTask(cfg, data), loop_settings(cfg), strategy, seed, device,
+                device: torch.device, benchmark=None) -> SearchLoop:
+    """One CIFAR-10 search (Algorithm 1) with ``strategy`` and its options from ``cfg``; found cells
+    are scored by the shipped table, or by ``benchmark`` (an official API object)."""
+    return SearchLoop(CellSearchTask(cfg, data, benchmark), loop_settings(cfg), strategy, seed, device,
                       cfg.options_for(strategy))
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .. import strategies
+from ..data.choice import DATA_CHOICES
 from ..search.config import StrategyConfig
 from .supernet import SEARCH_OPS
 
@@ -34,10 +36,13 @@ class NB201SearchConfig(StrategyConfig):
     theta_beta2: float = 0.999
     theta_weight_decay: float = 3e-3
     theta_clip: float = 1.0
+    data: str = "full"  # "full": CIFAR-10 (mirror, data/ or download); "sample": the sample shipped with advnas
+    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ("data",)
 
     def validate(self) -> None:
         super().validate()
         self.require_seeds()
+        self.require(self.data in DATA_CHOICES, "data", " or ".join(DATA_CHOICES), self.data)
         self.require(self.ops in OP_SETS, "ops", " or ".join(OP_SETS), self.ops)
         self.require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
         self.require(0 <= self.warmup_epochs < self.epochs, "warmup_epochs",

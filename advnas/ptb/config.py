@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .. import strategies
+from ..data.choice import DATA_CHOICES
 from ..search.config import StrategyConfig
 
 
@@ -37,9 +39,12 @@ class PTBConfig(StrategyConfig):
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # five search trials (Table 3; decision 19)
     strategies: tuple[str, ...] = tuple(strategies.SPARSE)  # Table 3's rows
     strategy_options: dict = field(default_factory=_ptb_options)
+    data: str = "full"  # "full": Penn Treebank (mirror, data/ or download); "sample": the excerpts shipped with advnas
+    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ("data",)
 
     def validate(self) -> None:
         super().validate()
+        self.require(self.data in DATA_CHOICES, "data", " or ".join(DATA_CHOICES), self.data)
         for name in ("hidden", "batch", "bptt", "search_epochs", "retrain_epochs", "eval_batch"):
             value = getattr(self, name)
             self.require(value >= 1, name, "an integer >= 1", value)

@@ -2,7 +2,8 @@
 
 Every line gets an ``<eos>`` at its end; the vocabulary (10,000 words) is built from the
 training split in order of first appearance. The files come from ``advnas.data.locate``,
-which verifies their checksums (mirror, project data/ or a download).
+which verifies their checksums (mirror, project data/ or a download; the smoke profile's
+excerpts are shipped with advnas).
 """
 
 from __future__ import annotations
@@ -60,12 +61,15 @@ def build(words: dict[str, list[str]]) -> Corpus:
 _CACHE: dict[tuple, Corpus] = {}
 
 
-def load(path=None) -> Corpus:
-    """The verified PTB corpus (cached in-process per set of files)."""
-    source = locate("ptb", path)
+def load(path=None, dataset: str = "ptb") -> Corpus:
+    """The verified PTB corpus (cached in-process per set of files). ``dataset``: "ptb" (the
+    full corpus) or "ptb-sample" (the excerpts shipped with advnas)."""
+    if dataset not in ("ptb", "ptb-sample"):
+        raise ValueError(f"dataset must be ptb or ptb-sample; got {dataset!r}")
+    source = locate(dataset, path)
     key = tuple(sorted((n, str(p), p.stat().st_mtime) for n, p in source.files.items()))
     if key not in _CACHE:
-        _CACHE[key] = build({s: read_words(source.files[f"ptb.{s}.txt"]) for s in SPLITS})
+        _CACHE[key] = build({s: read_words(source.files[f"{dataset}.{s}.txt"]) for s in SPLITS})
     return _CACHE[key]
 
 

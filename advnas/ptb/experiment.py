@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from .. import strategies
+from ..data.choice import dataset_for
 from ..device import default_device
 from ..store import ResultsStore, Run, RunContext
 from . import corpus
@@ -48,7 +49,7 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     ``device``: without ``ctx``, where to run (default: CUDA when present)."""
     strategies.strategy_class(name)
     device = ctx.device if ctx else (device or default_device())
-    data = data or corpus.load()
+    data = data or corpus.load(dataset=dataset_for("ptb", cfg.data))
     state = (ctx.load_checkpoint() if ctx else None) or {}
     save = (lambda: ctx.save_checkpoint(state)) if ctx else None
 

@@ -178,8 +178,10 @@ def runs_note(runs: list[Run]) -> str:
     """One line on all the trials behind the chapter (the provenance box shows the last): where
     they are stored and whether they are up to date; ``report.hardware_sentence`` says the rest."""
     stale = [r.folder.name for r in runs if r.is_stale()]
+    sample = any(r.config.get("data") == "sample" for r in runs)
     return (f"{len(runs)} trials (`results/ptb/{runs[0].info['profile']}/`): "
-            + (f"**stale** (code changed since): {', '.join(stale)}." if stale else "all up to date with the code."))
+            + (f"**stale** (code changed since): {', '.join(stale)}." if stale else "all up to date with the code.")
+            + (" Data: the PTB excerpts shipped with advnas (`data: sample`), not the full corpus." if sample else ""))
 
 
 def observations(runs: list[Run]) -> str:

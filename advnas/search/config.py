@@ -4,7 +4,7 @@ their options (each strategy's keyword-only constructor arguments, checked again
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .. import strategies
 from ..config import Config, ConfigError
@@ -29,6 +29,9 @@ class StrategyConfig(Config):
     # {strategy: {option: value}} over the strategies' own defaults (the paper's settings),
     # e.g. {"parsec": {"samples": 4}}; `python -m advnas strategies --json` lists the options.
     strategy_options: dict = field(default_factory=dict)
+    # Settings added after results were first stored: a run's configuration records them only
+    # when they differ from their default, so that the runs stored before keep their identity.
+    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]):
@@ -59,6 +62,9 @@ class StrategyConfig(Config):
         """The stored configuration of one run: every setting, one strategy with all its options
         (so that another strategy's options do not change this run's identity)."""
         config = {**self.to_dict(), "strategies": [name], "strategy_options": {name: self.options_for(name)}}
+        for setting in self.RECORDED_UNLESS_DEFAULT:
+            if config[setting] == self.__dataclass_fields__[setting].default:
+                del config[setting]
         if seed is not None:
             config["seeds"] = [seed]
         return config

@@ -1,0 +1,220 @@
+"""The loss of every cell of the search space on one minibatch, and the exact gradient of J.
+
+With |J| operations on each of the 6 edges there are |J|^6 cells (4,096 in the space of
+Sec. 5.2). For fixed weights w and one fixed minibatch V, the objective of Eq. (3),
+J(theta) = E_{a ~ p_theta}[L(a, w; V)], is then a finite sum, and so is its gradient:
+
+    grad_theta J = sum_a p_theta(a) L(a) grad_theta log p_theta(a),
+    grad_{theta_i} log p_theta(a) = a_i - mu_i(theta)          (Sec. 4.2, below Eq. 4).
+
+The losses are computed in batches of cells, not one forward pass per cell. The first cell
+sees the same input for every cell, so its nodes are computed once per distinct combination
+of the edges they depend on (``SharedFirstCell``); after it, the activations of a chunk of
+cells are stacked, each edge's operation is applied to the rows of the cells that choose it,
+and every batch normalisation normalises each cell's rows with their own statistics, exactly
+what a separate forward pass of that cell would do (the search network stays in training
+mode, so batch norm always uses batch statistics). Nothing is learnt and no running
+statistic moves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+from typing import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from .. import distribution
+from .supernet import EDGES, SearchCell, SearchNetwork
+
+
+def all_cells(n_ops: int, n_edges: int = len(EDGES)) -> torch.Tensor:
+    """Every cell as its operation index per edge, shape (n_ops ** n_edges, n_edges), in the
+    order of ``distribution.enumerate_architectures`` (edge 0 the most significant digit)."""
+    return torch.cartesian_prod(*[torch.arange(n_ops)] * n_edges).reshape(-1, n_edges)
+
+
+def cell_index(choices: torch.Tensor, n_ops: int) -> torch.Tensor:
+    """The row of ``all_cells`` holding each cell in ``choices`` (..., n_edges)."""
+    n_edges = choices.shape[-1]
+    place = n_ops ** torch.arange(n_edges - 1, -1, -1, device=choices.device)
+    return (choices * place).sum(-1)
+
+
+def _grouped_batch_norm(self: nn.BatchNorm2d, x: torch.Tensor, group: int) -> torch.Tensor:
+    """Batch norm in training mode applied to each run of ``group`` consecutive samples on
+    its own (per-channel mean and biased variance over the group's samples and positions)."""
+    n, c, h, w = x.shape
+    grouped = x.reshape(n // group, group, c, h, w)
+    var, mean = torch.var_mean(grouped, dim=(1, 3, 4), correction=0, keepdim=True)
+    out = (grouped - mean) * torch.rsqrt(var + self.eps)
+    if self.affine:
+        out = out * self.weight.view(1, 1, c, 1, 1) + self.bias.view(1, 1, c, 1, 1)
+    return out.reshape(n, c, h, w)
+
+
+@contextlib.contextmanager
+def grouped_batch_norm(model: nn.Module, group: int) -> Iterator[None]:
+    """Inside the block, every BatchNorm2d of ``model`` normalises each run of ``group``
+    samples separately and leaves its running statistics alone."""
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for bn in norms:
+        bn.forward = types.MethodType(lambda self, x: _grouped_batch_norm(self, x, group), bn)
+    try:
+        yield
+    finally:
+        for bn in norms:
+            del bn.forward  # back to the class's forward
+
+
+def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int) -> torch.Tensor:
+    """The cell for K architectures at once: ``x`` holds K blocks of ``batch`` rows, block k
+    belonging to the cell ``choices[k]`` (one operation index per edge)."""
+    k_cells = choices.shape[0]
+    nodes = [x]
+    for target in (1, 2, 3):
+        total = None
+        for e, (source, t) in enumerate(EDGES):
+            if t != target:
+                continue
+            column = choices[:, e]
+            if bool((column == column[0]).all()):  # one operation for the whole chunk: no gathering
+                out = cell.candidates[e][int(column[0])](nodes[source])
+            else:
+                out = torch.empty_like(nodes[source]).view(k_cells, batch, *x.shape[1:])
+                src = nodes[source].view(k_cells, batch, *x.shape[1:])
+                for op_index, op in enumerate(cell.candidates[e]):
+                    rows = (column == op_index).nonzero().squeeze(1)
+                    if rows.numel():
+                        out[rows] = op(src[rows].flatten(0, 1)).view(len(rows), batch, *x.shape[1:])
+                out = out.view_as(nodes[source])
+            total = out if total is None else total + out
+        nodes.append(total)
+    return nodes[3]
+
+
+class SharedFirstCell:
+    """The first cell of the network for every cell of the space at once, sharing what cells
+    have in common: its input is the same for all of them, so node 1 takes |J| values (one per
+    operation on edge 0), node 2 |J|^3 and each edge term into node 3 at most |J|^4; only
+    their sum, node 3, takes |J|^6 values, assembled per chunk of cells by gathering.
+
+    ``parts`` are the edge terms into node 3: (the edges they depend on, in the order of
+    their values' index digits; the values, shape (|J|^len(edges), B, ...))."""
+
+    def __init__(self, cell: SearchCell, x: torch.Tensor, n_ops: int):
+        self.n_ops, self.batch = n_ops, x.shape[0]
+        nodes: dict[int, tuple[tuple[int, ...], torch.Tensor]] = {0: ((), x[None])}
+        for target in (1, 2, 3):
+            parts = []
+            for e, (source, t) in enumerate(EDGES):
+                if t != target:
+                    continue
+                deps, values = nodes[source]
+                rows = values.flatten(0, 1)
+                outs = torch.stack([op(rows).view_as(values) for op in cell.candidates[e]], dim=1)
+                parts.append(((*deps, e), outs.flatten(0, 1)))
+            if target == 3:
+                self.parts = parts
+            else:
+                deps = tuple(sorted({d for part_deps, _ in parts for d in part_deps}))
+                combos = torch.zeros(n_ops ** len(deps), len(EDGES), dtype=torch.long, device=x.device)
+                combos[:, list(deps)] = all_cells(n_ops, len(deps)).to(x.device)
+                nodes[target] = (deps, self._sum(parts, combos))
+
+    def _sum(self, parts, choices: torch.Tensor) -> torch.Tensor:
+        total = None
+        for deps, values in parts:
+            term = values[cell_index(choices[:, list(deps)], self.n_ops)]
+            total = term if total is None else total + term
+        return total
+
+    def output(self, choices: torch.Tensor) -> torch.Tensor:
+        """Node 3 for the cells ``choices`` (K, 6): K blocks of B rows."""
+        return self._sum(self.parts, choices).flatten(0, 1)
+
+
+@torch.no_grad()
+def batched_logits(model: SearchNetwork, images: torch.Tensor, choices: torch.Tensor,
+                   first: SharedFirstCell | None = None) -> torch.Tensor:
+    """Logits of every cell in ``choices`` (K, 6) on ``images`` (B, ...): shape (K, B, classes).
+    Equal (to rounding) to K separate forward passes ``model(images, one_hot(choices[k]))``.
+    ``first``: the first cell computed once for all cells (``SharedFirstCell``)."""
+    batch, k_cells = images.shape[0], choices.shape[0]
+    layers = list(model.layers)
+    with grouped_batch_norm(model, batch):
+        if first is not None:
+            h, layers = first.output(choices), layers[1:]
+        else:
+            h = model.stem(images).repeat(k_cells, 1, 1, 1)
+        for layer in layers:
+            h = _cell_forward(layer, h, choices, batch) if isinstance(layer, SearchCell) else layer(h)
+        return model.head(h).view(k_cells, batch, -1)
+
+
+@torch.no_grad()
+def shared_first_cell(model: SearchNetwork, images: torch.Tensor, n_ops: int) -> SharedFirstCell | None:
+    """The first cell for every cell at once, when the network starts with a search cell."""
+    if not isinstance(model.layers[0], SearchCell):
+        return None
+    with grouped_batch_norm(model, images.shape[0]):
+        return SharedFirstCell(model.layers[0], model.stem(images), n_ops)
+
+
+@torch.no_grad()
+def cell_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, n_ops: int,
+                chunk: int = 32, progress: bool = False) -> torch.Tensor:
+    """The mean cross-entropy on (images, labels) of every cell of ``all_cells(n_ops)``, in its
+    order, computed ``chunk`` cells at a time."""
+    cells = all_cells(n_ops).to(images.device)
+    first = shared_first_cell(model, images, n_ops)
+    losses = torch.empty(len(cells), dtype=torch.float64)
+    for start in tqdm(range(0, len(cells), chunk), disable=not progress, mininterval=2.0,
+                      desc=f"loss of every cell ({len(cells)})"):
+        choices = cells[start:start + chunk]
+        logits = batched_logits(model, images, choices, first)
+        target = labels.repeat(len(choices))
+        per_sample = F.cross_entropy(logits.flatten(0, 1), target, reduction="none")
+        losses[start:start + len(choices)] = per_sample.view(len(choices), -1).mean(1).double().cpu()
+    return losses
+
+
+def expected_loss(theta: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
+    """J(theta) = sum_a p_theta(a) L(a) (Eq. 3 at fixed w and V); differentiable in theta."""
+    n_edges, n_ops = theta.shape[-2:]
+    log_mu = torch.log_softmax(theta.double(), dim=-1)
+    cells = all_cells(n_ops, n_edges).to(theta.device)
+    log_p = log_mu[torch.arange(n_edges, device=theta.device), cells].sum(-1)
+    return (log_p.exp() * losses.to(theta.device)).sum()
+
+
+def exact_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
+    """grad_theta J = sum_a p_theta(a) L(a) (a - mu) as a finite sum, shape (6, |J|).
+
+    Per edge i and operation j: sum over cells with a_i = j of p L, minus mu_ij sum_a p L."""
+    n_edges, n_ops = theta.shape[-2:]
+    mu = distribution.probabilities(theta.detach().double())
+    cells = all_cells(n_ops, n_edges).to(theta.device)
+    p = mu[torch.arange(n_edges, device=theta.device), cells].prod(-1)
+    weighted = p * losses.to(theta.device)
+    chosen = torch.zeros(n_edges, n_ops, dtype=torch.float64, device=theta.device)
+    for i in range(n_edges):
+        chosen[i].index_add_(0, cells[:, i], weighted)
+    return chosen - mu * weighted.sum()
+
+
+def log_marginal_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
+    """What PARSEC's weighted samples estimate, as a descent direction:
+    -grad_theta log E_{a ~ p_theta}[exp(-L(a))] (Casale et al. 2019), shape (6, |J|)."""
+    theta = theta.detach().double().clone().requires_grad_(True)
+    n_edges, n_ops = theta.shape[-2:]
+    log_mu = torch.log_softmax(theta, dim=-1)
+    cells = all_cells(n_ops, n_edges).to(theta.device)
+    log_p = log_mu[torch.arange(n_edges, device=theta.device), cells].sum(-1)
+    objective = -torch.logsumexp(log_p - losses.to(theta.device), dim=0)
+    (gradient,) = torch.autograd.grad(objective, theta)
+    return gradient

@@ -1,0 +1,256 @@
+"""Tables, figure and verdicts of the gradient study (``gradient_study.py``)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import stats
+from ..report import label, order, proposed_label
+from ..strategies import PROPOSED
+from .gradient_config import POINTS
+
+POINT_LABELS = {"warmup_end": "end of warm-up", "middle": "middle of the search", "end": "end of the search"}
+ALPHA = 0.05  # level of the bias tests, Bonferroni-corrected over the (seed, point) cases of a claim
+BIAS_TEST = "largest per-component t statistic, Bonferroni over components"
+
+
+def _ordered_points(frame: pd.DataFrame) -> list[str]:
+    return [p for p in POINTS if p in set(frame.point)]
+
+
+def points_table(points: pd.DataFrame) -> pd.DataFrame:
+    """Where the gradients were measured: epoch, theta steps, entropy of mu, the expected loss
+    and the spread of the cells' losses under p_theta, and |grad J|."""
+    table = points.copy()
+    table["point"] = table.point.map(POINT_LABELS)
+    columns = {"seed": "seed", "point": "point", "epoch": "epoch", "theta_steps": "θ steps",
+               "entropy": "entropy of μ (nats)", "expected_loss": "J(θ)", "loss_sd": "sd of L under p_θ",
+               "min_loss": "best cell's L", "exact_gradient_norm": "‖∇J‖"}
+    return table[list(columns)].rename(columns=columns).set_index(["seed", "point"])
+
+
+def summary_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy, target and point, over seeds (mean): relative bias, bias in standard
+    errors, the smallest p-value of the bias tests, relative variance and cosine."""
+    frame = metrics.copy()
+    frame["bias_z"] = frame.bias_norm / frame.bias_se.replace(0, np.nan)
+    grouped = frame.groupby(["strategy", "target", "point"])
+    table = pd.DataFrame({
+        "seeds": grouped.seed.nunique(),
+        "draws": grouped.draws.first(),
+        "‖bias‖ / ‖target‖": grouped.relative_bias.mean(),
+        "‖bias‖ / SE": grouped.bias_z.mean(),
+        "bias test p (min)": grouped.bias_p.min(),
+        "tr Var / ‖∇J‖²": grouped.relative_variance.mean(),
+        "cos(mean, target)": grouped.cosine.mean(),
+    }).reset_index()
+    table["rank"] = table.strategy.map({n: i for i, n in enumerate(order(table.strategy.unique()))})
+    table["point_rank"] = table.point.map({p: i for i, p in enumerate(POINTS)})
+    table = table.sort_values(["rank", "target", "point_rank"]).drop(columns=["rank", "point_rank"])
+    table["strategy"] = table.strategy.map(label)
+    table["target"] = table.target.map({"grad_J": "∇J", "own": "its own"})
+    table["point"] = table.point.map(POINT_LABELS)
+    return table.set_index(["strategy", "target", "point"])
+
+
+def variance_ratios(metrics: pd.DataFrame, ours: str = PROPOSED, rival: str = "reinforce") -> pd.DataFrame:
+    """Per (seed, point): tr Var of ``ours`` ÷ tr Var of ``rival`` with a 95 % interval (delta
+    method on the log ratio; the two strategies' draws are independent)."""
+    grad = metrics[metrics.target == "grad_J"].set_index(["seed", "point", "strategy"])
+    rows = []
+    cases = sorted({(seed, point) for seed, point, _ in grad.index}, key=lambda c: (c[0], POINTS.index(c[1])))
+    for seed, point in cases:
+        if (seed, point, ours) not in grad.index or (seed, point, rival) not in grad.index:
+            continue
+        a, b = grad.loc[(seed, point, ours)], grad.loc[(seed, point, rival)]
+        log_ratio = math.log(a.variance / b.variance)
+        se = math.hypot(a.variance_se / a.variance, b.variance_se / b.variance)
+        z = 1.959963984540054
+        rows.append({"seed": seed, "point": point, "ratio": math.exp(log_ratio),
+                     "low": math.exp(log_ratio - z * se), "high": math.exp(log_ratio + z * se),
+                     "log_ratio": log_ratio})
+    return pd.DataFrame(rows)
+
+
+def ratio_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    ratios = variance_ratios(metrics)
+    table = ratios.assign(point=ratios.point.map(POINT_LABELS))
+    name = f"tr Var {proposed_label()} ÷ tr Var {label('reinforce')}"
+    table[name] = [f"{r:.3f} [{lo:.3f}, {hi:.3f}]" for r, lo, hi in zip(table.ratio, table.low, table.high)]
+    return table[["seed", "point", name]].set_index(["seed", "point"])
+
+
+def theory_prediction(theory_metrics: pd.DataFrame, regime: str = "standard") -> pd.Series:
+    """The theory chapter's REINFORCE ÷ advantage per-edge variance (closed forms for random
+    linear rewards, REINFORCE with the mean reward as baseline): median over instances, per |I|."""
+    part = theory_metrics[(theory_metrics.part == "scaling") & (theory_metrics.quantity == "variance")
+                          & (theory_metrics.source == "closed_form") & (theory_metrics.regime == regime)]
+    wide = part.pivot_table(index=["n_edges", "instance"], columns="estimator", values="value")
+    return (wide["reinforce_mean_baseline"] / wide["advantage"]).groupby(level="n_edges").median()
+
+
+def prediction_text(theory_metrics: pd.DataFrame | None, n_edges: int, measured: float) -> str:
+    """The theory chapter's predicted variance ratio at the |I| around ``n_edges``, beside the
+    measured one."""
+    if theory_metrics is None:
+        return ""
+    predicted = theory_prediction(theory_metrics)
+    below = predicted[predicted.index <= n_edges]
+    above = predicted[predicted.index >= n_edges]
+    shown = sorted({*below.index[-1:], *above.index[:1]})
+    listing = ", ".join(f"{predicted[k]:.2f} at |I| = {int(k)}" for k in shown)
+    return (f"The theory chapter's closed forms for random linear rewards predict REINFORCE's variance ÷ the "
+            f"advantage's of {listing} (median over instances); measured here with |I| = {n_edges} edges: "
+            f"{1 / measured:.2f} (geometric mean over the cases above).")
+
+
+def verdicts(metrics: pd.DataFrame) -> list[str]:
+    """The paper's two claims about the gradient, computed: variance lower than REINFORCE's
+    (log ratios over the (seed, point) cases, t interval) and no bias (a test of mean = grad J
+    per case, Bonferroni over cases; REINFORCE against its own target as the method's
+    control)."""
+    ours = proposed_label()
+    lines = []
+    ratios = variance_ratios(metrics)
+    if len(ratios):
+        log_interval = stats.interval(ratios.log_ratio)
+        verdict = stats.verdict(log_interval, claimed="less")
+        low, high = (math.exp(log_interval.low), math.exp(log_interval.high)) if log_interval.n >= 2 else \
+            (math.nan, math.nan)
+        lines.append(
+            f"**Sec. 4.3–4.4: {ours}'s θ-gradient has a lower variance than {label('reinforce')}'s in the "
+            f"CIFAR-10 space: {verdict}.** tr Var ratio {ours} ÷ {label('reinforce')}, geometric mean over "
+            f"n = {log_interval.n} (seed, point) cases {math.exp(log_interval.mean):.3f}, 95 % t interval "
+            f"[{low:.3f}, {high:.3f}]; per case " + ", ".join(f"{r:.3f}" for r in ratios.ratio) + ".")
+    mine = metrics[(metrics.strategy == PROPOSED) & (metrics.target == "grad_J")]
+    if len(mine):
+        cases = len(mine)
+        detected = mine[mine.bias_p < ALPHA / cases]
+        draws = int(mine.draws.min())
+        verdict = "fails" if len(detected) else f"inconclusive at n = {draws}"
+        control = metrics[(metrics.strategy == "reinforce") & (metrics.target == "own")]
+        control_text = (f" Control: {label('reinforce')} against its own target (1 − γ)∇J, bias detected in "
+                        f"{int((control.bias_p < ALPHA / len(control)).sum())} of {len(control)} cases."
+                        if len(control) else "")
+        lines.append(
+            f"**Theorem 4.2 with Eq. (7): {ours}'s θ-gradient is unbiased for ∇θJ in the CIFAR-10 space: "
+            f"{verdict}.** Bias detected (test of mean = ∇J: {BIAS_TEST}; p < {ALPHA:g}/{cases}) in {len(detected)} of "
+            f"{cases} (seed, point) cases at {draws} draws each; ‖bias‖ ÷ ‖∇J‖ "
+            f"{mine.relative_bias.min():.2f}–{mine.relative_bias.max():.2f}, cos(mean, ∇J) "
+            f"{mine.cosine.min():.2f}–{mine.cosine.max():.2f}.{control_text}")
+    return lines
+
+
+def figure(metrics: pd.DataFrame):
+    """Relative bias against grad J, relative variance and cosine per strategy and point (mean
+    over seeds, the seeds' values as dots)."""
+    frame = metrics[metrics.target == "grad_J"]
+    points = _ordered_points(frame)
+    names = order(frame.strategy.unique())
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    width = 0.8 / max(len(points), 1)
+    for ax, column, title, log in zip(
+            axes, ["relative_bias", "relative_variance", "cosine"],
+            ["‖E δ − ∇J‖ / ‖∇J‖", "tr Var δ / ‖∇J‖²", "cos(E δ, ∇J)"], [True, True, False]):
+        for k, point in enumerate(points):
+            sub = frame[frame.point == point]
+            means = [sub[sub.strategy == n][column].mean() for n in names]
+            x = np.arange(len(names)) + (k - (len(points) - 1) / 2) * width
+            ax.bar(x, means, width, label=POINT_LABELS[point])
+            for i, n in enumerate(names):
+                values = sub[sub.strategy == n][column]
+                ax.plot([x[i]] * len(values), values, "k.", ms=3)
+        ax.set_xticks(np.arange(len(names)), [label(n) for n in names], rotation=35, ha="right")
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(title)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.06), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def theory_metrics(profile: str) -> pd.DataFrame:
+    """The theory chapter's stored results at ``profile`` (the same run chapter 1 shows)."""
+    from ..runlist import notebook
+    from ..theory import experiment
+
+    return experiment.run(notebook("theory").resolve(profile), profile).metrics
+
+
+def provenance_table(runs) -> pd.DataFrame:
+    """One row per stored study: what produced it, where, how long, and whether it is stale."""
+    return pd.DataFrame([{
+        "source search": r.summary["source"], "seed": r.summary["seed"], "profile": r.info["profile"],
+        "commit": r.info["git_commit"], "device": r.info["device"], "torch": r.info["torch"],
+        "wall time (s)": round(r.info["wall_time_s"], 1), "finished": r.info["finished_at"], "stale": r.is_stale(),
+        "folder": str(r.folder.relative_to(r.folder.parents[3]))} for r in runs])
+
+
+def prediction_sentence(metrics: pd.DataFrame, profile: str, n_edges: int = 6) -> str:
+    """``prediction_text`` from the stored results (empty without the AdvantageNAS/REINFORCE pair)."""
+    ratios = variance_ratios(metrics)
+    if not len(ratios):
+        return ""
+    return prediction_text(theory_metrics(profile), n_edges, math.exp(ratios.log_ratio.mean()))
+
+
+SECTION_TARGET_SECONDS = 45 * 60  # the whole study at the cpu profile, on 2 cores
+
+
+def cost_sentence(runs, profile: str) -> str:
+    """What the study cost: the stored benchmark of the exact reference (all cells, batched,
+    against single forward passes) and the studies' own wall times, beside their targets."""
+    from ..store import ResultsStore
+
+    parts = []
+    bench = ResultsStore().latest("benchmarks", "gradient-reference", profile)
+    if bench is not None:
+        b, s = bench.summary, bench.config["settings"]
+        parts.append(
+            f"The exact reference (the loss of all 4,096 cells at C = {s['channels']}, {s['cells_per_stage']} cell(s) "
+            f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s in chunks of {b['best_chunk']} "
+            f"cell(s), the fastest chunk measured, against {b['single_seconds_all_cells']:.0f} s for one forward "
+            f"pass per cell ({b['speedup']:.2f}× as fast; largest difference between the two "
+            f"{b['max_abs_difference']:.1e}), on {b['device']}, profile `{bench.info['profile']}` (target ≤ "
+            f"{b['target_seconds']:.0f} s: {'met' if b['within_target'] else 'missed'}). Seconds per cell by "
+            "chunk size: " + ", ".join(f"{int(r.chunk)}: {r.seconds_per_cell * 1000:.1f} ms" for r in
+                                       bench.metrics[bench.metrics.method == "batched"].itertuples())
+            + " (on a CPU a large chunk's activations leave the caches).")
+    if runs:
+        seconds = [r.info["wall_time_s"] for r in runs]
+        parts.append(
+            f"The {len(runs)} studies (each: its search rerun to every point, the exact reference and "
+            f"every strategy's draws there) took " + ", ".join(f"{t / 60:.1f}" for t in seconds)
+            + f" minutes of wall time, computed side by side ({'within' if max(seconds) <= SECTION_TARGET_SECONDS else 'beyond'} "
+            f"the {SECTION_TARGET_SECONDS // 60} minutes set for the whole section at the `cpu` profile).")
+    return " ".join(parts)
+
+
+def reproduction_sentence(runs, cfg) -> str:
+    """Whether each study's rerun of the source search is the stored search of the CIFAR-10
+    chapter with the same settings and seed (entropy of mu per epoch, final argmax cell)."""
+    from ..store import ResultsStore, Run
+    from .experiment import EXPERIMENT
+
+    store, parts = ResultsStore(), []
+    search_cfg = cfg.search_config()
+    for run in runs:
+        seed = run.summary["seed"]
+        profile = run.info["profile"]
+        folder = store.folder(EXPERIMENT, profile, f"{cfg.source}-seed{seed}", search_cfg.run_config(cfg.source, seed))
+        if not (folder / "summary.json").is_file():
+            parts.append(f"seed {seed}: no stored search with these settings to compare with")
+            continue
+        stored = Run.load(folder)
+        rerun = pd.DataFrame(run.summary["source_search"]).set_index("epoch")
+        theirs = stored.metrics.set_index("epoch").loc[rerun.index]
+        gap = float((rerun.entropy - theirs.entropy).abs().max())
+        same = bool((rerun.argmax_arch == theirs.argmax_arch).all())
+        parts.append(f"seed {seed}: entropy of μ within {gap:.1e} nats of the stored search at every epoch, "
+                     f"argmax cell {'the same' if same else 'different'} at every epoch")
+    return ("The reruns against the stored searches of the CIFAR-10 chapter: " + "; ".join(parts) + ".") if parts else ""
