@@ -188,6 +188,21 @@ def test_study_keeps_snapshots_that_reload_into_the_search(tmp_path):
     assert not (run.folder / "snapshots").exists()
 
 
+def test_stored_studies_are_found_by_the_cpu_profile():
+    """The chapter's configuration names the stored studies (a setting added later with its
+    default, such as ``data``, does not change a study's identity)."""
+    from pathlib import Path
+
+    from advnas.provenance import config_hash
+    from advnas.runlist import notebook
+
+    cfg = notebook("gradients").resolve("cpu")
+    root = Path(__file__).resolve().parents[1] / "results" / "gradients" / "cpu"
+    stored = {p.name for p in root.iterdir()} if root.is_dir() else set()
+    wanted = {f"{cfg.source}-seed{s}-{config_hash(gradient_experiment.run_config(cfg, s))}" for s in cfg.seeds}
+    assert wanted <= stored, f"the cpu profile would recompute {sorted(wanted - stored)}"
+
+
 def test_config_rejects_bad_points_and_sources():
     from advnas.config import ConfigError
 

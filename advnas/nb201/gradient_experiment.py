@@ -32,8 +32,13 @@ CHECKPOINT, LOSSES, DRAWS, SEARCH = "checkpoint.pt", "losses.pt", "draws.pt", "s
 
 
 def run_config(cfg: GradientStudyConfig, seed: int) -> dict[str, Any]:
+    """The stored configuration of one seed's study: every setting (those recorded only when
+    changed, as the search's own, left out at their defaults), every strategy's options."""
     config = {**cfg.to_dict(), "seeds": [seed]}
     config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
+    for setting in cfg.RECORDED_UNLESS_DEFAULT:
+        if config[setting] == cfg.__dataclass_fields__[setting].default:
+            del config[setting]
     return config
 
 
