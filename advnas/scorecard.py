@@ -152,9 +152,10 @@ def _dense(profile: str) -> list[dict]:
 def _gradients(profile: str) -> list[dict]:
     from .nb201 import gradient_experiment, gradient_report
 
-    metrics, _ = gradient_experiment.collect(gradient_experiment.run_all(notebook("gradients").resolve(profile),
-                                                                         profile, progress=False))
-    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2", gradient_report.verdicts(metrics))
+    runs = gradient_experiment.run_all(notebook("gradients").resolve(profile), profile, progress=False)
+    metrics, _ = gradient_experiment.collect(runs)
+    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2",
+                 gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs)))
 
 
 def _ptb(profile: str) -> list[dict]:

@@ -181,6 +181,10 @@ def test_study_keeps_snapshots_that_reload_into_the_search(tmp_path):
     images, labels = gradient_study.fixed_minibatch(search, 0, search.epoch)
     again = gradient_study.measure_losses(search, images, labels, chunk=512)
     torch.testing.assert_close(again, losses)
+    from advnas.nb201 import gradient_report
+
+    tested = gradient_report.with_norm_tests(run.metrics, [run])
+    assert tested.norm_p.notna().sum() == 3  # advantage and reinforce against grad J, reinforce against its own
     # recompute removes the snapshots with the rest of the run's files, and nothing else
     metrics, summary = run.metrics, run.summary
     store.run("gradients", "smoke", "advantage-seed0", gradient_experiment.run_config(cfg, 0),
@@ -255,3 +259,21 @@ def test_verdicts_follow_the_intervals_and_the_tests():
     (mixed, _) = gradient_report.verdicts(_metrics(1.0, 0.4, cases=2).assign(
         variance=lambda f: f.variance.where(~((f.strategy == "advantage") & (f.seed == 0)), 0.5)))
     assert "inconclusive at n = 2" in mixed
+
+
+def test_norm_test_holds_its_level_where_a_component_is_a_rare_event():
+    """Draws whose components are rare events (as when mu has concentrated): the norm test
+    rejects a true mean about 5 % of the time at the 5 % level, and finds a shifted one."""
+    from advnas.nb201.gradient_report import norm_test
+
+    generator = torch.Generator().manual_seed(0)
+    mu = torch.tensor([0.97, 0.01, 0.01, 0.01], dtype=torch.float64)
+    rejected = 0
+    for trial in range(200):
+        index = torch.multinomial(mu, 200, replacement=True, generator=generator)
+        draws = torch.nn.functional.one_hot(index, 4).double() - mu  # the score a - mu: mean 0
+        rejected += norm_test(draws, torch.zeros(4), simulations=2000, seed=trial) < 0.05
+    assert rejected <= 20  # 5 % of 200 is 10; a binomial 95 % bound is about 16
+    index = torch.multinomial(mu, 200, replacement=True, generator=generator)
+    draws = torch.nn.functional.one_hot(index, 4).double() - mu
+    assert norm_test(draws, torch.full((4,), 0.05, dtype=torch.float64), simulations=2000) < 0.01
