@@ -33,9 +33,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from advnas.offline_book import offline_summary, remote_references
-from advnas.provenance import PROJECT_ROOT
+from advnas.paths import build_dir
 
-DEFAULT_ROOT = PROJECT_ROOT / "build" / "book-smoke" / "_build" / "html"
+DEFAULT_ROOT = build_dir() / "book-smoke" / "_build" / "html"
 DEFAULT_CHAPTER = "chapters/01_theory.html"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Chromium with no network: requests go to a proxy on a closed port, names resolve to nothing
