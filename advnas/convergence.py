@@ -46,6 +46,18 @@ def argmax_changes(metrics: pd.DataFrame) -> int:
 
 # The candidate settings measured by benchmarks/convergence.py --------------------------------
 
+def _commit(folder: str | None) -> str:
+    """The commit that computed a stored run (its config.json), "–" when it is not stored."""
+    import json
+
+    from .store import results_root
+
+    path = results_root() / folder / "config.json" if folder else None
+    if path is None or not path.is_file():
+        return "–"
+    return json.loads(path.read_text()).get("git_commit", "–")
+
+
 def candidates_table(run, chapter: str) -> pd.DataFrame:
     """Per candidate setting of ``chapter`` ("nb201" or "ptb"): its overrides, theta steps, the
     final entropy of each seed, how many seeds kept their argmax over the last quarter, and
@@ -65,6 +77,7 @@ def candidates_table(run, chapter: str) -> pd.DataFrame:
             "argmax stable over the last quarter": f"{sum(s['argmax_stable_last_quarter'] for s in seeds)} of "
                                                    f"{len(finals)}",
             "search time per seed (s, median)": float(pd.Series([s["search_seconds"] for s in seeds]).median()),
+            "commit (+dirty: computed from uncommitted code)": ", ".join(sorted({_commit(s.get("folder")) for s in seeds})),
         })
     return pd.DataFrame(rows).set_index("candidate").round(3)
 
