@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from .. import strategies
 from ..data.choice import DATA_CHOICES
@@ -37,7 +36,7 @@ class NB201SearchConfig(StrategyConfig):
     theta_weight_decay: float = 3e-3
     theta_clip: float = 1.0
     data: str = "full"  # "full": CIFAR-10 (mirror, data/ or download); "sample": the sample shipped with advnas
-    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ("data",)
+    RECORDED_UNLESS_DEFAULT = ("data",)  # see StrategyConfig
 
     def validate(self) -> None:
         super().validate()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from .. import strategies
 from ..data.choice import DATA_CHOICES
@@ -40,7 +39,7 @@ class PTBConfig(StrategyConfig):
     strategies: tuple[str, ...] = tuple(strategies.SPARSE)  # Table 3's rows
     strategy_options: dict = field(default_factory=_ptb_options)
     data: str = "full"  # "full": Penn Treebank (mirror, data/ or download); "sample": the excerpts shipped with advnas
-    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ("data",)
+    RECORDED_UNLESS_DEFAULT = ("data",)  # see StrategyConfig
 
     def validate(self) -> None:
         super().validate()

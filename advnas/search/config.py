@@ -4,7 +4,7 @@ their options (each strategy's keyword-only constructor arguments, checked again
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import strategies
 from ..config import Config, ConfigError
@@ -31,7 +31,8 @@ class StrategyConfig(Config):
     strategy_options: dict = field(default_factory=dict)
     # Settings added after results were first stored: a run's configuration records them only
     # when they differ from their default, so that the runs stored before keep their identity.
-    RECORDED_UNLESS_DEFAULT: ClassVar[tuple[str, ...]] = ()
+    # (No annotation: a class attribute, not a setting.)
+    RECORDED_UNLESS_DEFAULT = ()
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]):
