@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from advnas.paths import shipped_data_dir
 from advnas.data import registry
 from advnas.data.nb201_benchmark import APIBenchmark, TableBenchmark, as_benchmark
 from advnas.data.nb201_table import NB201_DATASETS, load_nb201_table, nb201_accuracy, nb201_index
@@ -194,7 +195,7 @@ def test_a_stored_search_scored_by_the_api_records_it_and_is_a_run_of_its_own(tm
     from advnas.nb201.search_config import NB201SearchConfig
     from advnas.store import ResultsStore
 
-    monkeypatch.setattr(experiment, "_cifar", lambda: None)
+    monkeypatch.setattr(experiment, "_cifar", lambda *args: None)
     monkeypatch.setattr(experiment, "split", lambda cifar, cfg, device: experiment.synthetic_data(8))
     cfg = NB201SearchConfig(channels=2, cells_per_stage=1, train_size=8, val_size=8, batch=4, epochs=1,
                             warmup_epochs=0, seeds=(0,))
@@ -246,7 +247,7 @@ def _export_main():
 
 
 def _shipped_lines():
-    with gzip.open(REPO / "data" / registry.NB201_GZ.relpath, "rt") as handle:
+    with gzip.open(shipped_data_dir() / registry.NB201_GZ.relpath, "rt") as handle:
         return handle.read().splitlines()
 
 
