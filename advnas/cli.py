@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 import time
-from pathlib import PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from . import __version__
