@@ -36,10 +36,7 @@ def run_config(cfg: GradientStudyConfig, seed: int) -> dict[str, Any]:
     changed, as the search's own, left out at their defaults), every strategy's options."""
     config = {**cfg.to_dict(), "seeds": [seed]}
     config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
-    for setting in cfg.RECORDED_UNLESS_DEFAULT:
-        if config[setting] == cfg.__dataclass_fields__[setting].default:
-            del config[setting]
-    return config
+    return cfg.recorded(config)
 
 
 def _study(cfg: GradientStudyConfig, seed: int, data: SearchData, ctx: RunContext | None, progress: bool):

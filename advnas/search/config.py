@@ -59,13 +59,17 @@ class StrategyConfig(Config):
         """Every option of ``name`` (its defaults with this configuration's values on top)."""
         return strategies.check_options(name, self.strategy_options.get(name, {}))
 
+    def recorded(self, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` without the settings recorded only when changed, where at their defaults
+        (a setting added later leaves the stored runs' identity as it was)."""
+        return {k: v for k, v in config.items()
+                if not (k in self.RECORDED_UNLESS_DEFAULT and v == self.__dataclass_fields__[k].default)}
+
     def run_config(self, name: str, seed: int | None = None) -> dict[str, Any]:
         """The stored configuration of one run: every setting, one strategy with all its options
         (so that another strategy's options do not change this run's identity)."""
-        config = {**self.to_dict(), "strategies": [name], "strategy_options": {name: self.options_for(name)}}
-        for setting in self.RECORDED_UNLESS_DEFAULT:
-            if config[setting] == self.__dataclass_fields__[setting].default:
-                del config[setting]
+        config = self.recorded({**self.to_dict(), "strategies": [name],
+                                "strategy_options": {name: self.options_for(name)}})
         if seed is not None:
             config["seeds"] = [seed]
         return config
