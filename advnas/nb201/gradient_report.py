@@ -204,6 +204,11 @@ def prediction_sentence(metrics: pd.DataFrame, profile: str, n_edges: int = 6) -
 SECTION_TARGET_SECONDS = 45 * 60  # the whole study at the cpu profile, on 2 cores
 
 
+def _median_per_chunk(metrics: pd.DataFrame) -> list[tuple[int, float]]:
+    batched = metrics[metrics.method == "batched"]
+    return list(batched.groupby("chunk").seconds_per_cell.median().items())
+
+
 def cost_sentence(runs, profile: str) -> str:
     """What the study cost: the stored benchmark of the exact reference (all cells, batched,
     against single forward passes) and the studies' own wall times, beside their targets."""
@@ -216,13 +221,14 @@ def cost_sentence(runs, profile: str) -> str:
         parts.append(
             f"The exact reference (the loss of all 4,096 cells at C = {s['channels']}, {s['cells_per_stage']} cell(s) "
             f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s in chunks of {b['best_chunk']} "
-            f"cell(s), the fastest chunk measured, against {b['single_seconds_all_cells']:.0f} s for one forward "
-            f"pass per cell ({b['speedup']:.2f}× as fast; largest difference between the two "
-            f"{b['max_abs_difference']:.1e}), on {b['device']}, profile `{bench.info['profile']}` (target ≤ "
-            f"{b['target_seconds']:.0f} s: {'met' if b['within_target'] else 'missed'}). Seconds per cell by "
-            "chunk size: " + ", ".join(f"{int(r.chunk)}: {r.seconds_per_cell * 1000:.1f} ms" for r in
-                                       bench.metrics[bench.metrics.method == "batched"].itertuples())
-            + " (on a CPU a large chunk's activations leave the caches).")
+            f"cell(s), the fastest chunk measured, on {b['device']}, profile `{bench.info['profile']}` (target ≤ "
+            f"{b['target_seconds']:.0f} s: {'met' if b['within_target'] else 'missed'}). Per cell, on the same "
+            f"{s['chunk_sample']} sampled cells and in turn (median of {b.get('rounds', 1)} round(s)), the batched "
+            f"evaluation is {b['speedup']:.2f}× as fast as one forward pass per cell (largest difference between "
+            f"the two losses {b['max_abs_difference']:.1e}); seconds per cell by chunk size: "
+            + ", ".join(f"{int(chunk)}: {seconds * 1000:.1f} ms" for chunk, seconds in _median_per_chunk(bench.metrics))
+            + (" (larger chunks are slower per cell here: their activations leave the caches)."
+               if b["best_chunk"] < max(s["chunks"]) else "."))
     if runs:
         seconds = [r.info["wall_time_s"] for r in runs]
         parts.append(
