@@ -57,6 +57,17 @@ def ordered(frame: pd.DataFrame, column: str = "strategy") -> pd.DataFrame:
     return frame.iloc[np.argsort([rank(n) for n in frame[column]], kind="stable")]
 
 
+def is_baseline(name: str) -> bool:
+    """A reference point that is not a search strategy (random search): theta never moves, so
+    its argmax is a tie-break, not a choice; only what it samples (process best) is its result."""
+    return name in strategies.STRATEGIES and strategies.STRATEGIES[name].baseline
+
+
+def searchers(frame: pd.DataFrame, column: str = "strategy") -> pd.DataFrame:
+    """``frame`` without the baselines' rows."""
+    return frame[~frame[column].map(is_baseline)]
+
+
 def rivals(present: Iterable[str] | None = None, *, one_hot: bool = False) -> list[str]:
     """The strategies the paper says AdvantageNAS beats: the paper's other sparse ones, in
     Table 1's order (only those in ``present`` when given). With ``one_hot``, only those that
@@ -224,7 +235,12 @@ def changed_settings(cfg, ignore: Iterable[str] = ("strategies", "seeds", "strat
     """The settings of ``cfg`` that differ from its dataclass's defaults (the paper's
     settings), as "channels 8 (paper: 16), epochs 16 (paper: 100)"; "none" when equal."""
     paper_cfg = type(cfg)()
-    changed = [f"{name} {_setting(getattr(cfg, name))} (paper: {_setting(getattr(paper_cfg, name))})"
+
+    def text(name: str, value) -> str:  # a config may say what a special value means
+        special = getattr(cfg, "setting_text", lambda *_: None)(name, value)
+        return special or _setting(value)
+
+    changed = [f"{name} {text(name, getattr(cfg, name))} (paper: {text(name, getattr(paper_cfg, name))})"
                for name in cfg.to_dict() if name not in set(ignore) and getattr(cfg, name) != getattr(paper_cfg, name)]
     return ", ".join(changed) or "none"
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import offline_book, paper_cost
+from . import budget, offline_book, paper_cost
 from .config import PROFILES, ConfigError, check_profile
 from .device import describe
 from .paths import PACKAGE_DIR, build_dir, checkout_file
@@ -240,6 +240,7 @@ def stage_book(profile: str) -> Path:
     generated = stage / "_generated"
     generated.mkdir(exist_ok=True)
     (generated / "timings.md").write_text(timings_markdown())
+    (generated / "budget.md").write_text(budget.markdown("cpu"))
     (generated / "paper_cost.md").write_text(paper_cost.markdown())
     if keep is not None:
         keep.rename(html)  # keep Sphinx's cache: unchanged pages are not rebuilt

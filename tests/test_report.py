@@ -136,6 +136,23 @@ def test_table2_shows_random_search_last_when_it_was_run():
     table = nb201.table2(nb201_summaries(93.0, 92.0))
     assert list(table.index) == ["GDAS", "REINFORCE", "AdvantageNAS", "Random search"]
     assert table.at["Random search", "argmax accuracy (paper)"] == "–"
+    # theta never moves under random search: its argmax is a tie-break, shown as nothing
+    assert table.at["Random search", "argmax accuracy [95 % CI]"] == "–"
+    assert table.at["Random search", "argmax percentile"] == "–"
+    assert table.at["Random search", "process best accuracy [95 % CI]"].startswith("98.5")
+
+
+def test_random_search_is_left_out_of_the_argmax_claims_and_curves():
+    summaries = nb201_summaries(93.0, 92.0)
+    # the all-skip tie-break of an unmoved theta would fail "argmax beats process best"
+    summaries.loc[summaries.strategy == "random", "argmax_accuracy"] = 50.0
+    metrics = nb201_metrics({PROPOSED: 0.1, "gdas": 0.01, "reinforce": 0.02, "random": 0.0})
+    line = next(v for v in nb201.verdicts(summaries, metrics) if "argmax is better than process best" in v)
+    assert ": holds.**" in line and "Random" not in line
+    assert "by 0.0220 to 0.2200 nats" in nb201.entropy_drop(metrics, 4, 100)  # not "by 0.0000": random search
+    fig = nb201.figure2(metrics.assign(argmax_accuracy=metrics.argmax_accuracy.where(metrics.strategy != "random", 50.0)), "")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["GDAS", "REINFORCE", "AdvantageNAS"]
+    plt.close(fig)
 
 
 def test_entropy_drop_says_when_the_claim_cannot_be_tested():

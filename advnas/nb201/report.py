@@ -13,8 +13,9 @@ from .. import cells, convergence, paper, strategies
 from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
                       NOT_AVAILABLE, PROPOSED, SEARCH_OVER_PLAIN_TARGET, THETA_STEP_RATIO_TARGET, Comparison, ci,
-                      compare, comparison_text, format_pm, label, line_style, mean_spread, order,
-                      ordered, overall, proposed_label, rivals, target_text, target_word, within)
+                      compare, comparison_text, format_pm, is_baseline, label, line_style, mean_spread,
+                      order, ordered, overall, proposed_label, rivals, searchers, target_text, target_word,
+                      within)
 from .search_config import OP_SETS
 from .memory import PLAIN
 from .network import parse_arch
@@ -58,7 +59,8 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
     """Table 2 (or Table 4 with ``reference=paper.TABLE4``): per method, n trials and the mean
     with its 95 % t interval of the NAS-Bench-201 accuracy, the parameters and the percentile
     of the cell among all cells of the space, for argmax and process best, beside the paper's
-    mean ± standard deviation."""
+    mean ± standard deviation. A baseline's argmax columns are empty (its theta never moves).
+    Intervals are t intervals, not clipped to the range of the quantity."""
     reference = reference or paper.TABLE2
     rows = []
     for (name, method), group in labelled(with_percentiles(summaries)).groupby(["strategy", "label"], sort=False):
@@ -66,6 +68,8 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
         row = {"method": method, "n": len(group)}
         for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
             theirs = ref.get(rule)
+            if rule == "argmax" and is_baseline(name):  # theta never moves: no argmax choice
+                group = group.assign(argmax_accuracy=math.nan, argmax_percentile=math.nan, argmax_params_mb=math.nan)
             row[f"{title} accuracy [95 % CI]"] = ci(group[f"{rule}_accuracy"])
             row[f"{title} accuracy (paper)"] = format_pm(theirs[0], theirs[1]) if theirs else NOT_AVAILABLE
             row[f"{title} percentile"] = ci(group[f"{rule}_percentile"], 1)
@@ -104,7 +108,7 @@ def _curve_figure(curves: pd.DataFrame, xs: pd.DataFrame | None = None):
 
 def figure2(metrics: pd.DataFrame, title: str):
     """Fig. 2: NAS-Bench-201 accuracy of the argmax architecture, median over trials."""
-    fig, ax = _curve_figure(search_curves(metrics, "argmax_accuracy", "median"))
+    fig, ax = _curve_figure(search_curves(searchers(metrics), "argmax_accuracy", "median"))
     return _finish(ax, fig, "search epoch (after the warm-up)", "NAS-Bench-201 test accuracy (%)", title)
 
 
@@ -260,7 +264,7 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
         out.append(f"**{name} beats random search at the same budget: {overall(found)}.** "
                    f"{comparison_text(found, ' points')}.")
     rows = []
-    for strategy, group in summaries.dropna(subset=["process_best_accuracy"]).groupby("strategy"):
+    for strategy, group in searchers(summaries).dropna(subset=["process_best_accuracy"]).groupby("strategy"):
         pairs = group.assign(strategy="argmax").rename(columns={"argmax_accuracy": "v"})[["strategy", "seed", "v"]]
         pairs = pd.concat([pairs, group.assign(strategy="best").rename(
             columns={"process_best_accuracy": "v"})[["strategy", "seed", "v"]]])
@@ -309,7 +313,7 @@ def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
     the paper's Fig. 4 (its range, and the theta steps of the paper's setting)."""
     from .search_config import NB201SearchConfig
 
-    entropy = search_curves(metrics, "entropy", "mean")
+    entropy = search_curves(searchers(metrics), "entropy", "mean")  # a baseline's theta never moves
     drop = math.log(n_ops) - entropy.iloc[-1]
     theirs = NB201SearchConfig()
     low, high = paper.FIG4_ENTROPY_RANGE

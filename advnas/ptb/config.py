@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import strategies
 from ..data.choice import DATA_CHOICES
@@ -40,6 +41,11 @@ class PTBConfig(StrategyConfig):
     strategy_options: dict = field(default_factory=_ptb_options)
     data: str = "full"  # "full": Penn Treebank (mirror, data/ or download); "sample": the excerpts shipped with advnas
     RECORDED_UNLESS_DEFAULT = ("data",)  # see StrategyConfig
+    WHOLE_SPLIT_WHEN_ZERO = ("epoch_tokens", "retrain_epoch_tokens", "eval_tokens", "curve_tokens")
+
+    def setting_text(self, name: str, value: Any) -> str | None:
+        """How a report writes a setting's value ("the whole split" for a token count of 0)."""
+        return "the whole split" if name in self.WHOLE_SPLIT_WHEN_ZERO and value == 0 else None
 
     def validate(self) -> None:
         super().validate()

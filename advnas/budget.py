@@ -1,0 +1,86 @@
+"""The compute budget of the `cpu` profile's searches, against what the stored runs took.
+
+Budget (wall time on a 2-core machine, all stored `cpu` searches of a group together):
+CIFAR-10 (chapters 3, 5 and 6, each run counted once) 6 hours, PTB (chapter 4) 1.5 hours.
+
+Two measures per group, both read from the runs' provenance (``config.json``):
+  * compute: the sum of the runs' own wall times (a run resumed after an interruption
+    counts its last sitting only);
+  * wall time occupied: the length of the union of the runs' [started, finished] intervals.
+    Runs computed side by side (two workers on two cores) overlap, so this is the time the
+    machine was busy with the group; it also counts any slowdown from other work on the
+    machine, so it errs on the long side. It is the measure compared with the budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+#: group -> (run-list chapters, budget in hours)
+BUDGETS: dict[str, tuple[tuple[str, ...], float]] = {
+    "CIFAR-10 searches (chapters 3, 5, 6)": (("nb201", "zero_op", "dense"), 6.0),
+    "PTB searches (chapter 4)": (("ptb",), 1.5),
+}
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+
+def occupied_seconds(intervals: list[Interval]) -> float:
+    """Length of the union of ``intervals`` (overlapping runs counted once)."""
+    total, current = 0.0, None
+    for iv in sorted(intervals, key=lambda iv: iv.start):
+        if current is None or iv.start > current.end:
+            if current is not None:
+                total += (current.end - current.start).total_seconds()
+            current = iv
+        elif iv.end > current.end:
+            current = Interval(current.start, iv.end)
+    if current is not None:
+        total += (current.end - current.start).total_seconds()
+    return total
+
+
+def _interval(run) -> Interval:
+    return Interval(datetime.fromisoformat(run.info["started_at"]), datetime.fromisoformat(run.info["finished_at"]))
+
+
+def table(profile: str = "cpu") -> pd.DataFrame:
+    """Per group: runs stored of the run list's, their summed and occupied wall time, the
+    budget and whether the occupied time is within it."""
+    from . import jobs
+    from .store import Run
+
+    rows = []
+    for group, (chapters, hours) in BUDGETS.items():
+        folders = {jobs.folder_of(j) for j in jobs.jobs_for(chapters, profile)}
+        folders.discard(None)
+        runs = [Run.load(f) for f in sorted(folders) if (f / "summary.json").exists()]
+        occupied = occupied_seconds([_interval(r) for r in runs]) / 3600
+        rows.append({"searches": group, "runs stored": f"{len(runs)} of {len(folders)}",
+                     "compute (sum of run wall times), h": round(sum(r.info["wall_time_s"] for r in runs) / 3600, 2),
+                     "wall time occupied, h": round(occupied, 2), "budget, h": hours,
+                     "within budget": ("no" if occupied > hours else
+                                       "yes" if len(runs) == len(folders) else "so far (runs missing)")})
+    return pd.DataFrame(rows).set_index("searches")
+
+
+def markdown(profile: str = "cpu") -> str:
+    """The budget, said and tabled, for the Reproducing page."""
+    frame = table(profile)
+    said = "; ".join(f"{hours:g} hours for the {group}" for group, (_, hours) in BUDGETS.items())
+    intro = (f"The `{profile}` profile's searches have a compute budget on a 2-core machine: {said}, a run "
+             "shared by chapters counted once (`advnas/budget.py`). The stored runs against it (wall time "
+             "occupied: the union of the runs' computing intervals, so runs computed side by side count once; "
+             "it includes any slowdown from other work on the machine; a run resumed after an interruption "
+             "counts its last sitting only):")
+    header = "| " + " | ".join([frame.index.name, *frame.columns]) + " |"
+    lines = [intro, "", header, "|" + "---|" * (len(frame.columns) + 1)]
+    lines += ["| " + " | ".join([str(i), *map(str, row)]) + " |" for i, row in zip(frame.index, frame.values)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,31 @@
+"""The compute budget of the cpu searches: runs side by side are counted once."""
+
+from datetime import datetime, timedelta
+
+from advnas import budget
+from advnas.report import changed_settings
+from advnas.runlist import notebook
+
+T0 = datetime(2026, 1, 1)
+
+
+def _iv(start_min: float, end_min: float) -> budget.Interval:
+    return budget.Interval(T0 + timedelta(minutes=start_min), T0 + timedelta(minutes=end_min))
+
+
+def test_occupied_time_counts_overlapping_runs_once_and_gaps_not_at_all():
+    assert budget.occupied_seconds([]) == 0
+    # two workers side by side (0-10 and 2-12), a gap, then one run inside another (30-40, 32-35)
+    runs = [_iv(0, 10), _iv(2, 12), _iv(30, 40), _iv(32, 35)]
+    assert budget.occupied_seconds(runs) == (12 + 10) * 60
+    assert budget.occupied_seconds(list(reversed(runs))) == (12 + 10) * 60
+
+
+def test_every_search_chapter_has_a_budget():
+    chapters = {c for chapters, _ in budget.BUDGETS.values() for c in chapters}
+    assert chapters == {"nb201", "zero_op", "dense", "ptb"}
+
+
+def test_ptb_settings_say_the_whole_split_for_a_token_count_of_zero():
+    text = changed_settings(notebook("ptb").resolve("cpu"))
+    assert "epoch_tokens 75,000 (paper: the whole split)" in text and "(paper: 0)" not in text
