@@ -175,7 +175,7 @@ def zero_op_tables(ours_with: float, gdas_with: float):
 def test_zero_op_verdict_compares_each_row_with_its_strategy_and_flips():
     lines = nb201.zero_op_verdict(*zero_op_tables(92.5, 80.0))
     assert lines[0] == ("GDAS: argmax 80.00 % with `none` against 92.00 % without (mean change -12.00 points); "
-                        "params 1.00 M against 1.00 M.")
+                        "params 1.00 MB against 1.00 MB.")
     assert lines[2].startswith("AdvantageNAS without Eq. (9): argmax 50.00 % with `none` against 93.00 %")
     assert "inconclusive at n = 1" in lines[3]  # one seed: no interval, no verdict either way
     assert any(line.startswith("**App. F: adding `none` costs AdvantageNAS less accuracy") for line in lines)

@@ -452,8 +452,8 @@ def zero_op_verdict(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]
     AdvantageNAS less accuracy than it costs each rival; Eq. (9) helps AdvantageNAS."""
     changes = zero_op_changes(with_zero, without)
     lines = [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
-             f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} M against "
-             f"{r.without_params_mb:.2f} M." for name, r in changes.iterrows()]
+             f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} MB against "
+             f"{r.without_params_mb:.2f} MB." for name, r in changes.iterrows()]
     ours = proposed_label()
     named = labelled(with_zero)
     plain = named[named.label == named.strategy.map(label)]
