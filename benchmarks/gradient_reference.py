@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import _stored
 
-import time
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
 from advnas import distribution
-from advnas.device import default_device, describe, synchronize
+from advnas.device import default_device, describe
 from advnas.nb201.cell_enumeration import all_cells, batched_logits, cell_index, cell_losses, shared_first_cell
 from advnas.nb201.supernet import SearchNetwork
 
@@ -52,14 +51,6 @@ def _network(s: dict, device: torch.device):
     images = torch.randn(s["batch"], 3, 32, 32, generator=generator).to(device)
     labels = torch.randint(0, 10, (s["batch"],), generator=generator).to(device)
     return model, images, labels
-
-
-def _seconds(fn, device) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
 
 
 def measure(profile: str) -> tuple[pd.DataFrame, dict]:
@@ -86,16 +77,16 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     rows = []
     for r in range(s["rounds"]):
         rows.append({"round": r, "method": "single forward passes", "chunk": 1,
-                     "seconds_per_cell": _seconds(single_passes, device) / len(single_cells)})
+                     "seconds_per_cell": _stored.timed(single_passes, 1, device) / len(single_cells)})
         for chunk in s["chunks"]:
             rows.append({"round": r, "method": "batched", "chunk": chunk,
-                         "seconds_per_cell": _seconds(batched(chunk), device) / len(cells)})
+                         "seconds_per_cell": _stored.timed(batched(chunk), 1, device) / len(cells)})
     table = pd.DataFrame(rows)
     medians = table.groupby(["method", "chunk"]).seconds_per_cell.median()
     best = int(medians["batched"].idxmin())
     per_cell_single, per_cell_best = float(medians["single forward passes"].iloc[0]), float(medians["batched"][best])
     losses: list[torch.Tensor] = []
-    batched_seconds = _seconds(lambda: losses.append(cell_losses(model, images, labels, 4, best)), device)
+    batched_seconds = _stored.timed(lambda: losses.append(cell_losses(model, images, labels, 4, best)), 1, device)
     picked = cell_index(single_cells, 4).cpu()
     error = float((losses[0][picked].float() - torch.stack(single).float().cpu()).abs().max())
     summary = {"device": describe(device), "rounds": s["rounds"], "best_chunk": best,
