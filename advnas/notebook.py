@@ -70,6 +70,8 @@ def parameters_source(name: str) -> str:
     for field in dataclasses.fields(config):
         text = comments.get(field.name, "")
         help_text = (f"{text}; " if text else "") + f"paper: {_default_text(getattr(defaults, field.name))}"
+        # papermill skips a parameters line holding a second "=", so "C = 16" reads "C is 16" here
+        help_text = re.sub(r"\s*=\s*", " is ", help_text)
         lines.append(f"{field.name}: {_type_text(hints[field.name])} = None  # {help_text}")
     return "\n".join(lines)
 

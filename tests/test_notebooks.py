@@ -37,6 +37,17 @@ def test_papermill_lists_every_parameter_with_its_type_and_help():
     assert "epochs: int (default None)" in done.stdout and "paper: 100" in done.stdout
 
 
+@pytest.mark.parametrize("name", list(RUNLIST))
+def test_papermill_finds_every_parameter_of_the_parameters_cell(name):
+    # papermill's own parser (the one behind --help-notebook) skips lines it cannot read
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(notebook(name).source, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    found = [parameter.name for parameter in PythonTranslator.inspect(cell)]
+    assert found == ["profile", *notebook(name).config.__dataclass_fields__]
+
+
 def test_a_list_parameter_passed_as_text_by_papermill_is_read_as_a_list():
     from advnas.theory.config import TheoryConfig
 

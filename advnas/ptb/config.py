@@ -24,7 +24,7 @@ class PTBConfig(StrategyConfig):
     batch: int = 256  # parallel streams (App. E)
     bptt: int = 35  # truncated backpropagation length (App. E)
     search_epochs: int = 30  # Sec. 5.3
-    epoch_tokens: int = 0  # training tokens per search epoch; 0 = the whole split (929,589)
+    epoch_tokens: int = 0  # training tokens per search epoch; 0 means the whole split (929,589)
     w_lr: float = 20.0  # SGD, cosine to 0 per integer epoch, no weight decay (App. E, official code: ptb/custom.py, the search)
     w_clip: float = 0.25  # global-norm clipping of the weight gradient
     theta_lr: float = 3e-3  # Adam, cosine to 0 (App. E)
@@ -32,10 +32,10 @@ class PTBConfig(StrategyConfig):
     beta2: float = 0.999
     theta_clip: float = 1.0  # global-norm clipping of the theta gradient (App. E)
     retrain_epochs: int = 100  # Sec. 5.3
-    retrain_epoch_tokens: int = 0  # training tokens per retraining epoch; 0 = the whole split
+    retrain_epoch_tokens: int = 0  # training tokens per retraining epoch; 0 means the whole split
     eval_batch: int = 1  # streams for the final perplexities: 1 as the official code (official code: ptb/custom.py, retraining and evaluation)
-    eval_tokens: int = 0  # tokens of each split for the final perplexities; 0 = the whole split
-    curve_tokens: int = 0  # validation tokens for the per-epoch search curve; 0 = the whole split
+    eval_tokens: int = 0  # tokens of each split for the final perplexities; 0 means the whole split
+    curve_tokens: int = 0  # validation tokens for the per-epoch search curve; 0 means the whole split
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # five search trials (Table 3; decision 19)
     strategies: tuple[str, ...] = tuple(strategies.SPARSE)  # Table 3's rows
     strategy_options: dict = field(default_factory=_ptb_options)
