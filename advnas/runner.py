@@ -180,9 +180,19 @@ def _read_key(key_file: Path) -> dict[str, Any]:
         return {}
 
 
+def commits_text(infos) -> str:
+    """The commits a group of stored runs was computed at, oldest first by finishing time: one
+    commit by name; several as their count, the first and the last (each run's config.json names its own)."""
+    ordered = sorted(infos, key=lambda info: info.get("finished_at", ""))
+    commits = list(dict.fromkeys(info["git_commit"] for info in ordered))
+    if len(commits) == 1:
+        return f"`{commits[0]}`"
+    return f"{len(commits)} commits, `{commits[0]}` … `{commits[-1]}`"
+
+
 def timings_markdown() -> str:
     """How long each notebook and each stored result took, as measured (for Reproducing)."""
-    lines = ["| notebook | profile | notebook execution | on | stored results: compute time | on | commit |",
+    lines = ["| notebook | profile | notebook execution | on | stored results: compute time | on | computed at |",
              "|---|---|---|---|---|---|---|"]
     runs = ResultsStore().finished_runs()
     for name, entry in RUNLIST.items():
@@ -196,8 +206,8 @@ def timings_markdown() -> str:
             lines.append(
                 f"| {name} | {profile} | "
                 + (f"{executed['seconds']:.0f} s | {executed['device']}" if executed else "not run here | –")
-                + (f" | {compute:.0f} s ({len(mine)} runs) | {mine[0].info['device']} | "
-                   f"`{mine[0].info['git_commit']}` |" if mine else " | none stored | – | – |"))
+                + (f" | {compute:.0f} s ({len(mine)} run{'' if len(mine) == 1 else 's'}) | {mine[0].info['device']} | "
+                   f"{commits_text(r.info for r in mine)} |" if mine else " | none stored | – | – |"))
     return "\n".join(lines) + "\n"
 
 

@@ -29,3 +29,12 @@ def test_every_search_chapter_has_a_budget():
 def test_ptb_settings_say_the_whole_split_for_a_token_count_of_zero():
     text = changed_settings(notebook("ptb").resolve("cpu"))
     assert "epoch_tokens 75,000 (paper: the whole split)" in text and "(paper: 0)" not in text
+
+
+def test_timings_name_every_commit_a_group_of_runs_was_computed_at():
+    from advnas.runner import commits_text
+
+    infos = [{"git_commit": "bbb", "finished_at": "2026-01-02"}, {"git_commit": "aaa", "finished_at": "2026-01-01"},
+             {"git_commit": "bbb", "finished_at": "2026-01-03"}, {"git_commit": "ccc", "finished_at": "2026-01-04"}]
+    assert commits_text(infos) == "3 commits, `aaa` … `ccc`"
+    assert commits_text(infos[:1]) == "`bbb`"
