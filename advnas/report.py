@@ -79,6 +79,13 @@ def rivals(present: Iterable[str] | None = None, *, one_hot: bool = False) -> li
     return names if present is None else [n for n in names if n in set(present)]
 
 
+def shown(frame: pd.DataFrame, digits: int = 2):
+    """A per-trial table as displayed: whole cell strings (not cut at pandas' column width), "–"
+    where a value does not exist (ProxylessNAS has no process best, random search no argmax), and
+    floats to ``digits`` decimals."""
+    return frame.style.format(precision=digits, na_rep="–")
+
+
 def line_style(name: str) -> dict:
     """Matplotlib line keywords: AdvantageNAS (the proposed method) thick and black, others thin."""
     return dict(lw=2.4, color="black", zorder=3) if name == PROPOSED else dict(lw=1.4)

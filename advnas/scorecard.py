@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from typing import Callable
 
 import pandas as pd
@@ -182,12 +183,22 @@ def table(profile: str) -> pd.DataFrame:
     finally:
         if recompute is not None:
             os.environ["ADVNAS_RECOMPUTE"] = recompute
-    return pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
+    frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
+    frame.insert(3, "ours", [trials_text(profile, row.verdict + " " + row.evidence) for row in frame.itertuples()])
+    return frame
+
+
+def trials_text(profile: str, evidence: str) -> str:
+    """Our side of a row in short: the profile and the largest n the evidence states ("cpu, n = 5");
+    the profile alone where the evidence is an exact computation or a benchmark's medians."""
+    counts = [int(n) for n in re.findall(r"\bn = (\d+)", evidence)]
+    return f"{profile}, n = {max(counts)}" if counts else profile
 
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as shown: one short row per claim (the evidence follows as a list)."""
-    return frame[["claim", "paper's number", "verdict", "section"]]
+    return frame[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
+        columns={"paper": "where in the paper", "ours": "ours: profile, n"})
 
 
 def evidence_list(frame: pd.DataFrame) -> str:
@@ -210,7 +221,8 @@ def figure(frame: pd.DataFrame):
     chapters = frame.section.str.extract(r"\[(.*)\]")[0]
     counts_by = pd.crosstab(chapters, kinds).reindex(columns=["holds", "fails", "inconclusive"], fill_value=0)
     counts_by = counts_by.loc[list(dict.fromkeys(chapters))[::-1]]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(counts_by) + 1.2))
+    counts_by.index = [textwrap.fill(title, 45, break_on_hyphens=False) for title in counts_by.index]  # long chapter titles
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(counts_by) + 1.2))
     left = pd.Series(0, index=counts_by.index)
     for kind, colour in (("holds", "tab:green"), ("fails", "tab:red"), ("inconclusive", "lightgray")):
         ax.barh(counts_by.index, counts_by[kind], left=left, color=colour, label=kind)

@@ -265,3 +265,20 @@ def test_the_scorecard_reads_the_chapters_runs_even_when_asked_to_recompute(monk
     frame = scorecard.table("smoke")
     assert seen == [None] and os.environ["ADVNAS_RECOMPUTE"] == "1"
     assert list(frame.verdict) == ["holds"] and frame.section[0] == "[The CIFAR-10 cell search evaluated on NAS-Bench-201](03_nb201.ipynb)"
+
+
+def test_the_scorecard_row_names_our_profile_and_the_number_of_trials():
+    from advnas.scorecard import trials_text
+
+    assert trials_text("cpu", "inconclusive at n = 5 against X +1.0 [-1, 3] (n = 5: inconclusive at n = 5)") == "cpu, n = 5"
+    assert trials_text("cpu", "fails in 4 of 6 cases; geometric mean over n = 6 (seed, point) cases") == "cpu, n = 6"
+    assert trials_text("smoke", "holds Smallest slack 1.98e-04.") == "smoke"
+
+
+def test_a_per_trial_table_shows_whole_cells_and_a_dash_where_no_value_exists():
+    from advnas.report import shown
+
+    cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    frame = pd.DataFrame({"arch": [cell, cell], "accuracy": [93.7612, float("nan")]})
+    html = shown(frame).to_html()
+    assert cell in html and "93.76" in html and "–" in html and "nan" not in html.lower()
