@@ -97,7 +97,10 @@ def setup(name: str, namespace: dict[str, Any]):
             raise ConfigError(f"unknown parameter {injected!r} for notebook {name}; "
                               f"allowed: {', '.join(allowed)}")
     overrides = {k: namespace[k] for k in fields if namespace.get(k) is not None}
-    return namespace["profile"], entry.resolve(namespace["profile"], overrides)
+    resolved = entry.resolve(namespace["profile"], overrides)
+    # tables show whole values (cell strings, settings lists), not pandas' cut at 50 characters
+    pd.set_option("display.max_colwidth", None)
+    return namespace["profile"], resolved
 
 
 def glue_number(name: str, value: Any) -> None:
@@ -112,9 +115,22 @@ def config_table(config) -> pd.DataFrame:
         str(v) for v in config.to_dict().values()]}).set_index("parameter")
 
 
-def provenance(run: Run) -> Markdown:
+def provenance(run: Run | list[Run]) -> Markdown:
     """A note saying which commit, profile, device and wall time produced ``run``
-    (``report.hardware_sentence``), when it finished and whether it is stale."""
+    (``report.hardware_sentence``), when it finished and whether it is stale. Given a list of
+    runs (a chapter's trials), the note covers all of them: commits, devices, summed wall time
+    and the span of their finishing times."""
+    if isinstance(run, (list, tuple)):
+        runs = list(run)
+        finished = sorted(r.info["finished_at"] for r in runs)
+        stale = sum(r.is_stale() for r in runs)
+        folders = sorted({str(r.folder.parent.relative_to(r.folder.parents[3])) for r in runs})
+        status = (f"**{stale} stale** (the code that produces them has changed since; rerun with `--recompute`)"
+                  if stale else "all up to date with the code at this commit")
+        return Markdown(
+            f"```{{admonition}} Provenance\n"
+            f"{hardware_sentence(runs)} advnas {_versions(runs)}, finished between {finished[0]} and "
+            f"{finished[-1]}. Result folders under {', '.join(f'`{f}/`' for f in folders)}: {status}.\n```")
     info = run.info
     status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
               if run.is_stale() else "up to date with the code at this commit")
@@ -122,3 +138,7 @@ def provenance(run: Run) -> Markdown:
         f"```{{admonition}} Provenance\n"
         f"{hardware_sentence([run])} advnas {info['advnas_version']}, finished {info['finished_at']}. "
         f"Result folder `{run.folder.relative_to(run.folder.parents[3])}`: {status}.\n```")
+
+
+def _versions(runs: list[Run]) -> str:
+    return ", ".join(dict.fromkeys(r.info["advnas_version"] for r in runs))

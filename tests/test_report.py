@@ -282,3 +282,27 @@ def test_a_per_trial_table_shows_whole_cells_and_a_dash_where_no_value_exists():
     frame = pd.DataFrame({"arch": [cell, cell], "accuracy": [93.7612, float("nan")]})
     html = shown(frame).to_html()
     assert cell in html and "93.76" in html and "–" in html and "nan" not in html.lower()
+
+
+def test_a_provenance_box_over_several_runs_covers_them_all(monkeypatch):
+    from pathlib import Path
+
+    from advnas.notebook import provenance
+    from advnas.store import Run
+
+    folders = sorted(Path(__file__).parents[1].glob("results/ptb/cpu/*-s[01]-*"))[:2]
+    runs = [Run.load(folder) for folder in folders]
+    monkeypatch.setattr(Run, "is_stale", lambda self: self.folder == folders[0])
+    text = provenance(runs).data
+    assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text and "**1 stale**" in text
+    first, last = sorted(r.info["finished_at"] for r in runs)
+    assert f"finished between {first} and {last}" in text
+
+
+def test_a_notebook_shows_table_cells_whole():
+    from advnas.notebook import config_table, setup
+
+    with pd.option_context("display.max_colwidth", 50):
+        _, cfg = setup("nb201", {"profile": "paper", "In": []})
+        html = config_table(cfg)._repr_html_()  # what a notebook displays
+    assert "'reinforce', 'advantage']" in html.replace("&#x27;", "'")

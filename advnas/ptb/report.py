@@ -175,13 +175,13 @@ def total_wall_time(runs: list[Run]) -> float:
 
 
 def runs_note(runs: list[Run]) -> str:
-    """One line on all the trials behind the chapter (the provenance box shows the last): where
-    they are stored and whether they are up to date; ``report.hardware_sentence`` says the rest."""
+    """What the provenance box above (which covers every trial) leaves out: which trials are stale,
+    and whether they read the PTB excerpts shipped with advnas. Empty when neither applies."""
     stale = [r.folder.name for r in runs if r.is_stale()]
     sample = any(r.config.get("data") == "sample" for r in runs)
-    return (f"{len(runs)} trials (`results/ptb/{runs[0].info['profile']}/`): "
-            + (f"**stale** (code changed since): {', '.join(stale)}." if stale else "all up to date with the code.")
-            + (" Data: the PTB excerpts shipped with advnas (`data: sample`), not the full corpus." if sample else ""))
+    return " ".join(filter(None, [
+        f"**Stale** (code changed since): {', '.join(stale)}." if stale else "",
+        "Data: the PTB excerpts shipped with advnas (`data: sample`), not the full corpus." if sample else ""]))
 
 
 def observations(runs: list[Run]) -> str:
