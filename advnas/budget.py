@@ -4,12 +4,14 @@ Budget (wall time on a 2-core machine, all stored `cpu` searches of a group toge
 CIFAR-10 (chapters 3, 5 and 6, each run counted once) 6 hours, PTB (chapter 4) 1.5 hours.
 
 Two measures per group, both read from the runs' provenance (``config.json``):
-  * compute: the sum of the runs' own wall times (a run resumed after an interruption
-    counts its last sitting only);
-  * wall time occupied: the length of the union of the runs' [started, finished] intervals.
+  * compute: the sum of the runs' own wall times;
+  * wall time occupied: the length of the union of the runs' computing intervals.
     Runs computed side by side (two workers on two cores) overlap, so this is the time the
     machine was busy with the group; it also counts any slowdown from other work on the
     machine, so it errs on the long side. It is the measure compared with the budget.
+A run resumed after an interruption counts each earlier sitting from its start to the last
+checkpoint it saved (``earlier_sittings`` in its provenance); runs stored before the store
+recorded sittings count their last sitting only.
 """
 
 from __future__ import annotations
@@ -47,8 +49,16 @@ def occupied_seconds(intervals: list[Interval]) -> float:
     return total
 
 
-def _interval(run) -> Interval:
-    return Interval(datetime.fromisoformat(run.info["started_at"]), datetime.fromisoformat(run.info["finished_at"]))
+def intervals(info: dict) -> list[Interval]:
+    """A run's computing intervals: its last sitting, and the earlier ones it resumed."""
+    sittings = [(info["started_at"], info["finished_at"])]
+    sittings += [(s["started_at"], s["saved_until"]) for s in info.get("earlier_sittings", [])]
+    return [Interval(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in sittings]
+
+
+def compute_seconds(info: dict) -> float:
+    """A run's own wall time over all its sittings."""
+    return float(info["wall_time_s"]) + sum(float(s["seconds"]) for s in info.get("earlier_sittings", []))
 
 
 def table(profile: str = "cpu") -> pd.DataFrame:
@@ -62,9 +72,9 @@ def table(profile: str = "cpu") -> pd.DataFrame:
         folders = {jobs.folder_of(j) for j in jobs.jobs_for(chapters, profile)}
         folders.discard(None)
         runs = [Run.load(f) for f in sorted(folders) if (f / "summary.json").exists()]
-        occupied = occupied_seconds([_interval(r) for r in runs]) / 3600
+        occupied = occupied_seconds([iv for r in runs for iv in intervals(r.info)]) / 3600
         rows.append({"searches": group, "runs stored": f"{len(runs)} of {len(folders)}",
-                     "compute (sum of run wall times), h": round(sum(r.info["wall_time_s"] for r in runs) / 3600, 2),
+                     "compute (sum of run wall times), h": round(sum(compute_seconds(r.info) for r in runs) / 3600, 2),
                      "wall time occupied, h": round(occupied, 2), "budget, h": hours,
                      "within budget": ("no" if occupied > hours else
                                        "yes" if len(runs) == len(folders) else "so far (runs missing)")})
@@ -79,7 +89,7 @@ def markdown(profile: str = "cpu") -> str:
              "shared by chapters counted once (`advnas/budget.py`). The stored runs against it (wall time "
              "occupied: the union of the runs' computing intervals, so runs computed side by side count once; "
              "it includes any slowdown from other work on the machine; a run resumed after an interruption "
-             "counts its last sitting only):")
+             "counts each sitting up to the last checkpoint it saved, where its provenance records them):")
     header = "| " + " | ".join([frame.index.name, *frame.columns]) + " |"
     lines = [intro, "", header, "|" + "---|" * (len(frame.columns) + 1)]
     lines += ["| " + " | ".join([str(i), *map(str, row)]) + " |" for i, row in zip(frame.index, frame.values)]

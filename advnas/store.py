@@ -10,6 +10,9 @@ Layout: ``<root>/<experiment>/<profile>/<name>-<config hash>/`` holding
   snapshots/    optional, kept: states an experiment saves for later use, one folder each
                 (the gradient study's search states, ``RunContext.save_snapshot``).
   .advnas-run.json  the marker: the folder is a run of this configuration (written first).
+  .advnas-sittings.json  while a run is unfinished: when each sitting (process) computing it
+                began; an interrupted sitting counts up to its last checkpoint. On finishing, the
+                earlier sittings go into config.json (``earlier_sittings``) and the file is removed.
   .advnas.lock      held (``fcntl.flock``) while a process computes into the folder; the
                 operating system releases it when the process dies.
 
@@ -50,8 +53,9 @@ from .config import ConfigError, check_profile
 
 MARKER = ".advnas-run.json"
 LOCK = ".advnas.lock"
+SITTINGS = ".advnas-sittings.json"
 RESULT_FILES = ("config.json", "metrics.csv", "summary.json", "checkpoint.pt")
-STORE_FILES = frozenset((*RESULT_FILES, MARKER, LOCK))
+STORE_FILES = frozenset((*RESULT_FILES, MARKER, LOCK, SITTINGS))
 SNAPSHOTS = "snapshots"  # the one folder the store writes inside a run folder
 CHECKPOINT_HASH = "__advnas_config_hash__"  # the key a checkpoint carries its configuration's hash under
 RECOVER = "pass --recompute (recompute=True) to compute it afresh, or choose another folder"
@@ -321,6 +325,33 @@ def _legacy_finished(folder: Path) -> bool:
     return isinstance(info, dict) and {"experiment", "config", "profile", "finished_at"} <= set(info)
 
 
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _earlier_sittings(folder: Path) -> list[dict[str, Any]]:
+    """The sittings before this one whose work this one resumes: each from its start to the
+    last checkpoint it saved (``{"started_at", "saved_until", "seconds"}``). None without a
+    checkpoint to resume from (the run starts over, so earlier work is not part of it)."""
+    checkpoint = folder / "checkpoint.pt"
+    try:
+        record = json.loads((folder / SITTINGS).read_text())
+    except (OSError, ValueError):
+        return []
+    if not checkpoint.exists() or not isinstance(record, dict):
+        return []
+    earlier = list(record.get("earlier", []))
+    saved = datetime.fromtimestamp(checkpoint.stat().st_mtime, timezone.utc)
+    try:
+        began = datetime.fromisoformat(record["current"])
+    except (KeyError, TypeError, ValueError):
+        return earlier
+    if saved > began:  # the interrupted sitting saved a checkpoint: its work up to it is resumed
+        earlier.append({"started_at": _iso(began), "saved_until": _iso(saved),
+                        "seconds": round((saved - began).total_seconds(), 3)})
+    return earlier
+
+
 def _check_ownership(folder: Path, adopt: bool) -> None:
     """Refuse (one line) a folder holding files the store did not write."""
     foreign = _foreign_entries(folder)
@@ -336,7 +367,7 @@ def _check_ownership(folder: Path, adopt: bool) -> None:
 
 def _remove_run_files(folder: Path) -> None:
     """Delete the store's own files (never the folder, never anything else)."""
-    for name in (*RESULT_FILES, MARKER):
+    for name in (*RESULT_FILES, MARKER, SITTINGS):
         (folder / name).unlink(missing_ok=True)
     snapshots = folder / SNAPSHOTS
     if snapshots.is_dir() and not snapshots.is_symlink():
@@ -432,6 +463,7 @@ class ResultsStore:
         except BaseException:
             if not (folder / "checkpoint.pt").exists() and not (folder / "summary.json").exists():
                 # nothing to resume: leave the folder as it was found (failed runs leave no folders)
+                (folder / SITTINGS).unlink(missing_ok=True)
                 if wrote_marker:
                     (folder / MARKER).unlink(missing_ok=True)
                 lock.release(remove=True)
@@ -455,6 +487,8 @@ class ResultsStore:
         digest = behaviour.digest(behaviour_of, part)  # of the code as it is when the run starts
         environment = provenance.environment(device)  # the commit too: the one that starts the run
         started = datetime.now(timezone.utc)
+        earlier = _earlier_sittings(folder)
+        atomic_write_json(folder / SITTINGS, {"earlier": earlier, "current": _iso(started)})
         t0 = time.perf_counter()
         metrics, summary = compute(RunContext(folder, config, device, accept_unmarked_checkpoint=adopt))
         wall = time.perf_counter() - t0
@@ -469,7 +503,8 @@ class ResultsStore:
             "data_sources": sources_used(),  # the verified files this process read, where from
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "wall_time_s": round(wall, 3),
+            "wall_time_s": round(wall, 3),  # this sitting's; earlier ones (a resumed run) below
+            **({"earlier_sittings": earlier} if earlier else {}),
             "computed_by": {"host": socket.gethostname(), "pid": os.getpid()},
             **environment,
         }
@@ -477,6 +512,7 @@ class ResultsStore:
         atomic_write_json(folder / "config.json", info)
         atomic_write_json(folder / "summary.json", summary)
         (folder / "checkpoint.pt").unlink(missing_ok=True)
+        (folder / SITTINGS).unlink(missing_ok=True)
         return Run.load(folder)
 
     def finished_runs(self, experiment: str | None = None) -> list[Run]:

@@ -85,3 +85,52 @@ def test_unknown_profile_is_rejected(results_dir):
     from advnas.config import ConfigError
     with pytest.raises(ConfigError):
         ResultsStore().run("exp", "gpu", "demo", {}, _compute([]), MODULES)
+
+
+def test_a_resumed_run_records_the_earlier_sitting_up_to_its_last_checkpoint(results_dir):
+    import os
+    from datetime import datetime, timedelta, timezone
+
+    from advnas import budget
+    from advnas.store import SITTINGS
+
+    store = ResultsStore()
+    folder = store.folder("exp", "smoke", "demo", {"seed": 1})
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(ctx):
+        ctx.save_checkpoint({"epoch": 1})
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        store.run("exp", "smoke", "demo", {"seed": 1}, interrupted, MODULES)
+    assert (folder / SITTINGS).exists() and (folder / "checkpoint.pt").exists()
+    # the interrupted sitting began an hour ago and saved its checkpoint 20 minutes later
+    began = datetime.now(timezone.utc) - timedelta(hours=1)
+    record = json.loads((folder / SITTINGS).read_text())
+    (folder / SITTINGS).write_text(json.dumps({**record, "current": began.isoformat(timespec="seconds")}))
+    saved = (began + timedelta(minutes=20)).timestamp()
+    os.utime(folder / "checkpoint.pt", (saved, saved))
+
+    run = store.run("exp", "smoke", "demo", {"seed": 1},
+                    lambda ctx: (pd.DataFrame({"step": [ctx.load_checkpoint()["epoch"]]}), {"ok": True}), MODULES)
+    earlier = run.info["earlier_sittings"]
+    assert len(earlier) == 1 and earlier[0]["seconds"] == pytest.approx(1200, abs=1)
+    assert not (folder / SITTINGS).exists()
+    assert budget.compute_seconds(run.info) == pytest.approx(run.info["wall_time_s"] + 1200, abs=1)
+    assert budget.occupied_seconds(budget.intervals(run.info)) == pytest.approx(1200 + run.info["wall_time_s"], abs=2)
+
+
+def test_a_run_started_over_without_a_checkpoint_records_no_earlier_sitting(results_dir):
+    store = ResultsStore()
+
+    def fails(ctx):
+        raise RuntimeError("before any checkpoint")
+
+    with pytest.raises(RuntimeError):
+        store.run("exp", "smoke", "demo", {"seed": 1}, fails, MODULES)
+    assert not store.folder("exp", "smoke", "demo", {"seed": 1}).exists()  # failed runs leave no folders
+    run = store.run("exp", "smoke", "demo", {"seed": 1}, _compute([]), MODULES)
+    assert "earlier_sittings" not in run.info
