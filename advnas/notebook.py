@@ -115,30 +115,26 @@ def config_table(config) -> pd.DataFrame:
         str(v) for v in config.to_dict().values()]}).set_index("parameter")
 
 
-def provenance(run: Run | list[Run]) -> Markdown:
-    """A note saying which commit, profile, device and wall time produced ``run``
+def provenance(runs: Run | list[Run]) -> Markdown:
+    """A note saying which commit, profile, device and wall time produced a run
     (``report.hardware_sentence``), when it finished and whether it is stale. Given a list of
-    runs (a chapter's trials), the note covers all of them: commits, devices, summed wall time
-    and the span of their finishing times."""
-    if isinstance(run, (list, tuple)):
-        runs = list(run)
-        finished = sorted(r.info["finished_at"] for r in runs)
-        stale = sum(r.is_stale() for r in runs)
+    runs (a chapter's trials), the note covers all of them: commits, devices, summed wall time,
+    the span of their finishing times and the stale ones by name."""
+    runs = [runs] if isinstance(runs, Run) else list(runs)
+    finished = sorted(r.info["finished_at"] for r in runs)
+    stale = [r.folder.name for r in runs if r.is_stale()]
+    versions = ", ".join(dict.fromkeys(r.info["advnas_version"] for r in runs))
+    if len(runs) == 1:
+        folder = runs[0].folder
+        when, where = f"finished {finished[0]}", f"Result folder `{folder.relative_to(folder.parents[3])}`"
+        status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
+                  if stale else "up to date with the code at this commit")
+    else:
         folders = sorted({str(r.folder.parent.relative_to(r.folder.parents[3])) for r in runs})
-        status = (f"**{stale} stale** (the code that produces them has changed since; rerun with `--recompute`)"
-                  if stale else "all up to date with the code at this commit")
-        return Markdown(
-            f"```{{admonition}} Provenance\n"
-            f"{hardware_sentence(runs)} advnas {_versions(runs)}, finished between {finished[0]} and "
-            f"{finished[-1]}. Result folders under {', '.join(f'`{f}/`' for f in folders)}: {status}.\n```")
-    info = run.info
-    status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
-              if run.is_stale() else "up to date with the code at this commit")
-    return Markdown(
-        f"```{{admonition}} Provenance\n"
-        f"{hardware_sentence([run])} advnas {info['advnas_version']}, finished {info['finished_at']}. "
-        f"Result folder `{run.folder.relative_to(run.folder.parents[3])}`: {status}.\n```")
+        when = f"finished between {finished[0]} and {finished[-1]}"
+        where = "Result folders under " + ", ".join(f"`{f}/`" for f in folders)
+        status = (f"**stale** (the code that produces them has changed since; rerun with `--recompute`): "
+                  f"{', '.join(stale)}" if stale else "all up to date with the code at this commit")
+    return Markdown(f"```{{admonition}} Provenance\n{hardware_sentence(runs)} advnas {versions}, {when}. "
+                    f"{where}: {status}.\n```")
 
-
-def _versions(runs: list[Run]) -> str:
-    return ", ".join(dict.fromkeys(r.info["advnas_version"] for r in runs))

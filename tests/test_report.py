@@ -294,7 +294,7 @@ def test_a_provenance_box_over_several_runs_covers_them_all(monkeypatch):
     runs = [Run.load(folder) for folder in folders]
     monkeypatch.setattr(Run, "is_stale", lambda self: self.folder == folders[0])
     text = provenance(runs).data
-    assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text and "**1 stale**" in text
+    assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text and f"rerun with `--recompute`): {folders[0].name}." in text
     first, last = sorted(r.info["finished_at"] for r in runs)
     assert f"finished between {first} and {last}" in text
 

@@ -175,13 +175,11 @@ def total_wall_time(runs: list[Run]) -> float:
 
 
 def runs_note(runs: list[Run]) -> str:
-    """What the provenance box above (which covers every trial) leaves out: which trials are stale,
-    and whether they read the PTB excerpts shipped with advnas. Empty when neither applies."""
-    stale = [r.folder.name for r in runs if r.is_stale()]
-    sample = any(r.config.get("data") == "sample" for r in runs)
-    return " ".join(filter(None, [
-        f"**Stale** (code changed since): {', '.join(stale)}." if stale else "",
-        "Data: the PTB excerpts shipped with advnas (`data: sample`), not the full corpus." if sample else ""]))
+    """What the provenance box above (which covers every trial) leaves out: whether the trials
+    read the PTB excerpts shipped with advnas. Empty otherwise."""
+    if any(r.config.get("data") == "sample" for r in runs):
+        return "Data: the PTB excerpts shipped with advnas (`data: sample`), not the full corpus."
+    return ""
 
 
 def observations(runs: list[Run]) -> str:
