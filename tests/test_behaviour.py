@@ -32,7 +32,7 @@ def test_rounding_noise_keeps_the_digest_and_real_changes_do_not():
     outputs = json.loads(json.dumps(reference["outputs"]))
     key = next(iter(outputs))
     rows = outputs[key]["rows"]
-    rows[-1]["entropy"] *= 1 + 1e-13  # another platform's last bits
+    rows[-1]["entropy"] *= 1 + behaviour.RTOL / 10  # another platform's last bits
     assert behaviour.digest_of("nb201", outputs) == reference["digest"]
     rows[-1]["entropy"] *= 1 + 1e-6  # a different computation
     assert behaviour.digest_of("nb201", outputs) != reference["digest"]
@@ -133,3 +133,59 @@ def test_a_run_records_the_part_of_its_strategy():
     assert behaviour.part_for("theory", {"strategies": ["gdas"]}) is None
     cases = behaviour.part_of(behaviour.reference()["nb201"]["outputs"], "advantage")
     assert len(cases) == 3  # both spaces, and the Eq. 9 control
+
+
+def test_the_reference_is_kept_at_full_precision_with_a_digest_per_strategy():
+    """Full precision: a value straddling a rounding boundary of the digest's ``DIGITS`` must
+    not make another CPU's outputs look different; per-strategy digests are recorded."""
+    reference = behaviour.reference()
+    assert all(entry.get("precision") == "full" for entry in reference.values())
+    for name in behaviour.PER_STRATEGY:
+        parts = reference[name]["parts"]
+        assert parts and all(behaviour.part_of(reference[name]["outputs"], s) for s in parts)
+        part = next(iter(parts))
+        assert behaviour.digest_of(name, reference[name]["outputs"], part) == parts[part]
+
+
+def test_difference_is_relative_above_one_and_absolute_below():
+    assert behaviour.difference(1000.0, 1000.001) == pytest.approx(1e-6)
+    assert behaviour.difference(1e-17, 3e-17) == pytest.approx(2e-17)  # rounding noise around zero
+    assert behaviour.largest_difference({"a": [1.0, "x"]}, {"a": [1.0, "y"]}) == float("inf")
+    assert behaviour.largest_difference({"a": [1, 2.0]}, {"a": [1, 2.0 + 1e-12]}) == pytest.approx(5e-13)
+    assert behaviour.largest_difference([True], [1.0]) == float("inf")
+
+
+def test_the_tolerance_is_an_order_of_magnitude_above_the_measured_drift():
+    """RTOL rests on a measurement (scripts/measure_golden_drift.py): every golden run under
+    torch's plain kernels (and the vector sets the measuring CPU had) and with oneDNN off."""
+    drift = json.loads(behaviour.DRIFT.read_text())
+    assert {row["golden_run"] for row in drift["rows"]} == set(behaviour.GOLDEN)
+    settings = {row["setting"] for row in drift["rows"]}
+    assert {"ATEN_CPU_CAPABILITY=default", "oneDNN off"} <= settings
+    assert any(row["kernels"] == "DEFAULT" for row in drift["rows"])
+    largest = max(row["largest_difference"] for row in drift["rows"])
+    assert largest == drift["largest"] < float("inf")
+    assert 10 * largest <= behaviour.RTOL < 100 * max(largest, 1e-16)
+
+
+@pytest.mark.skipif(os.environ.get("ATEN_CPU_CAPABILITY") == "default",
+                    reason="the whole run already uses torch's plain kernels")
+def test_the_golden_runs_carry_the_committed_digests_under_plain_kernels():
+    """Another CPU, simulated: torch's plain (non-vectorised) kernels in a fresh process. Every
+    golden run, and every strategy's part, must carry the committed digest."""
+    script = ("import json, torch; from advnas import behaviour as b; ref = b.reference(); out = {}\n"
+              "for name in b.GOLDEN:\n"
+              "    o = b.run_golden(name)\n"
+              "    out[name] = {'digest': b.digest_of(name, o), 'parts': {s: b.digest_of(name, o, s) "
+              "for s in ref[name].get('parts', {})}, 'difference': b.largest_difference(o, ref[name]['outputs'])}\n"
+              "print(json.dumps({'kernels': torch.backends.cpu.get_cpu_capability(), 'runs': out}))")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["kernels"] == "DEFAULT"
+    reference = behaviour.reference()
+    for name, got in result["runs"].items():
+        assert got["digest"] == reference[name]["digest"], f"{name}: outputs moved by {got['difference']:.3g}"
+        assert got["parts"] == reference[name].get("parts", {}), name

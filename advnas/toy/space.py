@@ -64,13 +64,15 @@ class ToySpace:
     @classmethod
     def create(cls, n_trials: int, n_edges: int = 10, n_ops: int = 10,
                seeds: Sequence[int] | None = None, device: torch.device | str = "cpu",
-               dtype: torch.dtype = torch.float32) -> ToySpace:
+               dtype: torch.dtype | None = None) -> ToySpace:
         """Draw w* and a* for each trial from ``torch.Generator().manual_seed(seeds[t])``.
 
         Per trial, in this order (official code: toy/toy.py, the fixed weights-1.3): the 7x7 filters ~ N(0, 1/49) (Chainer's
         LeCun normal with fan-in 49, bias 0), the 4x4 filters ~ N(0, 1/16), and a* as the
         row-wise argmax of a U(0,1) matrix. Draws are made on the CPU in float32 and then
         converted, so a trial has the same weights on every device and in every dtype.
+        ``dtype`` defaults to torch's default dtype: float32 for the searches, float64 in the
+        golden runs (``advnas/behaviour.py``), whose outputs must not depend on the CPU.
         """
         seeds = list(range(n_trials)) if seeds is None else list(seeds)
         if len(seeds) != n_trials:
@@ -78,13 +80,13 @@ class ToySpace:
         w7, w4, teacher = [], [], []
         for seed in seeds:
             g = torch.Generator().manual_seed(seed)
-            w7.append(torch.randn(n_edges, n_ops, KERNEL, KERNEL, generator=g) / KERNEL)
-            w4.append(torch.randn(n_edges, MAP_SIZE, MAP_SIZE, generator=g) / MAP_SIZE)
+            w7.append(torch.randn(n_edges, n_ops, KERNEL, KERNEL, generator=g, dtype=torch.float32) / KERNEL)
+            w4.append(torch.randn(n_edges, MAP_SIZE, MAP_SIZE, generator=g, dtype=torch.float32) / MAP_SIZE)
             teacher.append(distribution.one_hot(
-                torch.rand(n_edges, n_ops, generator=g).argmax(-1), n_ops))
+                torch.rand(n_edges, n_ops, generator=g, dtype=torch.float32).argmax(-1), n_ops))
         space = cls(torch.stack(w7), torch.stack(w4), torch.stack(teacher), seeds,
                     [np.random.default_rng(data_seed(s)) for s in seeds])
-        return space.to(device, dtype)
+        return space.to(device, dtype or torch.get_default_dtype())
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> ToySpace:
         """The same trials on another device/dtype; the data generators are shared."""
