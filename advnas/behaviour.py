@@ -269,6 +269,30 @@ def _stored_precision(entry: dict[str, Any]) -> float:
     return RTOL if entry.get("precision") == "full" else max(RTOL, 10.0 ** (1 - DIGITS))
 
 
+def drift_markdown() -> str:
+    """The measurement behind ``RTOL`` as a Markdown table: the largest difference of each golden
+    run from the committed reference under each setting (``behaviour_drift.json``)."""
+    try:
+        drift = json.loads(DRIFT.read_text())
+    except (OSError, ValueError):
+        return "*The golden runs' drift across CPU kernels has not been measured in this checkout.*\n"
+    rows = drift["rows"]
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    cell = {(r["golden_run"], r["setting"]): r["largest_difference"] for r in rows}
+    lines = ["| golden run | " + " | ".join(settings) + " |", "|---" * (len(settings) + 1) + "|"]
+    for name in dict.fromkeys(r["golden_run"] for r in rows):
+        lines.append(f"| {name} | " + " | ".join(_shown_difference(cell.get((name, s))) for s in settings) + " |")
+    return (f"Largest difference of each golden run's outputs from the committed reference (relative above 1, "
+            f"absolute below; 0 means identical to the last bit), each setting in a fresh process, measured on "
+            f"{drift['cpu']} (native kernels {drift['native_kernels']}, torch {drift['torch']}) at commit "
+            f"{drift['git_commit']}. Largest: {_shown_difference(drift['largest'])}; the tolerance is "
+            f"{RTOL:.0e}.\n\n" + "\n".join(lines) + "\n")
+
+
+def _shown_difference(value: float | None) -> str:
+    return "–" if value is None else "0" if value == 0 else f"{value:.1e}"
+
+
 def _strategy_names() -> list[str]:
     from .strategies import STRATEGIES
     return list(STRATEGIES)

@@ -69,10 +69,11 @@ class ToySpace:
 
         Per trial, in this order (official code: toy/toy.py, the fixed weights-1.3): the 7x7 filters ~ N(0, 1/49) (Chainer's
         LeCun normal with fan-in 49, bias 0), the 4x4 filters ~ N(0, 1/16), and a* as the
-        row-wise argmax of a U(0,1) matrix. Draws are made on the CPU in float32 and then
-        converted, so a trial has the same weights on every device and in every dtype.
-        ``dtype`` defaults to torch's default dtype: float32 for the searches, float64 in the
-        golden runs (``advnas/behaviour.py``), whose outputs must not depend on the CPU.
+        row-wise argmax of a U(0,1) matrix. Draws are made on the CPU in torch's default dtype
+        and then converted, so a trial has the same weights on every device. ``dtype`` defaults
+        to torch's default dtype too: float32 for the searches, float64 in the golden runs
+        (``advnas/behaviour.py``), whose outputs must not depend on the CPU (float32 normal
+        draws differ in their last bits between torch's vectorised and plain kernels).
         """
         seeds = list(range(n_trials)) if seeds is None else list(seeds)
         if len(seeds) != n_trials:
@@ -80,10 +81,10 @@ class ToySpace:
         w7, w4, teacher = [], [], []
         for seed in seeds:
             g = torch.Generator().manual_seed(seed)
-            w7.append(torch.randn(n_edges, n_ops, KERNEL, KERNEL, generator=g, dtype=torch.float32) / KERNEL)
-            w4.append(torch.randn(n_edges, MAP_SIZE, MAP_SIZE, generator=g, dtype=torch.float32) / MAP_SIZE)
+            w7.append(torch.randn(n_edges, n_ops, KERNEL, KERNEL, generator=g) / KERNEL)
+            w4.append(torch.randn(n_edges, MAP_SIZE, MAP_SIZE, generator=g) / MAP_SIZE)
             teacher.append(distribution.one_hot(
-                torch.rand(n_edges, n_ops, generator=g, dtype=torch.float32).argmax(-1), n_ops))
+                torch.rand(n_edges, n_ops, generator=g).argmax(-1), n_ops))
         space = cls(torch.stack(w7), torch.stack(w4), torch.stack(teacher), seeds,
                     [np.random.default_rng(data_seed(s)) for s in seeds])
         return space.to(device, dtype or torch.get_default_dtype())
