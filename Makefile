@@ -7,7 +7,7 @@
 # "advnas"; `make lab` also installs JupyterLab (requirements-lab.txt) and opens the notebooks. Variables: PROFILE=smoke|cpu|paper,
 # RECOMPUTE=1 (recompute stored results), WORKERS=N (the stored runs on a Dask LocalCluster of
 # N processes first) or SCHEDULER=tcp://HOST:8786 (on an existing Dask cluster), VENV=path,
-# PYTHON=interpreter for the venv.
+# PYTHON=interpreter for the venv (3.11 or newer).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,9 +19,21 @@ CLUSTER_FLAGS := $(if $(WORKERS),--workers $(WORKERS),) $(if $(SCHEDULER),--sche
 
 .PHONY: book test test-offline env clean kernel lab
 
+# The pins need Python 3.11 or newer (numpy 2.4, pandas 3.1, matplotlib 3.11, ipykernel 7.4).
+# Checked on the interpreter the environment will run: an existing venv's own, else $(PYTHON).
+# make expands a recipe before running any of its lines, so a too-old interpreter stops it
+# with one line before anything is created.
+ENV_PYTHON = $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+PYTHON_INFO = $(shell $(ENV_PYTHON) -c 'import platform, sys; print(platform.python_version(), int(sys.version_info >= (3, 11)))' 2>/dev/null)
+comma := ,
+PYTHON_FIX = $(if $(wildcard $(PY)),remove $(VENV) or set VENV to a new folder$(comma) and set PYTHON=python3.11,set PYTHON=python3.11)
+python_check = $(if $(filter 1,$(word 2,$(1))),,$(error advnas needs Python 3.11 or newer; $(ENV_PYTHON) \
+	$(if $(1),is $(word 1,$(1)),could not be run) ($(PYTHON_FIX))))
+
 env: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
+	$(call python_check,$(PYTHON_INFO))
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

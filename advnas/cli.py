@@ -120,8 +120,16 @@ def cmd_toy(args: argparse.Namespace) -> int:
     cfg = notebook("toy").resolve(args.profile, overrides)
     run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute,
                             wait=False)
-    print(json.dumps(run.summary, indent=2) if args.json else f"[advnas] toy run written to {run.folder}")
+    print(json.dumps(run.summary, indent=2) if args.json else _what_was_done("toy run", run))
     return 0
+
+
+def _what_was_done(what: str, run) -> str:
+    """The command's last line: whether it computed the run, or found it finished in its folder
+    (a rerun into a finished --out computes nothing, and must not look as if it had)."""
+    if run.computed:
+        return f"[advnas] {what} computed and written to {run.folder}"
+    return f"[advnas] {what} reused from {run.folder}, nothing computed (--recompute to compute it afresh)"
 
 
 def _api_error(error: ValueError) -> ConfigError:
@@ -170,7 +178,7 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
                             progress=not args.quiet, recompute=args.recompute, wait=False, benchmark=benchmark)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
-          f"[advnas] nb201 search written to {run.folder}: argmax {summary['argmax_accuracy']:.2f} %, "
+          f"{_what_was_done('nb201 search', run)}; argmax {summary['argmax_accuracy']:.2f} %, "
           f"process best {summary['process_best_accuracy'] or float('nan'):.2f} %")
     return 0
 
@@ -225,7 +233,7 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
                             recompute=args.recompute, wait=False)
     keys = ("arch", "val_ppl", "test_ppl", "params", "search_tokens_per_s", "retrain_tokens_per_s")
     print(json.dumps({k: run.summary[k] for k in keys}, indent=2) if args.json
-          else f"[advnas] ptb run written to {run.folder}")
+          else _what_was_done("ptb run", run))
     return 0
 
 
@@ -394,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", default="0-9", help="trial seeds, e.g. 0-9 or 0,3,5: at most 1000 "
                    "distinct integers in [0, 2**32) (default 0-9)")
     p.add_argument("--iterations", type=int, default=None, help="theta steps (default: the profile's)")
-    p.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper (2000 iterations)")
+    p.add_argument("--profile", default="cpu", choices=PROFILES,
+                   help="smoke (40 iterations), cpu (default) or paper; cpu and paper both run "
+                   "the paper's 2000 iterations")
     p.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     p.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "
                    "and compute it afresh; only a folder advnas wrote is touched")
@@ -443,7 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = pt.add_parser("search", help="search with one strategy, retrain the cell, evaluate perplexity; "
                       "resumes from its checkpoint when interrupted")
     q.add_argument("--strategy", required=True, help=_strategy_help("sparse"))
-    q.add_argument("--profile", default="paper", choices=PROFILES, help="default: paper")
+    q.add_argument("--profile", default="cpu", choices=PROFILES,
+                   help="smoke (seconds), cpu (default; a reduced network and corpus, minutes on 2 cores) or "
+                   "paper (App. E; hours a trial, for a GPU)")
     q.add_argument("--seed", type=int, default=0, help="trial seed, an integer in [0, 2**32) (default 0)")
     q.add_argument("--out", required=True, help="the run folder to write (metrics.csv, summary.json)")
     q.add_argument("--recompute", action="store_true", help="discard the run in --out (finished, unfinished or corrupt) "

@@ -20,7 +20,7 @@ from IPython.display import Markdown
 
 from .config import ConfigError
 from .report import hardware_sentence
-from .runlist import notebook
+from .runlist import RUNLIST, notebook
 from .store import Run
 
 PAPERMILL_HEADER = "# Parameters"
@@ -58,18 +58,26 @@ def _default_text(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _profile_values(field: str, cpu: Any, paper: Any) -> str:
+    """The help's values: the chapter's own cpu value (what None means at the default profile)
+    and its paper value, from the run list (chapters sharing a config class differ here)."""
+    cpu_text, paper_text = _default_text(getattr(cpu, field)), _default_text(getattr(paper, field))
+    return f"cpu and paper: {cpu_text}" if cpu_text == paper_text else f"cpu: {cpu_text}; paper: {paper_text}"
+
+
 def parameters_source(name: str) -> str:
     """The notebook's parameters cell: ``profile`` and one annotated variable per config field,
     set to None ("the profile's value"), with its type and help for ``papermill --help-notebook``
-    (the field's comment and the paper's default)."""
-    config = notebook(name).config
+    (the field's comment and this chapter's cpu and paper values)."""
+    entry = notebook(name)
+    config = entry.config
     hints, comments = typing.get_type_hints(config), _field_comments(config)
-    defaults = config()
+    cpu, paper = entry.resolve("cpu"), entry.resolve("paper")
     lines = ["# profile is smoke, cpu or paper; every other parameter None takes the profile's value",
              'profile: str = "cpu"  # smoke (seconds), cpu (the default) or paper (the paper\'s settings)']
     for field in dataclasses.fields(config):
         text = comments.get(field.name, "")
-        help_text = (f"{text}; " if text else "") + f"paper: {_default_text(getattr(defaults, field.name))}"
+        help_text = (f"{text}; " if text else "") + _profile_values(field.name, cpu, paper)
         # papermill skips a parameters line holding a second "=", so "C = 16" reads "C is 16" here
         help_text = re.sub(r"\s*=\s*", " is ", help_text)
         lines.append(f"{field.name}: {_type_text(hints[field.name])} = None  # {help_text}")
@@ -87,9 +95,14 @@ def _injected_names(namespace: dict[str, Any]) -> list[str]:
     return names
 
 
+_chapter: str | None = None  # the notebook this kernel runs (``setup`` sets it), for the recompute hint
+
+
 def setup(name: str, namespace: dict[str, Any]):
     """Resolve the notebook's config from its parameters (see module docstring)."""
+    global _chapter
     entry = notebook(name)
+    _chapter = name
     fields = list(entry.config.__dataclass_fields__)
     allowed = ["profile", *fields]
     for injected in _injected_names(namespace):
@@ -110,9 +123,34 @@ def glue_number(name: str, value: Any) -> None:
     glue(name, float(value), display=False)
 
 
+def show_markdown(text: str | None) -> None:
+    """Display ``text`` as Markdown; nothing when it is empty or None (an empty Markdown object
+    would show in the book as its plain-text fallback, ``<IPython.core.display.Markdown object>``)."""
+    from IPython.display import display
+
+    if text and text.strip():
+        display(Markdown(text))
+
+
 def config_table(config) -> pd.DataFrame:
     return pd.DataFrame({"parameter": list(config.to_dict()), "value": [
         str(v) for v in config.to_dict().values()]}).set_index("parameter")
+
+
+def recompute_hint(run: Run) -> str:
+    """Commands that really recompute ``run``. Papermill has no ``--recompute``: the store reads
+    ADVNAS_RECOMPUTE=1 from the kernel's environment (``store.recompute_requested``), which the
+    kernel inherits from papermill (``advnas run --recompute`` sets it so). A benchmark is
+    measured by its script, never by a notebook, which only reads it."""
+    profile = run.info.get("profile", "cpu")
+    if run.info.get("experiment") == "benchmarks":
+        script = f"benchmarks/{run.info['name'].replace('-', '_')}.py"
+        return f"recompute it with `python {script} --profile {profile} --recompute`"
+    chapters = [n for n, nb in RUNLIST.items() if nb.experiment == run.info.get("experiment")] or ["CHAPTER"]
+    name = _chapter if _chapter in chapters else chapters[0]
+    path = RUNLIST[name].path if name in RUNLIST else "notebooks/NN_CHAPTER.ipynb"
+    return (f"recompute with `python -m advnas run {name} --profile {profile} --recompute`, or under papermill "
+            f"`ADVNAS_RECOMPUTE=1 papermill {path} OUT.ipynb -p profile {profile}`")
 
 
 def provenance(runs: Run | list[Run]) -> Markdown:
@@ -127,13 +165,13 @@ def provenance(runs: Run | list[Run]) -> Markdown:
     if len(runs) == 1:
         folder = runs[0].folder
         when, where = f"finished {finished[0]}", f"Result folder `{folder.relative_to(folder.parents[3])}`"
-        status = ("**stale**: the code that produces it has changed since; rerun with `--recompute`"
+        status = (f"**stale**: the code that produces it has changed since; {recompute_hint(runs[0])}"
                   if stale else "up to date with the code at this commit")
     else:
         folders = sorted({str(r.folder.parent.relative_to(r.folder.parents[3])) for r in runs})
         when = f"finished between {finished[0]} and {finished[-1]}"
         where = "Result folders under " + ", ".join(f"`{f}/`" for f in folders)
-        status = (f"**stale** (the code that produces them has changed since; rerun with `--recompute`): "
+        status = (f"**stale** (the code that produces them has changed since; {recompute_hint(runs[0])}): "
                   f"{', '.join(stale)}" if stale else "all up to date with the code at this commit")
     return Markdown(f"```{{admonition}} Provenance\n{hardware_sentence(runs)} advnas {versions}, {when}. "
                     f"{where}: {status}.\n```")

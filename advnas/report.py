@@ -8,6 +8,7 @@ chapters check their measurements against are the constants below.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ ADVANTAGE_OVER_PLAIN_MEMORY_TARGET = 1.1  # AdvantageNAS over plain training, pe
 ENTROPY_DROP_TESTABLE = 0.05
 
 NOT_AVAILABLE = "–"
+LONG_TEXT = 30  # characters: a longer table value may wrap anywhere (``shown``)
+
+# The ranges the tables' quantities allow: their t intervals are clipped to them (``ci``).
+PERCENT = (0.0, 100.0)  # an accuracy, a percentile
+NON_NEGATIVE = (0.0, None)  # a parameter count, a time
+PERPLEXITY = (1.0, None)  # exp of a cross-entropy, which is >= 0
 
 
 # Names, order, highlight ---------------------------------------------------------------------
@@ -79,11 +86,43 @@ def rivals(present: Iterable[str] | None = None, *, one_hot: bool = False) -> li
     return names if present is None else [n for n in names if n in set(present)]
 
 
-def shown(frame: pd.DataFrame, digits: int = 2):
-    """A per-trial table as displayed: whole cell strings (not cut at pandas' column width), "–"
-    where a value does not exist (ProxylessNAS has no process best, random search no argmax), and
-    floats to ``digits`` decimals."""
-    return frame.style.format(precision=digits, na_rep="–")
+def shown(frame: pd.DataFrame, digits: int = 2, infinite: str | None = None):
+    """A table as displayed: whole cell strings (not cut at pandas' column width), "–" where a
+    value does not exist (ProxylessNAS has no process best, random search no argmax, a ratio
+    to a zero target), floats to ``digits`` decimals, and ``infinite`` (e.g. "never") in place
+    of an infinite value. A float column of whole numbers (counts that a missing value made
+    float) is shown without decimals; one whose nonzero values would print as 0 at ``digits``
+    decimals (p-values, tiny variances) in scientific notation, as pandas does. A text column
+    with values longer than ``LONG_TEXT`` characters (architecture strings, folders) may wrap
+    anywhere within them, so that it does not widen the table past the page; a number never wraps."""
+    formats = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = values[np.isfinite(values)]
+        whole = len(finite) > 0 and bool((finite == finite.round()).all())
+        tiny = bool(((finite.abs() > 0) & (finite.abs() < 0.5 * 10.0 ** -digits)).any())
+        formats[column] = functools.partial(_number_text, digits=0 if whole else digits, scientific=tiny,
+                                            infinite=infinite)
+    styled = frame.style.format(formats, precision=digits, na_rep=NOT_AVAILABLE)
+    long = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            and frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() > LONG_TEXT]
+    numbers = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    if frame.columns.is_unique:  # styles by column: the index may repeat (several trials per label)
+        wrap = [{"selector": "td", "props": [("overflow-wrap", "anywhere"), ("min-width", "14em")]}]
+        unbroken = [{"selector": "td", "props": [("white-space", "nowrap")]}]  # "1.8e-01" not cut at its "-"
+        styled = styled.set_table_styles({**{c: wrap for c in long}, **{c: unbroken for c in numbers}},
+                                         overwrite=False)
+    return styled
+
+
+def _number_text(value: float, digits: int, scientific: bool, infinite: str | None) -> str:
+    if value is None or math.isnan(value):
+        return NOT_AVAILABLE
+    if math.isinf(value):
+        return (infinite or "∞") if value > 0 else ("−" + (infinite or "∞"))
+    return f"{value:.{digits}e}" if scientific else f"{value:.{digits}f}"
 
 
 def line_style(name: str) -> dict:
@@ -117,11 +156,28 @@ def pm(values: Sequence[float] | pd.Series, digits: int = 2) -> str:
     return format_pm(*mean_spread(values), digits)
 
 
-def ci(values: Sequence[float] | pd.Series, digits: int = 2) -> str:
-    """"mean [low, high]": the trials' mean and its 95 % t interval (``stats.interval``),
-    missing values left out; "–" when none remains."""
+def ci(values: Sequence[float] | pd.Series, digits: int = 2,
+       within: tuple[float | None, float | None] = (None, None)) -> str:
+    """"mean [low, high]": the trials' mean and its 95 % t interval, clipped to the range
+    ``within`` that the quantity allows (``stats.bounded``; e.g. ``PERCENT``), missing values
+    left out; "–" when none remains."""
     values = pd.Series(values, dtype="float64").dropna()
-    return stats.interval(values).text(digits) if len(values) else NOT_AVAILABLE
+    return stats.bounded(values, *within).text(digits) if len(values) else NOT_AVAILABLE
+
+
+def ci_sentence(values: Sequence[float] | pd.Series, digits: int = 2,
+                within: tuple[float | None, float | None] = (None, None)) -> str:
+    """``ci`` for a sentence: the same text, followed by "(95 % t interval clipped to [a, b])"
+    when an end of the t interval was cut at the range ``within``."""
+    values = pd.Series(values, dtype="float64").dropna()
+    if not len(values):
+        return NOT_AVAILABLE
+    iv = stats.bounded(values, *within)
+    if not iv.clipped:
+        return iv.text(digits)
+    low = "−∞" if within[0] is None else f"{within[0]:.{digits}f}"
+    high = "∞" if within[1] is None else f"{within[1]:.{digits}f}"
+    return f"{iv.text(digits)} (95 % t interval clipped to [{low}, {high}])"
 
 
 # Verdicts ----------------------------------------------------------------------------------

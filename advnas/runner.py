@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import budget, offline_book, paper_cost
+from . import behaviour, budget, offline_book, paper_cost
 from .config import PROFILES, ConfigError, check_profile
 from .device import describe
 from .paths import PACKAGE_DIR, build_dir, checkout_file
@@ -252,6 +252,7 @@ def stage_book(profile: str) -> Path:
     (generated / "timings.md").write_text(timings_markdown())
     (generated / "budget.md").write_text(budget.markdown("cpu"))
     (generated / "paper_cost.md").write_text(paper_cost.markdown())
+    (generated / "golden_drift.md").write_text(behaviour.drift_markdown())
     if keep is not None:
         keep.rename(html)  # keep Sphinx's cache: unchanged pages are not rebuilt
     return stage

@@ -179,13 +179,30 @@ def table(profile: str) -> pd.DataFrame:
     (ADVNAS_RECOMPUTE, ``--recompute``) is for the chapters, not for this page."""
     recompute = os.environ.pop("ADVNAS_RECOMPUTE", None)
     try:
-        rows = [row for source in SOURCES.values() for row in source(profile)]
+        rows = [row for source in SOURCES.values() for row in _with_staleness(source, profile)]
     finally:
         if recompute is not None:
             os.environ["ADVNAS_RECOMPUTE"] = recompute
-    frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section"])
+    frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section",
+                                        "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.verdict + " " + row.evidence) for row in frame.itertuples()])
     return frame
+
+
+def _with_staleness(source: Callable[[str], list[dict]], profile: str) -> list[dict]:
+    """A source's rows, each naming the stored runs it read that are stale (its experiment's
+    code computes something else today, ``behaviour.py``); "" when all are up to date."""
+    from .store import reading
+
+    with reading() as handed:
+        rows = source(profile)
+    stale = ", ".join(sorted({run.folder.name for run in handed if run.is_stale()}))
+    return [{**row, "stale": stale} for row in rows]
+
+
+def shown_verdict(verdict: str, stale: str) -> str:
+    """The verdict as the table shows it: marked when the runs behind it are stale."""
+    return f"{verdict} (evidence stale: recompute)" if stale else verdict
 
 
 def trials_text(profile: str, evidence: str) -> str:
@@ -197,20 +214,25 @@ def trials_text(profile: str, evidence: str) -> str:
 
 def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as shown: one short row per claim (the evidence follows as a list)."""
-    return frame[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
+    shown = frame.assign(verdict=[shown_verdict(v, s) for v, s in zip(frame.verdict, frame.stale)])
+    return shown[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
         columns={"paper": "where in the paper", "ours": "ours: profile, n"})
 
 
 def evidence_list(frame: pd.DataFrame) -> str:
     """Each claim's evidence, as Markdown bullets in the table's order."""
-    return "\n".join(f"* **{row.claim}** ({row.verdict}): {row.evidence}" for row in frame.itertuples())
+    return "\n".join(f"* **{row.claim}** ({row.verdict}): {row.evidence}"
+                     + (f" *Stale stored runs behind it (their code computes something else today): {row.stale}.*"
+                        if row.stale else "") for row in frame.itertuples())
 
 
 def counts(frame: pd.DataFrame) -> str:
     """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows."""
     kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
     words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive"}
-    return ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items())
+    text = ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items())
+    stale = int((frame.stale != "").sum())
+    return text + (f"; {stale} {'rests' if stale == 1 else 'rest'} on stale stored runs" if stale else "")
 
 
 def figure(frame: pd.DataFrame):

@@ -6,10 +6,16 @@ strategies are paired by seed (the seed fixes the initial weights and the data o
 interval is that of the per-seed differences. A claim *holds* only when the interval of the
 difference excludes zero in the claimed direction, *fails* when it excludes zero in the other
 direction, and is *inconclusive at n = …* otherwise (always at n < 2, where no interval exists).
+
+A t interval is symmetric about the mean and knows nothing of the range a quantity allows: with
+few trials, the interval of an accuracy can pass 100 % and that of a parameter count go below 0.
+``bounded`` clips an interval to that range (a clipped end is the range's own end), which is how
+the tables of means show them; verdicts use the unclipped interval of the paired differences.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -67,6 +73,7 @@ class Interval:
     low: float
     high: float
     level: float = LEVEL
+    clipped: bool = False  # an end was cut at the range the quantity allows (``bounded``)
 
     def text(self, digits: int = 2) -> str:
         if self.n < 2:
@@ -89,6 +96,30 @@ def interval(values: Iterable[float], level: float = LEVEL) -> Interval:
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
     half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
     return Interval(n, mean, sd, mean - half, mean + half, level)
+
+
+def bounded(values: Iterable[float], lower: float | None = None, upper: float | None = None,
+            level: float = LEVEL) -> Interval:
+    """``interval(values)`` with its ends clipped to [``lower``, ``upper``], the range the
+    quantity allows (None: unbounded on that side); ``clipped`` says whether an end was cut.
+    The values themselves must lie in the range (up to rounding)."""
+    if lower is not None and upper is not None and lower > upper:
+        raise ValueError(f"the range must have lower <= upper; got [{lower}, {upper}]")
+    xs = [float(v) for v in values]
+
+    def slack(bound: float) -> float:
+        return 1e-6 * max(1.0, abs(bound))  # float32 rounding (an entropy computed at ln |J|)
+
+    outside = [x for x in xs if (lower is not None and x < lower - slack(lower))
+               or (upper is not None and x > upper + slack(upper))]
+    if outside:
+        raise ValueError(f"values outside the range [{lower}, {upper}]: {outside[:3]}")
+    iv = interval(xs, level)
+    if iv.n < 2:
+        return iv
+    low = iv.low if lower is None else max(iv.low, lower)
+    high = iv.high if upper is None else min(iv.high, upper)
+    return dataclasses.replace(iv, low=low, high=high, clipped=(low, high) != (iv.low, iv.high))
 
 
 def paired(a: Mapping[int, float], b: Mapping[int, float], level: float = LEVEL) -> Interval:

@@ -13,8 +13,10 @@ Layout: ``<root>/<experiment>/<profile>/<name>-<config hash>/`` holding
   .advnas-sittings.json  while a run is unfinished: when each sitting (process) computing it
                 began; an interrupted sitting counts up to its last checkpoint. On finishing, the
                 earlier sittings go into config.json (``earlier_sittings``) and the file is removed.
-  .advnas.lock      held (``fcntl.flock``) while a process computes into the folder; the
-                operating system releases it when the process dies.
+  .advnas.lock      held while a process computes into the folder (``FolderLock``: ``fcntl.flock``
+                on POSIX, ``msvcrt.locking`` on Windows); the operating system releases it
+                when the process dies. Elsewhere the filelock package's lock file, taken over
+                once its holder is gone.
 
 Every file is written to a temporary name and moved into place (``os.replace``), so a
 reader never sees half a file, and a run without ``summary.json`` is never read as done:
@@ -31,7 +33,8 @@ Errors about a run folder are one line (``RunFolderError``) that says how to rec
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -39,17 +42,27 @@ import socket
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 import torch
 
 from . import behaviour, paths, provenance
 from .config import ConfigError, check_profile
+
+try:  # POSIX
+    import fcntl
+except ImportError:
+    fcntl = None
+try:  # Windows
+    import msvcrt
+except ImportError:
+    msvcrt = None
 
 MARKER = ".advnas-run.json"
 LOCK = ".advnas.lock"
@@ -199,6 +212,9 @@ class Run:
 
     folder: Path
     info: dict[str, Any] = field(repr=False)  # the content of config.json
+    # True when this call computed it; False when a finished run was read back (the command
+    # line says which: a rerun into a finished folder computes nothing)
+    computed: bool = field(default=False, compare=False)
 
     @classmethod
     def load(cls, folder: Path) -> "Run":
@@ -239,52 +255,144 @@ def differences(old: dict[str, Any], new: dict[str, Any], limit: int = 3) -> str
     return shown or "none (unreadable record)"
 
 
+# msvcrt locks a byte range that other processes then can neither read nor write: the lock is
+# one byte far past the holder's pid, so a refused process can still read who holds it.
+_MSVCRT_LOCK_OFFSET = 1 << 20
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` without waiting; False when another process holds it."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    os.lseek(fd, _MSVCRT_LOCK_OFFSET, os.SEEK_SET)
+    try:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError as error:
+        if error.errno in (errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)):  # held by another process
+            return False
+        raise
+    return True
+
+
+def _wait_lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    while not _try_lock(fd):  # msvcrt's own waiting mode gives up after 10 seconds
+        time.sleep(0.2)
+
+
+def _unlock(fd: int) -> None:
+    """Before closing, on Windows, which releases the locks of a closed file only eventually
+    (closing the file releases a flock at once)."""
+    if fcntl is None:
+        os.lseek(fd, _MSVCRT_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _first_line(data: bytes) -> str:
+    """The holder's pid: the lock file's first line (ours holds only it; filelock's adds the host)."""
+    return data.decode(errors="replace").split("\n")[0].strip() or "unknown"
+
+
 class FolderLock:
-    """An exclusive ``fcntl.flock`` on ``<folder>/.advnas.lock``, holding the holder's pid.
-    Released when the holder closes it or dies (the kernel drops it with the process)."""
+    """An exclusive lock on ``<folder>/.advnas.lock``, holding the holder's pid. Released when
+    the holder closes it or dies: the operating system drops ``fcntl.flock`` (POSIX) and
+    ``msvcrt.locking`` (Windows) with the process. Where neither exists, the ``filelock``
+    package's lock: a file naming its holder, taken over once that process is gone."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / LOCK
         self.fd: int | None = None
+        self.soft: Any = None  # filelock's lock, on a system with neither fcntl nor msvcrt
 
     def holder(self, fd: int) -> str:
-        try:
-            return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        try:  # lseek + read: Windows has no os.pread
+            os.lseek(fd, 0, os.SEEK_SET)
+            return _first_line(os.read(fd, 64))
         except OSError:
             return "unknown"
 
+    def _locked(self, pid: str) -> RunLocked:
+        return RunLocked(f"{self.folder} is in use by another run (pid {pid}); wait for it "
+                         "to finish, or choose another folder")
+
+    def _waiting(self, pid: str) -> None:
+        print(f"[advnas] {self.folder} is in use by pid {pid}; waiting for it", file=sys.stderr)
+
     def acquire(self, wait: bool) -> None:
+        if fcntl is None and msvcrt is None:
+            self._acquire_soft(wait)
+            return
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            if not _try_lock(fd):
                 pid = self.holder(fd)
                 if not wait:
                     os.close(fd)
-                    raise RunLocked(f"{self.folder} is in use by another run (pid {pid}); wait for it "
-                                    "to finish, or choose another folder") from None
-                print(f"[advnas] {self.folder} is in use by pid {pid}; waiting for it", file=sys.stderr)
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                    raise self._locked(pid) from None
+                self._waiting(pid)
+                _wait_lock(fd)
             try:  # the file we locked must still be the lock (its holder may have removed it)
                 current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
                 current = False
             if current:
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"{os.getpid()}\n".encode())
                 self.fd = fd
                 return
+            _unlock(fd)
             os.close(fd)
             self.folder.mkdir(parents=True, exist_ok=True)
 
+    def _acquire_soft(self, wait: bool) -> None:
+        try:
+            with warnings.catch_warnings():  # "only soft file lock is available": known, and why it is used
+                warnings.simplefilter("ignore", UserWarning)
+                import filelock
+        except ImportError:
+            raise RunFolderError(f"cannot lock the run folder {self.folder}: this system has neither fcntl "
+                                 "nor msvcrt; install the filelock package (pip install filelock)") from None
+        lock = filelock.FileLock(str(self.path))
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            try:
+                pid = _first_line(self.path.read_bytes())
+            except OSError:
+                pid = "unknown"
+            if not wait:
+                raise self._locked(pid) from None
+            self._waiting(pid)
+            lock.acquire()
+        self.soft = lock
+
     def release(self, remove: bool = True) -> None:
+        if self.soft is not None:
+            self.soft.release()  # filelock removes its file itself
+            self.soft = None
+            return
         if self.fd is None:
             return
-        if remove:
-            self.path.unlink(missing_ok=True)  # while held: a waiter sees the file is gone and retries
-        os.close(self.fd)
+        if fcntl is not None:
+            if remove:
+                self.path.unlink(missing_ok=True)  # while held: a waiter sees the file is gone and retries
+            os.close(self.fd)
+        else:  # Windows removes no file another process holds open: unlock and close first
+            _unlock(self.fd)
+            os.close(self.fd)
+            if remove:
+                try:
+                    self.path.unlink(missing_ok=True)
+                except PermissionError:  # a waiter has it open, and takes the lock next: it stays
+                    pass
         self.fd = None
 
 
@@ -377,6 +485,28 @@ def _remove_run_files(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+# The runs handed out while ``reading()`` is active: the evidence a report rests on (the
+# scorecard marks a verdict whose runs are stale).
+_READERS: list[list[Run]] = []
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[list[Run]]:
+    """Collect every run the store hands out (``run``, ``run_at``, ``latest``) in the block."""
+    handed: list[Run] = []
+    _READERS.append(handed)
+    try:
+        yield handed
+    finally:
+        _READERS.remove(handed)
+
+
+def _noted(run: Run) -> Run:
+    for handed in _READERS:
+        handed.append(run)
+    return run
+
+
 class ResultsStore:
     def __init__(self, root: Path | str | None = None):
         self.root = Path(root) if root is not None else results_root()
@@ -395,8 +525,8 @@ class ResultsStore:
         ``behaviour_of`` names the golden run whose digest the result records (``behaviour.py``).
         """
         folder = self.folder(experiment, profile, name, config)
-        return self._run(folder, experiment, profile, name, config, compute, behaviour_of,
-                         device, recompute, wait, adopt=True)
+        return _noted(self._run(folder, experiment, profile, name, config, compute, behaviour_of,
+                                device, recompute, wait, adopt=True))
 
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
                compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
@@ -406,8 +536,8 @@ class ResultsStore:
         run there with another configuration is an error, not silently reused; a folder
         holding files the store did not write is refused. ``wait=False``: fail with one line
         naming the holder's pid when another process is computing into the folder."""
-        return self._run(Path(folder), experiment, profile, name, config, compute, behaviour_of,
-                         device, recompute, wait, adopt=False)
+        return _noted(self._run(Path(folder), experiment, profile, name, config, compute, behaviour_of,
+                                device, recompute, wait, adopt=False))
 
     def _finished(self, folder: Path, config: dict[str, Any]) -> Run:
         """The finished run in ``folder`` if it is of ``config``; otherwise one line."""
@@ -513,7 +643,9 @@ class ResultsStore:
         atomic_write_json(folder / "summary.json", summary)
         (folder / "checkpoint.pt").unlink(missing_ok=True)
         (folder / SITTINGS).unlink(missing_ok=True)
-        return Run.load(folder)
+        run = Run.load(folder)
+        run.computed = True
+        return run
 
     def finished_runs(self, experiment: str | None = None) -> list[Run]:
         pattern = f"{experiment or '*'}/*/*/summary.json"
@@ -525,5 +657,5 @@ class ResultsStore:
         for wanted in (profile, "cpu"):
             matching = sorted((r for r in runs if r.info["profile"] == wanted), key=lambda r: r.info["finished_at"])
             if matching:
-                return matching[-1]
+                return _noted(matching[-1])
         return None

@@ -22,12 +22,19 @@ def run(name: str, profile: str, settings: dict, measure: Callable[[str], tuple[
 
 def main(doc: str, name: str, settings: dict, measure, behaviour_of: str) -> None:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="cpu", choices=list(settings))
-    parser.add_argument("--recompute", action="store_true")
+    parser.add_argument("--profile", default="cpu", choices=list(settings), help="default: cpu")
+    parser.add_argument("--recompute", action="store_true", help="measure again, replacing the stored measurement")
     args = parser.parse_args()
     result = run(name, args.profile, settings, measure, behaviour_of, args.recompute)
     print(json.dumps(result.summary, indent=2))
-    print(f"[advnas] stored in {result.folder}")
+    print(what_was_done(result))
+
+
+def what_was_done(result: Run) -> str:
+    """Measured now, or a stored measurement read back (a rerun measures nothing, and says so)."""
+    if result.computed:
+        return f"[advnas] measured and stored in {result.folder}"
+    return f"[advnas] reused from {result.folder}, nothing measured (--recompute to measure it afresh)"
 
 
 def timed(fn: Callable[[], object], n: int, device) -> float:

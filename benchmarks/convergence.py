@@ -113,7 +113,7 @@ def run(profile: str = "cpu", recompute: bool = False):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS))
+    parser.add_argument("--profile", default="cpu", choices=list(SETTINGS), help="default: cpu")
     parser.add_argument("--recompute", action="store_true", help="measure again (the searches are reused)")
     parser.add_argument("--workers", type=int, default=None, help="searches on a Dask LocalCluster of N processes")
     args = parser.parse_args()
@@ -122,4 +122,4 @@ if __name__ == "__main__":
     print(json.dumps({k: {s: {m: v[m] for m in ("final_entropy", "argmax_stable_last_quarter", "theta_steps",
                                                  "search_seconds")} for s, v in c["seeds"].items()}
                       for k, c in result.summary["candidates"].items()}, indent=1))
-    print(f"[advnas] stored in {result.folder}", file=sys.stderr)
+    print(_stored.what_was_done(result), file=sys.stderr)

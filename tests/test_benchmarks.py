@@ -137,3 +137,15 @@ def test_gradient_reference_benchmark_smoke(tmp_path):
     summary = ResultsStore(tmp_path).latest("benchmarks", "gradient-reference", "smoke").summary
     assert summary["max_abs_difference"] < 1e-5
     assert summary["batched_seconds"] > 0 and summary["best_chunk"] in (1, 64)
+
+
+def test_a_benchmark_rerun_says_it_measured_nothing(monkeypatch, tmp_path):
+    """A rerun reads the stored measurement back: its last line must not claim a measurement."""
+    from advnas.store import Run
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import _stored
+
+    assert _stored.what_was_done(Run(tmp_path, {}, computed=True)) == f"[advnas] measured and stored in {tmp_path}"
+    assert _stored.what_was_done(Run(tmp_path, {})) == (
+        f"[advnas] reused from {tmp_path}, nothing measured (--recompute to measure it afresh)")

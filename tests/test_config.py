@@ -70,3 +70,23 @@ def test_the_usage_line_shows_the_name_the_command_was_invoked_by(argv0, shown):
     from advnas.cli import program_name
 
     assert program_name(argv0) == shown
+
+
+def test_every_command_with_a_profile_defaults_to_cpu():
+    """One default for every command, as the README says: cpu (paper is hours per run on a CPU)."""
+    import argparse
+
+    from advnas.cli import build_parser
+
+    def commands(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from commands(sub, (*path, name))
+        yield path, {a.dest: a for a in parser._actions}
+    with_profile = {" ".join(path): actions["profile"] for path, actions in commands(build_parser())
+                    if "profile" in actions}
+    assert {"toy", "nb201 search", "ptb search", "run", "book"} <= set(with_profile)
+    for command, action in with_profile.items():
+        assert action.default == "cpu", command
+        assert "cpu (default" in action.help or action.help == "default: cpu", command

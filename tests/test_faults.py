@@ -279,6 +279,24 @@ def test_bad_input_finished_folder_with_another_configuration(capsys, tmp_path, 
     assert json.loads((out / "config.json").read_text())["config"]["seeds"] == ([1] if command == "ptb" else [0, 1, 2])
 
 
+@pytest.mark.parametrize("command", ["toy", "nb201", "ptb"])
+def test_bad_input_rerun_into_a_finished_folder_says_nothing_was_computed(capsys, tmp_path, fast_data, command):
+    out = tmp_path / "run"
+    argv = [*COMMANDS[command], "--out", out]
+    what = {"toy": "toy run", "nb201": "nb201 search", "ptb": "ptb run"}[command]
+    code, printed, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert printed.startswith(f"[advnas] {what} computed and written to {out}"), printed
+    before = snapshot(out)
+    code, printed, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert printed.startswith(f"[advnas] {what} reused from {out}, nothing computed (--recompute to compute it "
+                              "afresh)"), printed
+    assert snapshot(out) == before
+    code, printed, err = cli(capsys, *argv, "--recompute")
+    assert code == 0 and printed.startswith(f"[advnas] {what} computed and written to {out}"), err
+
+
 def _interrupted_nb201(tmp_path, monkeypatch, folder, seed=0, epochs=2):
     """An nb201 search into ``folder`` killed after its first epoch (checkpoint written)."""
     from advnas.nb201 import experiment

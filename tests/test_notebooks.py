@@ -34,7 +34,13 @@ def test_papermill_lists_every_parameter_with_its_type_and_help():
     done = subprocess.run([str(papermill), "--help-notebook", str(notebook("nb201").source)],
                           capture_output=True, text=True, check=True)
     assert "Unknown type" not in done.stdout
-    assert "epochs: int (default None)" in done.stdout and "paper: 100" in done.stdout
+    assert "epochs: int (default None)" in done.stdout and "cpu: 16; paper: 100" in done.stdout
+    # chapters 5 and 6 share chapter 3's config class; their help shows their own values
+    for name, own in (("zero_op", "cpu and paper: 'with-none'"),
+                      ("dense", "cpu and paper: ['darts', 'snas', 'nasp', 'advantage']")):
+        done = subprocess.run([str(papermill), "--help-notebook", str(notebook(name).source)],
+                              capture_output=True, text=True, check=True)
+        assert own in " ".join(done.stdout.split()), name
 
 
 @pytest.mark.parametrize("name", list(RUNLIST))
@@ -46,6 +52,54 @@ def test_papermill_finds_every_parameter_of_the_parameters_cell(name):
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     found = [parameter.name for parameter in PythonTranslator.inspect(cell)]
     assert found == ["profile", *notebook(name).config.__dataclass_fields__]
+
+
+def _same(shown, value) -> bool:
+    """The help's value (printed with 6 significant digits) is the config's value."""
+    if isinstance(value, (tuple, list)):
+        return isinstance(shown, list) and len(shown) == len(value) and all(map(_same, shown, value))
+    if isinstance(value, float):
+        return shown == pytest.approx(value, rel=1e-5)
+    return shown == value
+
+
+@pytest.mark.parametrize("name", list(RUNLIST))
+def test_the_help_of_every_parameter_shows_this_chapters_cpu_value(name):
+    """``papermill --help-notebook``: None means the profile's value, and the default profile is
+    cpu, so each parameter's help shows the value this chapter's cpu profile gives it (not the
+    config class's defaults, which chapters 3, 5 and 6 share)."""
+    import ast
+    import re
+
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(notebook(name).source, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cpu, paper = notebook(name).resolve("cpu"), notebook(name).resolve("paper")
+    for parameter in PythonTranslator.inspect(cell):
+        if parameter.name == "profile":
+            continue
+        shown = re.search(r"cpu(?: and paper)?: (.+?)(?:; paper: (.+))?$", parameter.help)
+        assert shown, (parameter.name, parameter.help)
+        assert _same(ast.literal_eval(shown.group(1)), getattr(cpu, parameter.name)), (parameter.name, parameter.help)
+        paper_shown = shown.group(2) or shown.group(1)  # "cpu and paper: X": the same value
+        assert _same(ast.literal_eval(paper_shown), getattr(paper, parameter.name)), (parameter.name, parameter.help)
+
+
+def test_papermill_kernel_inherits_advnas_recompute(tmp_path, monkeypatch):
+    """The documented way to recompute under papermill (it has no --recompute): ADVNAS_RECOMPUTE=1
+    in papermill's environment reaches the store in the kernel."""
+    import papermill
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from advnas.store import recompute_requested\n"
+                                          "print('recompute', recompute_requested())")]
+    nbformat.write(nb, tmp_path / "in.ipynb")
+    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
+    papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                               progress_bar=False)
+    outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
+    assert "".join(o.get("text", "") for o in outputs).strip() == "recompute True"
 
 
 def test_a_list_parameter_passed_as_text_by_papermill_is_read_as_a_list():

@@ -284,6 +284,28 @@ def test_a_per_trial_table_shows_whole_cells_and_a_dash_where_no_value_exists():
     assert cell in html and "93.76" in html and "–" in html and "nan" not in html.lower()
 
 
+def test_a_shown_table_writes_counts_whole_tiny_values_in_scientific_notation_and_infinity_in_words():
+    from advnas.report import shown
+
+    frame = pd.DataFrame({"calls": [454.0, float("nan")], "p": [3.5e-13, 0.5], "iterations": [30.0, float("inf")],
+                          "ratio": [0.123456, 2.0], "arch": ["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|", "x"]},
+                         index=["AdvantageNAS", "AdvantageNAS"])  # a label repeats over trials
+    html = shown(frame, 3, infinite="never").to_html()
+    assert ">454<" in html and "3.500e-13" in html and "never" in html and ">30<" in html and "0.123" in html
+    assert "nan" not in html.lower() and "inf" not in html.lower()
+    assert "td.col4 {\n  overflow-wrap: anywhere;" in html  # the long architecture strings may wrap
+
+
+def test_table_intervals_are_clipped_to_the_quantitys_range():
+    from advnas.report import NON_NEGATIVE, PERCENT, ci, ci_sentence
+
+    assert ci([80.0, 99.0, 99.5], 1, within=PERCENT).endswith(", 100.0]")
+    assert ci([0.01, 0.02, 0.9], within=NON_NEGATIVE).startswith("0.31 [0.00, ")
+    assert ci([float("nan")], within=PERCENT) == "–"
+    assert ci_sentence([0.05, 0.06, 0.9], 3, within=(0.0, 1.386)).endswith("(95 % t interval clipped to [0.000, 1.386])")
+    assert "clipped" not in ci_sentence([0.5, 0.6, 0.7], 3, within=(0.0, 1.386))
+
+
 def test_a_provenance_box_over_several_runs_covers_them_all(monkeypatch):
     from pathlib import Path
 
@@ -294,9 +316,30 @@ def test_a_provenance_box_over_several_runs_covers_them_all(monkeypatch):
     runs = [Run.load(folder) for folder in folders]
     monkeypatch.setattr(Run, "is_stale", lambda self: self.folder == folders[0])
     text = provenance(runs).data
-    assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text and f"rerun with `--recompute`): {folders[0].name}." in text
+    assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text
+    assert ("recompute with `python -m advnas run ptb --profile cpu --recompute`, or under papermill "
+            f"`ADVNAS_RECOMPUTE=1 papermill notebooks/04_ptb.ipynb OUT.ipynb -p profile cpu`): {folders[0].name}.") in text
     first, last = sorted(r.info["finished_at"] for r in runs)
     assert f"finished between {first} and {last}" in text
+
+
+def test_a_stale_run_names_commands_that_recompute_it(monkeypatch):
+    """Papermill has no --recompute: the hint names the runner's flag and papermill's way (the
+    kernel inherits ADVNAS_RECOMPUTE); a benchmark, which no notebook computes, its script."""
+    from pathlib import Path
+
+    from advnas.notebook import provenance
+    from advnas.store import Run
+
+    root = Path(__file__).parents[1]
+    monkeypatch.setattr(Run, "is_stale", lambda self: True)
+    toy = provenance(Run.load(sorted(root.glob("results/toy/cpu/fig1-*"))[0])).data
+    assert ("**stale**: the code that produces it has changed since; recompute with `python -m advnas run toy "
+            "--profile cpu --recompute`, or under papermill `ADVNAS_RECOMPUTE=1 papermill notebooks/02_toy.ipynb "
+            "OUT.ipynb -p profile cpu`") in toy
+    bench = provenance(Run.load(sorted(root.glob("results/benchmarks/cpu/toy-speed-*"))[0])).data
+    assert "recompute it with `python benchmarks/toy_speed.py --profile cpu --recompute`" in bench
+    assert (root / "benchmarks" / "toy_speed.py").is_file()
 
 
 def test_a_notebook_shows_table_cells_whole():
@@ -306,3 +349,29 @@ def test_a_notebook_shows_table_cells_whole():
         _, cfg = setup("nb201", {"profile": "paper", "In": []})
         html = config_table(cfg)._repr_html_()  # what a notebook displays
     assert "'reinforce', 'advantage']" in html.replace("&#x27;", "'")
+
+
+def test_the_scorecard_marks_a_verdict_whose_stored_runs_are_stale(monkeypatch):
+    """A row's evidence is the runs its source read through the store; a stale one marks it."""
+    from pathlib import Path
+
+    from advnas import scorecard
+    from advnas.store import ResultsStore, Run
+
+    root = Path(__file__).parents[1] / "results"
+    stale_folder = sorted(root.glob("toy/cpu/fig1-*"))[0]
+    monkeypatch.setattr(Run, "is_stale", lambda self: self.folder == stale_folder)
+
+    def reads(experiment, name):
+        def source(profile):
+            ResultsStore(root).latest(experiment, name, "cpu")
+            return scorecard._rows("toy", "Sec. 5.1", [f"**a claim on {name}: holds.** evidence"])
+        return source
+
+    monkeypatch.setattr(scorecard, "SOURCES", {"toy": reads("toy", "fig1"), "theory": reads("benchmarks", "memory")})
+    frame = scorecard.table("cpu")
+    assert list(frame.stale) == [stale_folder.name, ""]
+    shown = scorecard.summary_table(frame)
+    assert list(shown.verdict) == ["holds (evidence stale: recompute)", "holds"]
+    assert scorecard.counts(frame) == "2 hold, 0 fail, 0 inconclusive; 1 rests on stale stored runs"
+    assert stale_folder.name in scorecard.evidence_list(frame)

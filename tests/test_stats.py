@@ -56,3 +56,28 @@ def test_verdicts_hold_fail_or_are_inconclusive():
     assert stats.verdict(stats.interval([2.0])) == "inconclusive at n = 1"
     with pytest.raises(ValueError, match="claimed"):
         stats.verdict(stats.interval([1.0, 2.0]), "bigger")
+
+
+def test_a_bounded_interval_is_clipped_to_the_range_and_says_so():
+    values = [80.0, 99.0, 99.5]  # a t interval of these passes 100
+    free, clipped = stats.interval(values), stats.bounded(values, 0.0, 100.0)
+    assert free.high > 100 and not free.clipped
+    assert clipped.high == 100.0 and clipped.low == free.low and clipped.clipped
+    assert (clipped.n, clipped.mean, clipped.sd) == (free.n, free.mean, free.sd)
+    assert clipped.text(1).endswith(", 100.0]")
+    low = stats.bounded([0.01, 0.02, 0.9], lower=0.0)  # a parameter count: at least 0
+    assert stats.interval([0.01, 0.02, 0.9]).low < 0 and low.low == 0.0 and low.clipped
+    inside = stats.bounded([50.0, 51.0, 52.0], 0.0, 100.0)
+    assert not inside.clipped and inside == stats.interval([50.0, 51.0, 52.0])
+    one = stats.bounded([99.0], 0.0, 100.0)
+    assert one.n == 1 and math.isnan(one.high) and not one.clipped
+    with pytest.raises(ValueError, match="outside the range"):
+        stats.bounded([101.0, 99.0], 0.0, 100.0)
+    with pytest.raises(ValueError, match="lower <= upper"):
+        stats.bounded([1.0, 2.0], 3.0, 2.0)
+
+
+def test_a_value_at_the_end_of_the_range_up_to_float32_rounding_is_in_it():
+    uniform = math.log(4)  # a float32 entropy of a uniform distribution lands just above ln 4
+    iv = stats.bounded([uniform + 4e-9, uniform - 0.1, uniform - 0.2], 0.0, uniform)
+    assert iv.high == uniform and iv.clipped

@@ -1,11 +1,18 @@
 import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 
 from advnas import behaviour
-from advnas.store import ResultsStore, Run
+from advnas.store import LOCK, ResultsStore, Run
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _compute(calls):
@@ -30,6 +37,7 @@ def test_run_writes_the_documented_files_and_is_reused(results_dir):
     assert run.summary == {"final_loss": 0.5} and list(run.metrics.loss) == [1.0, 0.5]
     again = store.run("exp", "smoke", "demo", {"seed": 1}, _compute(calls), MODULES)
     assert len(calls) == 1 and again.folder == run.folder
+    assert run.computed and not again.computed  # what the command line reports: computed, or reused
     store.run("exp", "smoke", "demo", {"seed": 2}, _compute(calls), MODULES)
     assert len(calls) == 2  # another config is another run
 
@@ -134,3 +142,109 @@ def test_a_run_started_over_without_a_checkpoint_records_no_earlier_sitting(resu
     assert not store.folder("exp", "smoke", "demo", {"seed": 1}).exists()  # failed runs leave no folders
     run = store.run("exp", "smoke", "demo", {"seed": 1}, _compute([]), MODULES)
     assert "earlier_sittings" not in run.info
+
+
+# The store without fcntl (Windows has msvcrt instead; elsewhere the filelock package) --------------
+
+WITHOUT_FCNTL = textwrap.dedent("""
+    import fcntl as _posix  # for an emulation only: advnas must not see it
+    import sys
+    sys.modules["fcntl"] = None  # import fcntl fails, as on Windows
+    from pathlib import Path
+
+    import pandas as pd
+
+    from advnas import store
+    {emulate}
+    folder = Path(sys.argv[1])
+    compute = lambda ctx: (pd.DataFrame({{"step": [0, 1]}}), {{"final_loss": 0.5}})
+    def run():
+        return store.ResultsStore(folder.parent).run_at(folder, "exp", "smoke", "demo", {{"seed": 1}}, compute,
+                                                         "{module}", wait=False)
+    print("lock", "fcntl" if store.fcntl else "msvcrt" if store.msvcrt else "filelock", flush=True)
+    {body}
+""")
+
+
+def _without_fcntl(folder, body, emulate=""):
+    script = WITHOUT_FCNTL.format(emulate=emulate, module=MODULES, body=body)
+    return subprocess.Popen([sys.executable, "-c", script, str(folder)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_without_fcntl_or_msvcrt_the_store_locks_with_filelock(tmp_path):
+    body = textwrap.dedent("""
+        first = run()
+        print("computed", first.computed, first.summary["final_loss"], "then", run().computed)
+        held = store.FolderLock(folder)
+        held.acquire(wait=False)
+        try:
+            store.FolderLock(folder).acquire(wait=False)
+        except store.RunLocked as error:
+            print("refused:", error)
+        held.release()
+        again = store.FolderLock(folder)
+        again.acquire(wait=False)  # released: free again
+        again.release()
+        print("released", (folder / store.LOCK).exists())
+    """)
+    done = _without_fcntl(tmp_path / "run", body)
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["lock filelock", "computed True 0.5 then False"], out
+    assert lines[2].startswith("refused:") and "in use by another run" in lines[2] and f"pid {done.pid}" in lines[2]
+    assert lines[3] == "released False"
+
+
+# msvcrt.locking emulated by POSIX record locks (like msvcrt's: a byte range, dropped with the
+# process); installed in the store only (a fake msvcrt module would make Python think it is on Windows)
+MSVCRT = textwrap.dedent("""
+    import os as _os, types as _types
+    def _locking(fd, mode, nbytes):
+        at = _os.lseek(fd, 0, _os.SEEK_CUR)
+        if mode == 2:  # LK_NBLCK
+            try:
+                _posix.lockf(fd, _posix.LOCK_EX | _posix.LOCK_NB, nbytes, at)
+            except BlockingIOError:
+                raise PermissionError(13, "locked") from None
+        else:  # LK_UNLCK
+            _posix.lockf(fd, _posix.LOCK_UN, nbytes, at)
+    store.msvcrt = _types.SimpleNamespace(LK_NBLCK=2, LK_UNLCK=0, locking=_locking)
+""")
+HOLDER = textwrap.dedent("""
+    import fcntl, os, sys, time
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+    fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1 << 20)  # the byte the Windows branch locks
+    os.write(fd, f"{os.getpid()}\\n".encode())
+    print("held", flush=True)
+    time.sleep(120)
+""")
+
+
+def test_the_windows_branch_refuses_a_held_folder_and_takes_it_once_its_holder_died(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder / LOCK)], stdout=subprocess.PIPE, text=True)
+    body = textwrap.dedent("""
+        try:
+            run()
+        except store.RunLocked as error:
+            print("refused:", error, flush=True)
+        sys.stdin.readline()  # the holder is gone
+        print("computed", run().computed)
+    """)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = _without_fcntl(folder, body, emulate=MSVCRT)
+        assert done.stdout.readline().strip() == "lock msvcrt"
+        refused = done.stdout.readline()
+        assert refused.startswith("refused:") and f"pid {holder.pid}" in refused, refused
+    finally:
+        holder.kill()
+        holder.wait()
+    out, err = done.communicate("go\n", timeout=300)
+    assert done.returncode == 0, err
+    assert out.splitlines() == ["computed True"]
+    assert (folder / "summary.json").is_file() and not (folder / LOCK).exists()

@@ -12,10 +12,10 @@ import pandas as pd
 from .. import cells, convergence, paper, strategies
 from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
-                      NOT_AVAILABLE, PROPOSED, SEARCH_OVER_PLAIN_TARGET, THETA_STEP_RATIO_TARGET, Comparison, ci,
-                      compare, comparison_text, format_pm, is_baseline, label, line_style, mean_spread,
-                      order, ordered, overall, proposed_label, rivals, searchers, target_text, target_word,
-                      within)
+                      NON_NEGATIVE, NOT_AVAILABLE, PERCENT, PROPOSED, SEARCH_OVER_PLAIN_TARGET,
+                      THETA_STEP_RATIO_TARGET, Comparison, ci, ci_sentence, compare, comparison_text, format_pm,
+                      is_baseline, label, line_style, mean_spread, order, ordered, overall, proposed_label, rivals,
+                      searchers, target_text, target_word, within)
 from .search_config import OP_SETS
 from .memory import PLAIN
 from .network import parse_arch
@@ -60,7 +60,8 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
     with its 95 % t interval of the NAS-Bench-201 accuracy, the parameters and the percentile
     of the cell among all cells of the space, for argmax and process best, beside the paper's
     mean ± standard deviation. A baseline's argmax columns are empty (its theta never moves).
-    Intervals are t intervals, not clipped to the range of the quantity."""
+    The t intervals are clipped to the range each quantity allows: accuracy and percentile to
+    [0, 100] (``report.PERCENT``), parameters to >= 0 (``report.NON_NEGATIVE``)."""
     reference = reference or paper.TABLE2
     rows = []
     for (name, method), group in labelled(with_percentiles(summaries)).groupby(["strategy", "label"], sort=False):
@@ -70,10 +71,10 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
             theirs = ref.get(rule)
             if rule == "argmax" and is_baseline(name):  # theta never moves: no argmax choice
                 group = group.assign(argmax_accuracy=math.nan, argmax_percentile=math.nan, argmax_params_mb=math.nan)
-            row[f"{title} accuracy [95 % CI]"] = ci(group[f"{rule}_accuracy"])
+            row[f"{title} accuracy [95 % CI]"] = ci(group[f"{rule}_accuracy"], within=PERCENT)
             row[f"{title} accuracy (paper)"] = format_pm(theirs[0], theirs[1]) if theirs else NOT_AVAILABLE
-            row[f"{title} percentile"] = ci(group[f"{rule}_percentile"], 1)
-            row[f"{title} params MB"] = ci(group[f"{rule}_params_mb"])
+            row[f"{title} percentile"] = ci(group[f"{rule}_percentile"], 1, within=PERCENT)
+            row[f"{title} params MB"] = ci(group[f"{rule}_params_mb"], within=NON_NEGATIVE)
             row[f"{title} params MB (paper)"] = format_pm(theirs[2], theirs[3]) if theirs else NOT_AVAILABLE
         rows.append(row)
     return pd.DataFrame(rows).set_index("method")
@@ -178,14 +179,17 @@ def time_efficiency_verdicts(metrics: pd.DataFrame) -> list[str]:
     return lines
 
 
-# The drawing of the 4-node cell (Figs. 5, 6): input node 0 and output node 3 in another colour.
+# The drawing of the 4-node cell (Fig. 5): nodes 0-3 on a line, input node 0 and output node 3
+# in another colour; the edges between neighbours straight, (0, 2) and (0, 3) arcs above (nested),
+# (1, 3) an arc below, so that no two edges cross and every label sits alone at its edge's middle
+# (``cells.text_overlaps`` finds none, even with the longest label on every edge).
 CELL_STYLE = cells.CellStyle(
-    positions={0: (0.0, 0.0), 1: (1.0, 0.9), 2: (2.0, -0.9), 3: (3.0, 0.0)},
+    positions={0: (0.0, 0.0), 1: (2.0, 0.0), 2: (4.0, 0.0), 3: (6.0, 0.0)},
     node_colours={0: "#f5e6c8", 1: "#dde8f5", 2: "#dde8f5", 3: "#f5e6c8"},
     short={"skip_connect": "skip", "nor_conv_1x1": "conv 1×1", "nor_conv_3x3": "conv 3×3",
            "avg_pool_3x3": "avg pool 3×3", "none": "zero"},
-    hidden=frozenset({"none"}), bends={(0, 3): 0.25, (0, 2): 0.25, (1, 3): 0.25}, label_at={(1, 2): 0.35},
-    margin=0.5)
+    hidden=frozenset({"none"}), bends={(0, 2): -0.36, (0, 3): -0.42, (1, 3): 0.36},
+    margin=0.45)
 
 
 def draw_cell(arch: str, ax, title: str = "") -> None:
@@ -195,11 +199,19 @@ def draw_cell(arch: str, ax, title: str = "") -> None:
 
 def figure5(cell_list: list[tuple[str, str]]):
     """Drawings of several cells side by side: (arch, title) pairs."""
-    fig, axes = plt.subplots(1, len(cell_list), figsize=(4.2 * len(cell_list), 3.2))
+    fig, axes = plt.subplots(1, len(cell_list), figsize=(4.8 * len(cell_list), 2.6))
     for ax, (arch, title) in zip(np.atleast_1d(axes), cell_list):
         draw_cell(arch, ax, title)
     fig.tight_layout()
     return fig
+
+
+def best_cell_figure(summaries: pd.DataFrame, profile: str):
+    """Fig. 5 as the chapter shows it: the best AdvantageNAS cell of these runs (``best_cell``)
+    beside the paper's."""
+    best = best_cell(summaries)
+    return figure5([(best.final_arch, f"ours (profile {profile}, seed {best.seed}): {best.final_accuracy:.2f} %"),
+                    (paper.FIG5_ARCH, f"paper's Fig. 5: {paper.FIG5_ACCURACY:.2f} %")])
 
 
 def best_cell(summaries: pd.DataFrame, strategy: str = PROPOSED) -> pd.Series:
@@ -301,7 +313,8 @@ def convergence_sentence(runs, n_ops: int) -> str:
     mean_final = sum(finals) / len(finals)
     entropy_ok = mean_final <= convergence.CIFAR_ENTROPY_TARGET
     stable_ok = sum(stable) / len(stable) >= convergence.CIFAR_STABLE_SHARE_TARGET
-    return (f"Convergence of {proposed_label()} ({len(mine)} trials): final mean entropy {ci(finals, 3)} nats "
+    return (f"Convergence of {proposed_label()} ({len(mine)} trials): final mean entropy "
+            f"{ci_sentence(finals, 3, within=(0.0, math.log(n_ops)))} nats "
             f"(uniform: ln {n_ops} = {math.log(n_ops):.3f}; target ≤ {convergence.CIFAR_ENTROPY_TARGET:g} "
             f"for the mean: {'met' if entropy_ok else 'missed'}); argmax unchanged over the last quarter of "
             f"the search in {sum(stable)} of {len(stable)} trials (target: at least two thirds: "
@@ -476,10 +489,14 @@ def zero_op_verdict(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]
         found = compare(both, "argmax_accuracy", "with", ["without"])
         if found:
             lines.append(f"**App. F: Eq. (9) (the zero operation's treatment) improves {ours}: {found[0].verdict}.** "
-                         f"Argmax accuracy with Eq. (9) minus without: {found[0].difference.mean:+.2f} "
-                         f"[{found[0].difference.low:+.2f}, {found[0].difference.high:+.2f}] points "
-                         f"(n = {found[0].difference.n}).")
+                         f"Argmax accuracy with Eq. (9) minus without: {_difference_text(found[0].difference)} "
+                         f"points (n = {found[0].difference.n}).")
     return lines
+
+
+def _difference_text(d) -> str:
+    """"+0.12 [-0.30, +0.54]"; "+0.12 (one pair, no interval)" at n = 1."""
+    return f"{d.mean:+.2f} [{d.low:+.2f}, {d.high:+.2f}]" if d.n >= 2 else f"{d.mean:+.2f} (one pair, no interval)"
 
 
 def memory_table(run) -> pd.DataFrame:

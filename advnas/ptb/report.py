@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import cells, paper
-from ..report import NOT_AVAILABLE, PROPOSED, ci, compare, comparison_text, format_pm, label, line_style, \
-    listing, order, ordered, overall, proposed_label, rivals
+from ..report import NON_NEGATIVE, NOT_AVAILABLE, PERPLEXITY, PROPOSED, ci, ci_sentence, compare, comparison_text, \
+    format_pm, label, line_style, listing, order, ordered, overall, proposed_label, rivals
 from ..report import target_text, target_word
 from ..store import Run
 from .space import EDGES, N_NODES, OPS, parse_arch
@@ -25,17 +25,19 @@ def summaries(runs: list[Run]) -> pd.DataFrame:
 
 
 def table3(runs: list[Run]) -> pd.DataFrame:
-    """Ours (n trials, mean with its 95 % t interval, ``report.ci``) beside the paper's Table 3
-    (mean ± standard deviation)."""
+    """Ours (n trials, mean with its 95 % t interval, ``report.ci``, clipped to the range each
+    quantity allows: perplexity >= 1, parameters >= 0) beside the paper's Table 3 (mean ±
+    standard deviation)."""
     s = summaries(runs)
     rows = []
     for name in order(s.strategy):
         g = s[s.strategy == name]
         p = paper.TABLE3.get(name)
         rows.append({"method": label(name), "final": g.final_rule.iloc[0], "n": len(g),
-                     "val ppl [95 % CI]": ci(g.val_ppl, 1), "test ppl [95 % CI]": ci(g.test_ppl, 1),
-                     "params (M, counted)": ci(g.params / 1e6, 3),
-                     "params (MB, paper's formula)": ci(g.params_paper_formula_mb, 3),
+                     "val ppl [95 % CI]": ci(g.val_ppl, 1, within=PERPLEXITY),
+                     "test ppl [95 % CI]": ci(g.test_ppl, 1, within=PERPLEXITY),
+                     "params (M, counted)": ci(g.params / 1e6, 3, within=NON_NEGATIVE),
+                     "params (MB, paper's formula)": ci(g.params_paper_formula_mb, 3, within=NON_NEGATIVE),
                      "paper: val ppl": format_pm(p[0], p[1]) if p else NOT_AVAILABLE,
                      "paper: test ppl": format_pm(p[2], p[3]) if p else NOT_AVAILABLE,
                      "paper: params (MB)": format_pm(p[4], p[5]) if p else NOT_AVAILABLE})
@@ -135,22 +137,19 @@ def figure6(runs: list[Run]):
     return fig
 
 
-def all_cells(runs: list[Run]):
-    """Every trial's final cell."""
+def all_cells(runs: list[Run], columns: int = 2):
+    """Every trial's final cell, in Table 1's order and by seed, wrapped into rows of
+    ``columns`` drawings (at the book's width two stay legible), each titled with its method,
+    rule, seed and perplexities."""
     s = summaries(runs)
-    names = order(s.strategy)
-    s = s.assign(rank=s.strategy.map(names.index)).sort_values(["rank", "seed"])
-    n_seeds = s.groupby("strategy").size().max()
-    fig, axes = plt.subplots(len(names), n_seeds, figsize=(5.2 * n_seeds, 2.6 * len(names)), squeeze=False)
-    for i, name in enumerate(names):
-        g = s[s.strategy == name]
-        for j in range(n_seeds):
-            if j < len(g):
-                r = g.iloc[j]
-                draw_cell(axes[i, j], r.arch, f"{label(name)} ({r.final_rule}), seed {r.seed}: "
-                          f"val {r.val_ppl:.1f}, test {r.test_ppl:.1f}")
-            else:
-                axes[i, j].axis("off")
+    s = s.assign(rank=s.strategy.map(order(s.strategy).index)).sort_values(["rank", "seed"])
+    rows = -(-len(s) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.0 * columns, 2.4 * rows), squeeze=False)
+    for ax, (_, r) in zip(axes.flat, s.iterrows()):
+        draw_cell(ax, r.arch, f"{label(r.strategy)} ({r.final_rule}), seed {r.seed}: "
+                  f"val {r.val_ppl:.1f}, test {r.test_ppl:.1f}")
+    for ax in axes.flat[len(s):]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -236,7 +235,8 @@ def convergence_sentence(runs: list[Run]) -> str:
     mean_drop = sum(drops) / len(drops)
     met = mean_drop >= convergence.PTB_ENTROPY_DROP_TARGET
     stable = sum(convergence.argmax_stable(r.metrics) for r in mine)
-    return (f"Convergence of {proposed_label()} ({len(mine)} trials): its final mean entropy lies {ci(drops, 3)} nats "
+    return (f"Convergence of {proposed_label()} ({len(mine)} trials): its final mean entropy lies "
+            f"{ci_sentence(drops, 3, within=(0.0, uniform))} nats "
             f"below the uniform maximum ln {len(mine[0].summary['theta'][0])} = {uniform:.3f} (target: at least "
             f"{convergence.PTB_ENTROPY_DROP_TARGET:g} for the mean: {'met' if met else 'missed'}); its argmax was "
             f"unchanged over the last quarter of the search in {stable} of {len(mine)} trials.")
