@@ -139,3 +139,25 @@ def verdict(difference: Interval, claimed: str = "greater") -> str:
         positive = difference.low > 0
         return HOLDS if positive == (claimed == "greater") else FAILS
     return f"inconclusive at n = {difference.n}"
+
+
+# Equivalence by two one-sided tests (TOST) at 5 % each: the difference lies within the
+# margin when its 90 % interval does.
+EQUIVALENCE_LEVEL = 0.90
+
+
+def equivalence(difference_values: Iterable[float], margin: float) -> tuple[str, Interval]:
+    """A claim that a difference is within ±``margin`` ("comparable"), by two one-sided tests
+    at 5 % each, i.e. the 90 % t interval of the (paired) differences: *holds* when the
+    interval lies inside (-margin, margin), *fails* when it lies wholly outside, and is
+    *inconclusive at n = …* when it overlaps a margin (or n = 1)."""
+    if not margin > 0:
+        raise ValueError(f"margin must be a positive number; got {margin}")
+    iv = interval(difference_values, EQUIVALENCE_LEVEL)
+    if iv.n < 2:
+        return f"inconclusive at n = {iv.n}", iv
+    if -margin < iv.low and iv.high < margin:
+        return HOLDS, iv
+    if iv.high < -margin or iv.low > margin:
+        return FAILS, iv
+    return f"inconclusive at n = {iv.n}", iv

@@ -71,3 +71,29 @@ def test_a_labelled_control_gets_its_own_row_and_no_paper_reference():
     assert list(table.index) == ["ProxylessNAS", "AdvantageNAS", "AdvantageNAS without Eq. (9)"]
     assert table.at["AdvantageNAS", "argmax accuracy (paper)"] == "93.63 ± 0.18"
     assert table.at["AdvantageNAS without Eq. (9)", "argmax accuracy (paper)"] == "–"
+
+
+def test_app_g_comparable_is_an_equivalence_test_within_one_point():
+    """App. G: "comparable to SNAS" holds when the 90 % interval of the paired difference lies
+    within ±1 point, and an interval reaching inside the margin is inconclusive, not a failure."""
+    import pandas as pd
+
+    from advnas.nb201 import report
+
+    def metrics(gaps):
+        rows = []
+        for seed, gap in enumerate(gaps):
+            for name, accuracy in (("advantage", 90.0 + gap), ("snas", 90.0)):
+                for epoch in (0, 1):
+                    rows.append({"strategy": name, "seed": seed, "search_epoch": epoch, "wall_time_s": 10.0 * epoch,
+                                 "argmax_accuracy": accuracy})
+        return pd.DataFrame(rows)
+
+    def verdict(gaps):
+        (line,) = [ln for ln in report.time_efficiency_verdicts(metrics(gaps)) if "comparable to SNAS" in ln]
+        return line.split("point): ")[1].split(".**")[0], line
+
+    assert verdict([0.2, -0.1, 0.3, 0.0])[0] == "holds"
+    assert verdict([-2.5, -2.2, -2.4])[0] == "fails"
+    outcome, line = verdict([-2.6, -2.0, -1.4])
+    assert outcome == "inconclusive at n = 3" and "90 % interval, n = 3" in line
