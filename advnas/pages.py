@@ -41,7 +41,9 @@ SPREAD = re.compile(r"±\s*[-−+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 NUMBERED_CAPTION = re.compile(r"^\s*(?:the paper's\s+)?fig(?:ure|\.)?\s*\d+\s*[:.]", re.IGNORECASE)
 
 # (column header pattern, lowest, highest, what): the range a table column's numbers must keep.
-# A column of ratios or differences (÷, /, change, difference, minus) is not a quantity itself.
+# A column of ratios or differences (÷, /, change, difference, minus) is not a quantity itself,
+# nor is one of times (a unit of time in its header: "final perplexities (s)" is how long the
+# final perplexities took to compute).
 RANGES = (
     (re.compile(r"accuracy|percentile", re.I), 0.0, 100.0, "an accuracy or percentile"),
     (re.compile(r"param", re.I), 0.0, math.inf, "a parameter count"),
@@ -51,7 +53,8 @@ RANGES = (
     (re.compile(r"\bcos", re.I), -1.0, 1.0, "a cosine"),
     (re.compile(r"\bp\b|p-value|probabilit", re.I), 0.0, 1.0, "a probability"),
 )
-NOT_A_QUANTITY = re.compile(r"÷|/|ratio|change|difference|minus|\bvs\b|quartile|per added", re.I)
+NOT_A_QUANTITY = re.compile(r"÷|/|ratio|change|difference|minus|\bvs\b|quartile|per added|"
+                            r"\((?:s|ms|min|h)\)|\bseconds\b", re.I)
 
 
 class _Tables(HTMLParser):

@@ -90,9 +90,11 @@ def test_an_interval_outside_its_quantitys_range_is_found():
                           "argmax percentile": ["37.0 [-5.8, 79.8]", "–"],
                           "argmax params MB": ["0.29 [-0.02, 0.60]", "1.0 [0.5, 1.5]"],
                           "paper: val ppl": ["95.12 ± 0.22", "–"],  # a spread is no value
-                          "accuracy change": ["-3.1", "+1.0"]})  # a difference is not a quantity
+                          "accuracy change": ["-3.1", "+1.0"],  # a difference is not a quantity
+                          "final perplexities (s)": ["0.32", "0.40"],  # a time is not one either
+                          "final perplexity": ["0.5", "90.0"]})
     found = pages.page_defects(page(shown_data(**{"text/html": frame.to_html()})))
-    assert len(found) == 3
+    assert len(found) == 4 and "'0.5' in column 'final perplexity'" in found[3]
     assert "101.98" in found[0] and "-5.8" in found[1] and "-0.02" in found[2]
     markdown = "| method | accuracy |\n|---|---|\n| x | 99.0 [97.0, 101.0] |\n"
     assert pages.page_defects(page(shown_data(**{"text/markdown": markdown})))
