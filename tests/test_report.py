@@ -375,3 +375,24 @@ def test_the_scorecard_marks_a_verdict_whose_stored_runs_are_stale(monkeypatch):
     assert list(shown.verdict) == ["holds (evidence stale: recompute)", "holds"]
     assert scorecard.counts(frame) == "2 hold, 0 fail, 0 inconclusive; 1 rests on stale stored runs"
     assert stale_folder.name in scorecard.evidence_list(frame)
+
+
+def test_the_no_additional_cost_row_compares_with_reinforce_as_it_needs_it(monkeypatch):
+    """Sec. 4.3: REINFORCE's θ step needs a forward pass only; the verdict is on that ratio, and
+    the ratio against REINFORCE with a backward pass stands beside it with its own verdict."""
+    from types import SimpleNamespace
+
+    from advnas import scorecard
+    from advnas.store import ResultsStore
+
+    speed = SimpleNamespace(config={"settings": {"repeats": 7}}, summary={"sizes": {
+        "C=8, cells/stage=1": {"advantage_over_reinforce": {"median": 9.0, "quartiles": [8.0, 10.0]},
+                               "advantage_over_reinforce_with_backward": {"median": 9.0, "quartiles": [8.0, 10.0]}},
+        "C=16, cells/stage=5": {"advantage_over_reinforce": {"median": 3.4, "quartiles": [3.2, 3.6]},
+                                "advantage_over_reinforce_with_backward": {"median": 0.96, "quartiles": [0.9, 1.02]}}}})
+    monkeypatch.setattr(ResultsStore, "latest", lambda self, experiment, name, profile:
+                        speed if name == "nb201-speed" else None)
+    (row,) = scorecard._benchmarks("cpu")
+    assert row["verdict"] == "fails" and "median 3.400, quartiles 3.200–3.600 at C=16" in row["evidence"]
+    assert "median 0.960, quartiles 0.900–1.020: holds." in row["evidence"]
+    assert scorecard._ratio_verdict({"quartiles": [1.0, 1.1]}, 1.05, 7) == "inconclusive at n = 7"
