@@ -396,3 +396,30 @@ def test_the_no_additional_cost_row_compares_with_reinforce_as_it_needs_it(monke
     assert row["verdict"] == "fails" and "median 3.400, quartiles 3.200–3.600 at C=16" in row["evidence"]
     assert "median 0.960, quartiles 0.900–1.020: holds." in row["evidence"]
     assert scorecard._ratio_verdict({"quartiles": [1.0, 1.1]}, 1.05, 7) == "inconclusive at n = 7"
+
+
+def test_the_variance_row_follows_typically_with_its_stated_threshold(monkeypatch):
+    """Sec. 4.4 says "typically": the row holds when the advantage is lower on at least
+    scorecard.TYPICALLY of the edges in every regime, and names the shares and counts."""
+    from types import SimpleNamespace
+
+    from advnas import scorecard
+    from advnas.theory import experiment
+
+    def fake(share_standard):
+        metrics = pd.DataFrame(
+            [{"part": "scaling", "quantity": "fraction_edges_lower", "regime": regime, "n_edges": 5,
+              "instance": k, "step": float("nan"), "estimator": "advantage", "value": 1.0}
+             for regime in ("centred", "standard") for k in range(4)]
+            + [{"part": "theorem41", "quantity": "improvement", "regime": "", "n_edges": 3, "instance": 0,
+                "step": 0.5, "estimator": "advantage", "value": 0.1}])
+        summary = {"advantage_lower_fraction": {"centred": 1.0, "standard": share_standard},
+                   "theorem42_bias": {"advantage": 0.0, "reinforce": 0.0, "advantage_first_order": 0.1},
+                   "theorem41_min_slack": 0.01}
+        return SimpleNamespace(summary=summary, metrics=metrics)
+
+    monkeypatch.setattr(experiment, "run", lambda cfg, profile: fake(0.95))
+    row = scorecard._theory("cpu")[0]
+    assert row["verdict"] == "holds" and "standard 95.0% (mean over 4 instances, 20 edge cases)" in row["evidence"]
+    monkeypatch.setattr(experiment, "run", lambda cfg, profile: fake(scorecard.TYPICALLY - 0.01))
+    assert scorecard._theory("cpu")[0]["verdict"] == "fails"
