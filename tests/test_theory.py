@@ -126,3 +126,21 @@ def test_variance_cli_rejects_bad_input_in_one_line(args, needle):
     proc = subprocess.run([sys.executable, "-m", "advnas", "variance", *args], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and needle in proc.stderr
+
+
+def test_theorem41_is_checked_on_n_instances_random_instances_with_positive_rewards():
+    """Theorem 4.1 needs R(a) > 0: each of the n_instances instances meets it, the first is the
+    draw of ``seed``, and the bound holds on all of them (the slack is non-negative)."""
+    import pandas as pd
+
+    from advnas.theory import experiment as theory_experiment
+    from advnas.theory.config import TheoryConfig
+
+    cfg = TheoryConfig(n_instances=6, bound_offset=3.0)
+    rows = pd.DataFrame(theory_experiment._rows_theorem41(cfg))
+    assert sorted(rows.instance.unique()) == list(range(6))
+    assert (rows.groupby("instance").size() == 2 * 41).all()
+    moved = rows[rows.step > 0]
+    assert (moved.value - moved.bound).min() >= 0
+    with pytest.raises(ValueError, match="bound_offset too small"):
+        theory_experiment._rows_theorem41(TheoryConfig(n_instances=6, bound_offset=1e-3))
