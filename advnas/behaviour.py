@@ -279,11 +279,13 @@ def drift_markdown() -> str:
     rows = drift["rows"]
     settings = list(dict.fromkeys(r["setting"] for r in rows))
     cell = {(r["golden_run"], r["setting"]): r["largest_difference"] for r in rows}
-    lines = ["| golden run | " + " | ".join(settings) + " |", "|---" * (len(settings) + 1) + "|"]
+    headers = [s.replace("ATEN_CPU_CAPABILITY=", "") for s in settings]  # the lead names the variable
+    lines = ["| golden run | " + " | ".join(headers) + " |", "|---" * (len(settings) + 1) + "|"]
     for name in dict.fromkeys(r["golden_run"] for r in rows):
         lines.append(f"| {name} | " + " | ".join(_shown_difference(cell.get((name, s))) for s in settings) + " |")
     return (f"Largest difference of each golden run's outputs from the committed reference (relative above 1, "
-            f"absolute below; 0 means identical to the last bit), each setting in a fresh process, measured on "
+            f"absolute below; 0 means identical to the last bit), under each value of `ATEN_CPU_CAPABILITY` (default: "
+            f"torch's plain kernels) and with oneDNN off, each in a fresh process, measured on "
             f"{drift['cpu']} (native kernels {drift['native_kernels']}, torch {drift['torch']}) at commit "
             f"{drift['git_commit']}. Largest: {_shown_difference(drift['largest'])}; the tolerance is "
             f"{RTOL:.0e}.\n\n" + "\n".join(lines) + "\n")

@@ -189,3 +189,11 @@ def test_the_golden_runs_carry_the_committed_digests_under_plain_kernels():
     for name, got in result["runs"].items():
         assert got["digest"] == reference[name]["digest"], f"{name}: outputs moved by {got['difference']:.3g}"
         assert got["parts"] == reference[name].get("parts", {}), name
+
+
+def test_the_reproducing_page_tables_the_measured_drift():
+    text = behaviour.drift_markdown()
+    drift = json.loads(behaviour.DRIFT.read_text())
+    assert all(f"| {name} |" in text for name in behaviour.GOLDEN)
+    assert f"the tolerance is {behaviour.RTOL:.0e}" in text and drift["git_commit"] in text
+    assert "| golden run | default |" in text
