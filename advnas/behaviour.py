@@ -212,11 +212,7 @@ def digest_of(name: str, outputs: Any, part: str | None = None) -> str:
     "parts" (the hash of the reference's part when not recorded)."""
     ref = reference().get(name)
     if part is not None:
-        mine = part_of(outputs, part)
-        theirs = part_of(ref["outputs"], part) if ref is not None else None
-        if theirs is None or not same_outputs(mine, theirs, _stored_precision(ref)):
-            return hash_outputs(mine)
-        return ref.get("parts", {}).get(part) or hash_outputs(theirs)
+        return digest_of_part(ref, outputs, part)
     if ref is not None and same_outputs(outputs, ref["outputs"], _stored_precision(ref)):
         return ref["digest"]
     return hash_outputs(outputs)
@@ -301,8 +297,8 @@ def _strategy_names() -> list[str]:
 
 
 def digest_of_part(before: dict[str, Any] | None, outputs: Any, part: str) -> str:
-    """The digest of ``part`` of new reference outputs: the committed one while the part's
-    outputs match the committed part, else the hash of the new part."""
+    """The digest of ``part`` of ``outputs``: the committed one (``before``, a reference entry)
+    while the part's outputs match the committed part, else the hash of the part."""
     mine = part_of(outputs, part)
     if before is not None and same_outputs(mine, part_of(before["outputs"], part), _stored_precision(before)):
         return before.get("parts", {}).get(part) or hash_outputs(part_of(before["outputs"], part))

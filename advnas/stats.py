@@ -146,16 +146,19 @@ def verdict(difference: Interval, claimed: str = "greater") -> str:
 EQUIVALENCE_LEVEL = 0.90
 
 
-def equivalence(difference_values: Iterable[float], margin: float) -> tuple[str, Interval]:
+def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
     """A claim that a difference is within ±``margin`` ("comparable"), by two one-sided tests
-    at 5 % each, i.e. the 90 % t interval of the (paired) differences: *holds* when the
-    interval lies inside (-margin, margin), *fails* when it lies wholly outside, and is
-    *inconclusive at n = …* when it overlaps a margin (or n = 1)."""
+    at 5 % each, i.e. the 90 % t interval of the (paired) differences whose mean, sd and n
+    ``difference`` holds (at any level): *holds* when that interval lies inside (-margin,
+    margin), *fails* when it lies wholly outside, and is *inconclusive at n = …* when it
+    overlaps a margin (or n = 1). Returns the verdict and the 90 % interval."""
     if not margin > 0:
         raise ValueError(f"margin must be a positive number; got {margin}")
-    iv = interval(difference_values, EQUIVALENCE_LEVEL)
-    if iv.n < 2:
-        return f"inconclusive at n = {iv.n}", iv
+    if difference.n < 2:
+        return f"inconclusive at n = {difference.n}", dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
+    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
+    iv = Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
+                  EQUIVALENCE_LEVEL)
     if -margin < iv.low and iv.high < margin:
         return HOLDS, iv
     if iv.high < -margin or iv.low > margin:

@@ -87,14 +87,14 @@ def test_equivalence_is_two_one_sided_tests_on_the_90_percent_interval():
     """App. G's "comparable within ±1 point": holds inside the margin, fails wholly outside,
     inconclusive when the interval overlaps a margin (an interval crossing -1 is not a failure)."""
     inside = [0.2, -0.1, 0.3, 0.0, 0.1]
-    verdict, iv = stats.equivalence(inside, 1.0)
+    verdict, iv = stats.equivalence(stats.interval(inside), 1.0)
     assert verdict == stats.HOLDS and iv.level == 0.90 and -1 < iv.low < iv.high < 1
     half = stats.t_quantile(0.95, 4) * iv.sd / 5 ** 0.5
     assert iv.high - iv.mean == pytest.approx(half)
-    assert stats.equivalence([-2.5, -2.2, -2.4, -2.6], 1.0)[0] == stats.FAILS
+    assert stats.equivalence(stats.interval([-2.5, -2.2, -2.4, -2.6]), 1.0)[0] == stats.FAILS
     overlapping = [-1.98 + d for d in (-0.6, 0.0, 0.6)]  # mean -1.98, interval reaching inside -1
-    verdict, iv = stats.equivalence(overlapping, 1.0)
+    verdict, iv = stats.equivalence(stats.interval(overlapping), 1.0)
     assert iv.low < -1 < iv.high and verdict == "inconclusive at n = 3"
-    assert stats.equivalence([0.3], 1.0)[0] == "inconclusive at n = 1"
+    assert stats.equivalence(stats.interval([0.3]), 1.0)[0] == "inconclusive at n = 1"
     with pytest.raises(ValueError, match="margin must be a positive number"):
-        stats.equivalence(inside, 0)
+        stats.equivalence(stats.interval(inside), 0)
