@@ -207,6 +207,7 @@ def make_search(cfg: NB201SearchConfig, strategy: str, seed: int, data: SearchDa
                 device: torch.device, benchmark=None) -> SearchLoop:
     """One CIFAR-10 search (Algorithm 1) with ``strategy`` and its options from ``cfg``; found cells
     are scored by the shipped table, or by ``benchmark`` (an official API object)."""
+    cfg = cfg.for_strategy(strategy)
     return SearchLoop(CellSearchTask(cfg, data, benchmark), loop_settings(cfg), strategy, seed, device,
                       cfg.options_for(strategy))
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .. import strategies
 from ..data.choice import DATA_CHOICES
@@ -36,7 +37,10 @@ class NB201SearchConfig(StrategyConfig):
     theta_weight_decay: float = 3e-3
     theta_clip: float = 1.0
     data: str = "full"  # "full": CIFAR-10 (mirror, data/ or download); "sample": the sample shipped with advnas
-    RECORDED_UNLESS_DEFAULT = ("data",)  # see StrategyConfig
+    # The paper: one rate for all; the cpu profile: each strategy's rate chosen by one rule
+    # (advnas/nb201/tuning.py). A run records the rate it searched with as its theta_lr.
+    theta_lr_by_strategy: dict = field(default_factory=dict)  # theta's learning rate of the strategies named, instead of theta_lr
+    RECORDED_UNLESS_DEFAULT = ("data", "theta_lr_by_strategy")  # see StrategyConfig
 
     def validate(self) -> None:
         super().validate()
@@ -55,6 +59,26 @@ class NB201SearchConfig(StrategyConfig):
         self.require(self.batch >= 2, "batch", "an integer >= 2 (batch norm)", self.batch)
         for name in ("w_lr", "theta_lr", "w_clip", "theta_clip"):
             self.require(getattr(self, name) > 0, name, "a positive number", getattr(self, name))
+        for name, rate in self.theta_lr_by_strategy.items():
+            self.require(name in strategies.STRATEGIES, "theta_lr_by_strategy",
+                         f"keyed by strategy names from {', '.join(strategies.STRATEGIES)}", name)
+            self.require(isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0,
+                         f"theta_lr_by_strategy[{name!r}]", "a positive number", rate)
+
+    def theta_lr_of(self, name: str) -> float:
+        """The theta learning rate ``name`` searches with."""
+        return float(self.theta_lr_by_strategy.get(name, self.theta_lr))
+
+    def for_strategy(self, name: str) -> "NB201SearchConfig":
+        """This configuration as one search of ``name`` runs it: its own theta_lr, no table."""
+        if not self.theta_lr_by_strategy:
+            return self
+        return self.replace(theta_lr=self.theta_lr_of(name), theta_lr_by_strategy={})
+
+    def run_config(self, name: str, seed: int | None = None) -> dict[str, Any]:
+        """As StrategyConfig's, with the theta_lr ``name`` searches with (so a run at a rate equal
+        to the profile's keeps its identity whether or not the table names it)."""
+        return super(NB201SearchConfig, self.for_strategy(name)).run_config(name, seed)
 
     @property
     def op_names(self) -> tuple[str, ...]:

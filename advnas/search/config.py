@@ -3,6 +3,7 @@ their options (each strategy's keyword-only constructor arguments, checked again
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,13 @@ class StrategyConfig(Config):
         """``config`` without the settings recorded only when changed, where at their defaults
         (a setting added later leaves the stored runs' identity as it was)."""
         return {k: v for k, v in config.items()
-                if not (k in self.RECORDED_UNLESS_DEFAULT and v == self.__dataclass_fields__[k].default)}
+                if not (k in self.RECORDED_UNLESS_DEFAULT and v == self.default_of(k))}
+
+    @classmethod
+    def default_of(cls, name: str) -> Any:
+        """A setting's default (a mutable one's from its factory)."""
+        spec = cls.__dataclass_fields__[name]
+        return spec.default_factory() if spec.default is dataclasses.MISSING else spec.default
 
     def run_config(self, name: str, seed: int | None = None) -> dict[str, Any]:
         """The stored configuration of one run: every setting, one strategy with all its options
