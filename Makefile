@@ -44,6 +44,7 @@ book: $(STAMP)
 	$(PY) -m advnas book --profile $(PROFILE) $(RECOMPUTE_FLAG) $(CLUSTER_FLAGS)
 
 test: $(STAMP)
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 	$(PY) -m advnas book --profile smoke --strict
 

@@ -314,3 +314,40 @@ def _setting(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_setting(v) for v in value) + "]"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def convergence_table(runs, target: str) -> pd.DataFrame:
+    """Every searching strategy's convergence beside the `cpu` profile's targets
+    (advnas/convergence.py): its final mean entropy per edge (mean and 95 % t interval over
+    trials) against the target of ``target`` ("nb201": at most the CIFAR-10 target; "ptb": at
+    least the PTB drop below the uniform maximum), and in how many trials the argmax was unchanged
+    over the last quarter of the search (CIFAR-10's target share beside it). The targets were set
+    for the profile; here every strategy is held to them."""
+    from . import convergence
+
+    rows = []
+    by_strategy: dict[str, list] = {}
+    for run in runs:
+        by_strategy.setdefault(run.summary["strategy"], []).append(run)
+    for name in order(by_strategy):
+        if is_baseline(name):
+            continue  # theta never moves
+        mine = by_strategy[name]
+        uniform = math.log(len(mine[0].summary["theta"][0]))
+        finals = [convergence.final_entropy(r.metrics) for r in mine]
+        stable = sum(convergence.argmax_stable(r.metrics) for r in mine)
+        mean = sum(finals) / len(finals)
+        if target == "nb201":
+            goal, met = f"≤ {convergence.CIFAR_ENTROPY_TARGET:g}", mean <= convergence.CIFAR_ENTROPY_TARGET
+            settled = f" (target ≥ {convergence.CIFAR_STABLE_SHARE_TARGET:.0%})"
+            met = met and stable / len(mine) >= convergence.CIFAR_STABLE_SHARE_TARGET
+        else:
+            goal = f"≤ {uniform - convergence.PTB_ENTROPY_DROP_TARGET:.3f} (ln {len(mine[0].summary['theta'][0])} − " \
+                   f"{convergence.PTB_ENTROPY_DROP_TARGET:g})"
+            met, settled = uniform - mean >= convergence.PTB_ENTROPY_DROP_TARGET, ""
+        rows.append({"strategy": label(name), "trials": len(mine),
+                     "final entropy, mean [95 % interval] (nats)": ci(finals, 3, within=(0.0, uniform)),
+                     "target for the mean": goal,
+                     "argmax settled" + settled: f"{stable} of {len(mine)}",
+                     "target met": "yes" if met else "no"})
+    return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dataclasses import dataclass
 
-from . import paper, strategies
+from . import claims
 from .config import Config
 from .report import proposed_label
 
@@ -47,13 +47,18 @@ def parse(line: str) -> dict[str, str] | None:
 
 
 def _rows(chapter: str, where: str, lines: list[str], paper_value: str = "") -> list[dict]:
+    """The scorecard rows of a chapter's verdict lines: each claim's words, location, number and
+    group from ``claims.CLAIMS`` (``where`` and ``paper_value`` where a claim has no entry)."""
     page = PAGES[chapter]
     out = []
     for line in lines:
         parsed = parse(line)
         if parsed is None:
             continue
-        out.append({"claim": parsed["claim"], "paper": where, "paper's number": paper_value,
+        entry = claims.find(parsed["claim"])
+        out.append({"claim": parsed["claim"], "paper": entry.where if entry else where,
+                    "paper's number": entry.number() if entry else paper_value,
+                    "quote": entry.quote if entry else "", "group": entry.group if entry else claims.PAPER,
                     "verdict": parsed["verdict"], "evidence": parsed["evidence"],
                     "section": f"[{notebook(chapter).title.split(' (')[0]}]({page}.ipynb)"})
     return out
@@ -113,11 +118,11 @@ def _benchmarks(profile: str) -> list[dict]:
     memory = store.latest("benchmarks", "memory", profile)
     if memory is not None:
         m = memory.summary
-        lines.append(f"**Sec. 4.3: {ours} needs the memory of training one sampled architecture: "
+        lines.append(f"**Sec. 4: {ours} needs the memory of training one sampled architecture: "
                      f"{'holds' if m['advantage_over_plain_max'] <= ADVANTAGE_OVER_PLAIN_MEMORY_TARGET else 'fails'}"
                      f".** Peak memory ÷ plain training of the same cell, at most {m['advantage_over_plain_max']:.3f} "
                      f"(target ≤ {ADVANTAGE_OVER_PLAIN_MEMORY_TARGET:g}; {m['device']}).")
-        lines.append(f"**App. G: dense propagation needs several times the memory of sparse: "
+        lines.append(f"**Sec. 3, 5.1: dense propagation needs several times the memory of sparse: "
                      f"{'holds' if m['dense_over_sparse_median'] >= DENSE_OVER_SPARSE_MEMORY_TARGET else 'fails'}.** "
                      f"Dense ÷ sparse peak memory (medians) {m['dense_over_sparse_median']:.2f} "
                      f"(target ≥ {DENSE_OVER_SPARSE_MEMORY_TARGET:g}).")
@@ -154,9 +159,7 @@ def _nb201(profile: str) -> list[dict]:
     from .nb201 import experiment, report
 
     summaries, metrics = experiment.collect(experiment.run_all(notebook("nb201").resolve(profile), profile))
-    ours = paper.TABLE2[strategies.PROPOSED]
-    return _rows("nb201", "Sec. 5.2, Table 2, Figs. 2, 4", report.verdicts(summaries, metrics),
-                 f"{proposed_label()} argmax {ours['argmax'][0]:.2f} % (Table 2)")
+    return _rows("nb201", "Sec. 5.2, Table 2, Figs. 2, 4", report.verdicts(summaries, metrics))
 
 
 def _zero_op(profile: str) -> list[dict]:
@@ -168,9 +171,7 @@ def _zero_op(profile: str) -> list[dict]:
     control["label"] = f"{proposed_label()} without Eq. (9)"
     four, _ = experiment.collect(experiment.run_all(cfg.replace(ops="nb201"), profile))
     lines = report.zero_op_verdict(pd.concat([summaries, control], ignore_index=True), four)
-    ours = paper.TABLE4[strategies.PROPOSED]
-    return _rows("zero_op", "App. B, App. F, Table 4", lines,
-                 f"{proposed_label()} argmax {ours['argmax'][0]:.2f} % (Table 4)")
+    return _rows("zero_op", "App. B, App. F, Table 4", lines)
 
 
 def _dense(profile: str) -> list[dict]:
@@ -193,14 +194,22 @@ def _ptb(profile: str) -> list[dict]:
     from .ptb import experiment, report
 
     runs = experiment.run_all(notebook("ptb").resolve(profile), profile)
-    theirs = paper.TABLE3.get(strategies.PROPOSED)
-    return _rows("ptb", "Sec. 5.3, Table 3", report.verdicts(runs),
-                 f"{proposed_label()} test ppl {theirs[2]:.2f}" if theirs else "")
+    return _rows("ptb", "Sec. 5.3, Table 3", report.verdicts(runs))
+
+
+def _omitted(profile: str) -> list[dict]:
+    """Claims of the appendices and footnotes, each from its chapter's stored runs."""
+    from . import omitted_claims
+
+    chapters = {"App. B": "zero_op", "App. F": "zero_op", "Footnote 5": "zero_op", "App. H": "nb201",
+                "Sec. 5.1": "toy"}
+    return [row for line in omitted_claims.lines(profile)
+            for row in _rows(chapters[line[2:].split(":")[0]], "", [line])]
 
 
 SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _toy, "nb201": _nb201, "ptb": _ptb,
                                                    "zero_op": _zero_op, "dense": _dense, "gradients": _gradients,
-                                                   "cost": _benchmarks}
+                                                   "cost": _benchmarks, "omitted": _omitted}
 
 
 def table(profile: str) -> pd.DataFrame:
@@ -213,10 +222,15 @@ def table(profile: str) -> pd.DataFrame:
     finally:
         if recompute is not None:
             os.environ["ADVNAS_RECOMPUTE"] = recompute
-    frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "verdict", "evidence", "section",
-                                        "stale"])
+    frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "quote", "group", "verdict", "evidence",
+                                        "section", "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.verdict + " " + row.evidence) for row in frame.itertuples()])
-    return frame
+    # the paper's claims first, then our additions; within each, in the book's chapter order
+    pages = list(PAGES.values())
+    key = [(claims.GROUPS.index(g), next((i for i, p in enumerate(pages) if f"({p}.ipynb)" in s), len(pages)))
+           for g, s in zip(frame.group, frame.section)]
+    order = sorted(range(len(frame)), key=lambda i: key[i])
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _with_staleness(source: Callable[[str], list[dict]], profile: str) -> list[dict]:
@@ -242,8 +256,11 @@ def trials_text(profile: str, evidence: str) -> str:
     return f"{profile}, n = {max(counts)}" if counts else profile
 
 
-def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard as shown: one short row per claim (the evidence follows as a list)."""
+def summary_table(frame: pd.DataFrame, group: str | None = None) -> pd.DataFrame:
+    """The scorecard as shown: one short row per claim of ``group`` (all when None; the
+    evidence follows as a list)."""
+    if group is not None:
+        frame = frame[frame.group == group]
     shown = frame.assign(verdict=[shown_verdict(v, s) for v, s in zip(frame.verdict, frame.stale)])
     return shown[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
         columns={"paper": "where in the paper", "ours": "ours: profile, n"})
@@ -251,13 +268,17 @@ def summary_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def evidence_list(frame: pd.DataFrame) -> str:
     """Each claim's evidence, as Markdown bullets in the table's order."""
-    return "\n".join(f"* **{row.claim}** ({row.verdict}): {row.evidence}"
+    return "\n".join(f"* **{row.claim}** ({row.verdict}): "
+                     + (f"The paper ({row.paper}): “{row.quote}” " if row.quote and row.paper != "–" else "")
+                     + row.evidence
                      + (f" *Stale stored runs behind it (their code computes something else today): {row.stale}.*"
                         if row.stale else "") for row in frame.itertuples())
 
 
-def counts(frame: pd.DataFrame) -> str:
-    """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows."""
+def counts(frame: pd.DataFrame, group: str | None = None) -> str:
+    """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows (of ``group``, all when None)."""
+    if group is not None:
+        frame = frame[frame.group == group]
     kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
     words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive"}
     text = ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items())

@@ -164,3 +164,23 @@ def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
     if iv.high < -margin or iv.low > margin:
         return FAILS, iv
     return f"inconclusive at n = {iv.n}", iv
+
+
+def non_inferiority(difference: Interval, margin: float) -> tuple[str, Interval]:
+    """A claim that a difference (ours minus theirs, lower is better) is below +``margin``
+    ("competitive with"), by one one-sided test at 5 %, i.e. the upper end of the 90 % t
+    interval of the (paired) differences: *holds* when that end lies below the margin, *fails*
+    when the whole interval lies above it, *inconclusive at n = …* otherwise (or n = 1).
+    Returns the verdict and the 90 % interval."""
+    if not margin > 0:
+        raise ValueError(f"margin must be a positive number; got {margin}")
+    if difference.n < 2:
+        return f"inconclusive at n = {difference.n}", dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
+    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
+    iv = Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
+                  EQUIVALENCE_LEVEL)
+    if iv.high < margin:
+        return HOLDS, iv
+    if iv.low > margin:
+        return FAILS, iv
+    return f"inconclusive at n = {iv.n}", iv

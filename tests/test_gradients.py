@@ -232,7 +232,7 @@ def test_command_line_rejects_bad_input(tmp_path, capsys):
     assert "holds neither" in capsys.readouterr().err
 
 
-def _metrics(ours_variance: float, ours_p: float, cases: int = 3) -> "pd.DataFrame":
+def _metrics(ours_variance: float, ours_p: float, cases: int = 3):
     import pandas as pd
 
     rows = []

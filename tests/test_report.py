@@ -217,11 +217,20 @@ def ptb_runs(ours_val: float):
 
 def test_ptb_verdicts_are_paired_flip_with_the_numbers_and_keep_random_search_apart():
     holds = ptb.verdicts(ptb_runs(90.0))
-    assert holds[0].startswith("**AdvantageNAS has the lowest validation perplexity (Table 3): holds.**")
+    assert holds[0].startswith("**Sec. 5.3: AdvantageNAS has the lowest validation perplexity (Table 3): holds.**")
     assert "against GDAS -10.0 [" in holds[0] and "Random" not in holds[0]
-    assert "beats random search at the same budget (test perplexity): fails" in holds[2]
+    assert "beats random search at the same budget (test perplexity): fails" in holds[-1]
     fails = ptb.verdicts(ptb_runs(105.0))
     assert "(Table 3): fails.**" in fails[0]  # worse than GDAS in every pair
+
+
+def test_ptb_competitive_is_a_non_inferiority_margin_against_proxylessnas_paired_by_seed():
+    def runs(ours_test):
+        return pd.DataFrame([{"strategy": n, "seed": k, "test_ppl": v * (1 + 0.001 * k)}
+                             for n, v in ((PROPOSED, ours_test), ("proxyless", 100.0)) for k in (0, 1, 2, 3)])
+    assert "(within 1%): holds.**" in ptb.competitive_line(runs(100.5))  # 0.5 % worse: within the margin
+    assert "(within 1%): fails.**" in ptb.competitive_line(runs(103.0))
+    assert ptb.competitive_line(runs(100.0).query("strategy != 'proxyless'")) is None
 
 
 # Toy chapter --------------------------------------------------------------------------------

@@ -98,3 +98,13 @@ def test_equivalence_is_two_one_sided_tests_on_the_90_percent_interval():
     assert stats.equivalence(stats.interval([0.3]), 1.0)[0] == "inconclusive at n = 1"
     with pytest.raises(ValueError, match="margin must be a positive number"):
         stats.equivalence(stats.interval(inside), 0)
+
+
+def test_non_inferiority_holds_below_the_margin_fails_above_it_and_is_inconclusive_across_it():
+    from advnas.stats import interval, non_inferiority
+
+    assert non_inferiority(interval([-0.02, -0.01, -0.015, -0.012]), 0.01)[0] == "holds"
+    assert non_inferiority(interval([0.03, 0.04, 0.035, 0.032]), 0.01)[0] == "fails"
+    verdict, iv = non_inferiority(interval([-0.05, 0.04, -0.02, 0.03]), 0.01)
+    assert verdict == "inconclusive at n = 4" and iv.level == 0.90 and iv.low < 0.01 < iv.high
+    assert non_inferiority(interval([0.5]), 0.01)[0] == "inconclusive at n = 1"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import math
 
 import matplotlib.pyplot as plt
@@ -12,6 +14,9 @@ from .. import stats
 from ..report import label, order, proposed_label
 from ..strategies import PROPOSED
 from .gradient_config import POINTS
+
+if TYPE_CHECKING:
+    import torch
 
 POINT_LABELS = {"warmup_end": "end of warm-up", "middle": "middle of the search", "end": "end of the search"}
 ALPHA = 0.05  # level of the bias tests, Bonferroni-corrected over the (seed, point) cases of a claim

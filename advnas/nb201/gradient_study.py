@@ -37,7 +37,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import pandas as pd
 import torch
 from tqdm import tqdm
 

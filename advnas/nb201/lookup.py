@@ -9,7 +9,6 @@ the official API when the user points to its benchmark file or passes an API obj
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from ..data.nb201_benchmark import as_benchmark, load_api

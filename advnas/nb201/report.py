@@ -9,11 +9,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import cells, convergence, paper, stats, strategies
+from .. import cells, paper, stats, strategies
 from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
                       NON_NEGATIVE, NOT_AVAILABLE, PERCENT, PROPOSED, SEARCH_OVER_PLAIN_TARGET,
-                      THETA_STEP_RATIO_TARGET, Comparison, ci, ci_sentence, compare, comparison_text, format_pm,
+                      THETA_STEP_RATIO_TARGET, Comparison, ci, compare, comparison_text, format_pm,
                       is_baseline, label, line_style, mean_spread, order, ordered, overall, proposed_label, rivals,
                       searchers, target_text, target_word, within)
 from .search_config import OP_SETS
@@ -295,25 +295,6 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
         out.append(f"**Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's: "
                    f"{overall(found)}.** Final entropy, {name} minus: {comparison_text(found, ' nats', 3)}.")
     return out
-
-
-def convergence_sentence(runs, n_ops: int) -> str:
-    """AdvantageNAS's final entropy and argmax stability against the `cpu` profile's targets
-    (advnas/convergence.py)."""
-    mine = [r for r in runs if r.summary["strategy"] == PROPOSED]
-    if not mine:
-        return ""
-    finals = [convergence.final_entropy(r.metrics) for r in mine]
-    stable = [convergence.argmax_stable(r.metrics) for r in mine]
-    mean_final = sum(finals) / len(finals)
-    entropy_ok = mean_final <= convergence.CIFAR_ENTROPY_TARGET
-    stable_ok = sum(stable) / len(stable) >= convergence.CIFAR_STABLE_SHARE_TARGET
-    return (f"Convergence of {proposed_label()} ({len(mine)} trials): final mean entropy "
-            f"{ci_sentence(finals, 3, within=(0.0, math.log(n_ops)))} nats "
-            f"(uniform: ln {n_ops} = {math.log(n_ops):.3f}; target ≤ {convergence.CIFAR_ENTROPY_TARGET:g} "
-            f"for the mean: {'met' if entropy_ok else 'missed'}); argmax unchanged over the last quarter of "
-            f"the search in {sum(stable)} of {len(stable)} trials (target: at least two thirds: "
-            f"{'met' if stable_ok else 'missed'}).")
 
 
 def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:

@@ -25,6 +25,8 @@ import pandas as pd
 
 from .. import strategies
 from ..convergence import CIFAR_ENTROPY_TARGET, argmax_stable, final_entropy
+from ..store import LOCK, ResultsStore, Run, _noted
+from .search_config import NB201SearchConfig
 
 CANDIDATE_THETA_LRS = (0.1, 0.3, 1.0)
 TUNING_SEEDS = (100,)  # apart from every reported trial's seed (0-9)
@@ -83,3 +85,86 @@ def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] = TUNING_SEEDS,
 
     return [Job(chapter_of(name), profile, name, seed, overrides=(("theta_lr", float(rate)),))
             for seed in seeds for rate in rates for name in TUNED]
+
+
+# Reading the stored tuning searches (never computing them: scripts/tune_theta_lr.py does) ----
+
+def stored(cfg: NB201SearchConfig, profile: str, seeds: Iterable[int] = TUNING_SEEDS,
+           rates: Iterable[float] = CANDIDATE_THETA_LRS,
+           store: ResultsStore | None = None) -> dict[tuple[str, float], list[Run | None]]:
+    """{(strategy, rate): the finished tuning run of each seed, None where not stored}. ``cfg`` is
+    the reported profile's configuration (chapter 3's); a tuning search is it at one rate and seed."""
+    store = store or ResultsStore()
+    found = {}
+    for name in TUNED:
+        for rate in rates:
+            at_rate = cfg.replace(theta_lr=float(rate), theta_lr_by_strategy={})
+            runs = []
+            for seed in seeds:
+                folder = store.folder("nb201", profile, f"{name}-seed{seed}", at_rate.run_config(name, seed))
+                done = (folder / "summary.json").is_file() and not (folder / LOCK).exists()
+                runs.append(_noted(Run.load(folder)) if done else None)
+            found[(name, float(rate))] = runs
+    return found
+
+
+def candidates(found: dict[tuple[str, float], list[Run | None]]) -> dict[str, list[Candidate]]:
+    """Each strategy's candidates whose tuning runs are all stored."""
+    out: dict[str, list[Candidate]] = {}
+    for (name, rate), runs in found.items():
+        if runs and all(r is not None for r in runs):
+            out.setdefault(name, []).append(candidate(name, rate, [(r.metrics, r.summary) for r in runs]))
+    return out
+
+
+def chosen_rates(found: dict[tuple[str, float], list[Run | None]]) -> dict[str, float]:
+    """The rule's rate for every strategy whose candidates are all stored."""
+    complete = {name for name in TUNED
+                if all(all(r is not None for r in runs) for (n, _), runs in found.items() if n == name)}
+    return {name: choose(cands).theta_lr for name, cands in candidates(found).items() if name in complete}
+
+
+def table(found: dict[tuple[str, float], list[Run | None]], cfg: NB201SearchConfig) -> pd.DataFrame:
+    """One row per (strategy, candidate rate): final entropy per edge and argmax stability per
+    tuning seed beside the target, the accuracy, whether it converged, and which rate the rule
+    chooses and the profile uses."""
+    chosen = chosen_rates(found)
+    rows = []
+    for (name, rate), runs in found.items():
+        done = [r for r in runs if r is not None]
+        cand = candidate(name, rate, [(r.metrics, r.summary) for r in done]) if done else None
+        rows.append({
+            "strategy": strategies.label(name), "θ lr": rate,
+            "tuning runs": f"{len(done)} of {len(runs)}",
+            f"final entropy (target ≤ {CIFAR_ENTROPY_TARGET:g})":
+                ", ".join(f"{e:.3f}" for e in cand.final_entropy) if cand else "–",
+            "argmax stable": ", ".join("yes" if s else "no" for s in cand.stable) if cand else "–",
+            "accuracy (%)": ", ".join(f"{a:.2f}" for a in cand.accuracy) if cand else "–",
+            "converged": ("yes" if cand.converged else "no") if cand and len(done) == len(runs) else "–",
+            "rule's choice": "✓" if chosen.get(name) == rate else "",
+            "profile's rate": "✓" if cfg.theta_lr_of(name) == rate else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def status_sentence(found: dict[tuple[str, float], list[Run | None]], cfg: NB201SearchConfig) -> str:
+    """Which strategies' rates the rule has chosen, which converge under their chosen rate, and
+    whether the profile searches each strategy at its chosen rate."""
+    chosen = chosen_rates(found)
+    missing = sum(r is None for runs in found.values() for r in runs)
+    total = sum(len(runs) for runs in found.values())
+    by_name = candidates(found)
+    parts = [f"{total - missing} of {total} tuning searches are stored."]
+    if chosen:
+        never = [strategies.label(n) for n in chosen if not any(c.converged for c in by_name[n])]
+        parts.append("The rule chooses " + ", ".join(f"{strategies.label(n)} {r:g}" for n, r in chosen.items())
+                     + "." + (f" Under no candidate rate do these converge: {', '.join(never)} (their rate is the "
+                              "one with the lowest final entropy)." if never else ""))
+        differ = [n for n, r in chosen.items() if cfg.theta_lr_of(n) != r]
+        parts.append("The profile searches every strategy with a chosen rate at that rate." if not differ else
+                     "The profile does not yet search " + ", ".join(
+                         f"{strategies.label(n)} at {chosen[n]:g} (it uses {cfg.theta_lr_of(n):g})" for n in differ)
+                     + ": the reported runs of this page are at the profile's rates.")
+    if missing:
+        parts.append("Missing tuning searches are computed by `python scripts/tune_theta_lr.py --workers 2`.")
+    return " ".join(parts)
