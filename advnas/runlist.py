@@ -60,8 +60,8 @@ _WITH_BASELINE = strategies.names("sparse", baselines=True)
 # a mirror or a download. The cpu and paper profiles read the full data.
 _NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,
                 "epochs": 3, "warmup_epochs": 1, "strategies": _WITH_BASELINE, "data": "sample"}
-# Sized to a 2-core CPU and chosen so that the searches converge (benchmarks/convergence.py,
-# shown in chapter 3): theta's learning rate raised for the far fewer theta steps, and its
+# Sized to a 2-core CPU (benchmarks/convergence.py, shown in chapter 3, with each strategy's
+# convergence beside the targets): theta's learning rate raised for the far fewer theta steps, and its
 # weight decay scaled by the cells that share the architecture (3 here, 15 in the paper),
 # whose gradients theta's gradient sums. 5 trials for Table 2, 3 in the other chapters.
 _NB201_CPU = {"seeds": [0, 1, 2, 3, 4], "channels": 8, "cells_per_stage": 1, "train_size": 5000,

@@ -147,7 +147,8 @@ def table(found: dict[tuple[str, float], list[Run | None]], cfg: NB201SearchConf
     return pd.DataFrame(rows)
 
 
-def status_sentence(found: dict[tuple[str, float], list[Run | None]], cfg: NB201SearchConfig) -> str:
+def status_sentence(found: dict[tuple[str, float], list[Run | None]], cfg: NB201SearchConfig,
+                    profile: str = "cpu") -> str:
     """Which strategies' rates the rule has chosen, which converge under their chosen rate, and
     whether the profile searches each strategy at its chosen rate."""
     chosen = chosen_rates(found)
@@ -166,5 +167,6 @@ def status_sentence(found: dict[tuple[str, float], list[Run | None]], cfg: NB201
                          f"{strategies.label(n)} at {chosen[n]:g} (it uses {cfg.theta_lr_of(n):g})" for n in differ)
                      + ": the reported runs of this page are at the profile's rates.")
     if missing:
-        parts.append("Missing tuning searches are computed by `python scripts/tune_theta_lr.py --workers 2`.")
+        parts.append(f"The missing ones are computed by `python scripts/tune_theta_lr.py --profile {profile} "
+                     "--workers 2`.")
     return " ".join(parts)
