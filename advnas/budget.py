@@ -1,7 +1,9 @@
 """The compute budget of the `cpu` profile's searches, against what the stored runs took.
 
 Budget (wall time on a 2-core machine, all stored `cpu` searches of a group together):
-CIFAR-10 (chapters 3, 5 and 6, each run counted once) 6 hours, PTB (chapter 4) 1.5 hours.
+CIFAR-10 (chapters 3, 5 and 6, each run counted once) 6 hours, PTB (chapter 4) 1.5 hours,
+and the tuning searches of theta's learning rate per strategy (advnas/nb201/tuning.py,
+shown in chapter 3) 3 hours.
 
 Two measures per group, both read from the runs' provenance (``config.json``):
   * compute: the sum of the runs' own wall times;
@@ -21,10 +23,12 @@ from datetime import datetime
 
 import pandas as pd
 
+TUNING = "tuning"  # the tuning searches of advnas/nb201/tuning.py (not a run-list chapter)
 #: group -> (run-list chapters, budget in hours)
 BUDGETS: dict[str, tuple[tuple[str, ...], float]] = {
     "CIFAR-10 searches (chapters 3, 5, 6)": (("nb201", "zero_op", "dense"), 6.0),
     "PTB searches (chapter 4)": (("ptb",), 1.5),
+    "θ learning-rate tuning searches (chapter 3)": ((TUNING,), 3.0),
 }
 
 
@@ -69,7 +73,13 @@ def table(profile: str = "cpu") -> pd.DataFrame:
 
     rows = []
     for group, (chapters, hours) in BUDGETS.items():
-        folders = {jobs.folder_of(j) for j in jobs.jobs_for(chapters, profile)}
+        if chapters == (TUNING,):
+            from .nb201 import tuning
+
+            todo = tuning.tuning_jobs(profile)
+        else:
+            todo = jobs.jobs_for(chapters, profile)
+        folders = {jobs.folder_of(j) for j in todo}
         folders.discard(None)
         runs = [Run.load(f) for f in sorted(folders) if (f / "summary.json").exists()]
         occupied = occupied_seconds([iv for r in runs for iv in intervals(r.info)]) / 3600

@@ -23,7 +23,13 @@ def test_occupied_time_counts_overlapping_runs_once_and_gaps_not_at_all():
 
 def test_every_search_chapter_has_a_budget():
     chapters = {c for chapters, _ in budget.BUDGETS.values() for c in chapters}
-    assert chapters == {"nb201", "zero_op", "dense", "ptb"}
+    assert chapters == {"nb201", "zero_op", "dense", "ptb", budget.TUNING}
+
+
+def test_the_tuning_searches_have_a_budget_group_of_their_own():
+    frame = budget.table("cpu")
+    row = frame.loc["θ learning-rate tuning searches (chapter 3)"]
+    assert row["runs stored"].endswith(" of 24") and row["budget, h"] == 3.0
 
 
 def test_ptb_settings_say_the_whole_split_for_a_token_count_of_zero():
