@@ -40,6 +40,7 @@ import torch
 
 from . import paths
 from .provenance import source_hash
+from .atomic import atomic_write_json
 
 DIGITS = 10  # significant digits of a golden number in the digest
 # Tolerance when comparing golden outputs with the reference: relative for numbers above 1,
@@ -250,7 +251,6 @@ def digest(name: str, part: str | None = None) -> str:
     if key not in cache:
         cache[key] = digest_of(name, _golden_outputs(name, source_hash()), part)
         try:
-            from .store import atomic_write_json  # late: the store imports this module
             fresh = {k: v for k, v in cache.items() if f":{source_hash()}:" in k}  # drop old code's entries
             atomic_write_json(path, fresh)
         except OSError:
@@ -319,7 +319,6 @@ def update_reference(names: list[str] | None = None) -> dict[str, Any]:
         if name in PER_STRATEGY:
             current[name]["parts"] = {s: digest_of_part(before, outputs, s) for s in _strategy_names()
                                       if part_of(outputs, s)}
-    from .store import atomic_write_json
     atomic_write_json(REFERENCE, current)
     digest.cache_clear()
     _golden_outputs.cache_clear()

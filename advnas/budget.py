@@ -74,9 +74,7 @@ def table(profile: str = "cpu") -> pd.DataFrame:
     rows = []
     for group, (chapters, hours) in BUDGETS.items():
         if chapters == (TUNING,):
-            from .nb201 import tuning
-
-            todo = tuning.tuning_jobs(profile)
+            todo = jobs.tuning_jobs(profile)
         else:
             todo = jobs.jobs_for(chapters, profile)
         folders = {jobs.folder_of(j) for j in todo}

@@ -259,6 +259,19 @@ def scheduler_address(given: str | None) -> str | None:
     return given or os.environ.get(SCHEDULER_ENV) or None
 
 
+def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] | None = None,
+                rates: Iterable[float] | None = None) -> list[Job]:
+    """The tuning searches of theta's learning rate (``advnas/nb201/tuning.py``) as jobs of the
+    chapter whose profile searches each strategy: every candidate rate on every tuning seed
+    (seeds outermost, then rates)."""
+    from .nb201 import tuning
+
+    seeds = tuning.TUNING_SEEDS if seeds is None else seeds
+    rates = tuning.CANDIDATE_THETA_LRS if rates is None else rates
+    return [Job(tuning.chapter_of(name), profile, name, seed, overrides=(("theta_lr", float(rate)),))
+            for seed in seeds for rate in rates for name in tuning.TUNED]
+
+
 def all_chapters() -> list[str]:
     return list(RUNLIST)
 

@@ -19,7 +19,6 @@ from .config import Config, ConfigError, check_profile
 from .nb201.gradient_config import GradientStudyConfig
 from .paths import checkout_file
 from .nb201.search_config import NB201SearchConfig
-from .scorecard import ScorecardConfig
 from .search.config import merge_options
 from .theory.config import TheoryConfig
 from .toy.config import ToyConfig
@@ -48,6 +47,12 @@ class Notebook:
         if isinstance(overrides.get("strategy_options"), dict) and "strategy_options" in base:
             values["strategy_options"] = merge_options(base["strategy_options"], overrides["strategy_options"])
         return self.config.from_dict(values)
+
+
+@dataclass(frozen=True)
+class ScorecardConfig(Config):
+    """The scorecard has no settings of its own: it reads the chapters' stored runs at the
+    notebook's profile."""
 
 
 # The CIFAR-10 search profiles, shared by chapters 3, 5 and 6 (a run with the same settings,

@@ -16,10 +16,8 @@ from typing import Callable
 
 import pandas as pd
 
-from dataclasses import dataclass
 
 from . import claims
-from .config import Config
 from .report import proposed_label
 
 
@@ -32,12 +30,6 @@ VERDICT_LINE = re.compile(r"^\*\*(?P<claim>.+): (?P<verdict>holds|fails|inconclu
                           r" ?(?P<evidence>.*)$", re.S)
 PAGES = {"theory": "01_theory", "toy": "02_toy", "nb201": "03_nb201", "ptb": "04_ptb", "zero_op": "05_zero_op",
          "dense": "06_dense", "gradients": "07_gradients"}
-
-
-@dataclass(frozen=True)
-class ScorecardConfig(Config):
-    """The scorecard has no settings of its own: it reads the chapters' stored runs at the
-    notebook's profile."""
 
 
 def parse(line: str) -> dict[str, str] | None:

@@ -53,6 +53,7 @@ import pandas as pd
 import torch
 
 from . import behaviour, paths, provenance
+from .atomic import atomic_write_bytes, atomic_write_csv, atomic_write_json  # noqa: F401 — the store's API
 from .config import ConfigError, check_profile
 
 try:  # POSIX
@@ -92,28 +93,6 @@ def recompute_requested() -> bool:
     """ADVNAS_RECOMPUTE=1 makes every run compute afresh (``make book RECOMPUTE=1``; the
     command line passes ``--recompute`` as an argument instead)."""
     return os.environ.get("ADVNAS_RECOMPUTE", "") not in ("", "0")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
-
-
-def atomic_write_csv(path: Path, table: pd.DataFrame) -> None:
-    atomic_write_bytes(path, table.to_csv(index=False).encode())
 
 
 def _one_line(error: BaseException) -> str:

@@ -22,7 +22,7 @@ def main() -> None:
                         help="comma-separated tuning seeds (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=None, help="Dask LocalCluster processes (default: here)")
     args = parser.parse_args()
-    todo = tuning.tuning_jobs(args.profile, [int(s) for s in args.seeds.split(",")])
+    todo = jobs.tuning_jobs(args.profile, [int(s) for s in args.seeds.split(",")])
     if args.workers:
         jobs.run_on_cluster(todo, workers=args.workers)
     else:

@@ -101,10 +101,9 @@ def test_the_adapter_on_the_official_api_returns_the_table_rows(api):
     assert isinstance(benchmark, APIBenchmark) and "NASBench201API" in benchmark.source
     for index in INDEXES:
         arch = table.at[index, "arch"]
-        assert benchmark.index(arch) == index == nb201_index(arch, benchmark=api)
+        assert benchmark.index(arch) == index == nb201_index(arch)
         for column in NB201_DATASETS:
             assert benchmark.accuracy(arch, column) == pytest.approx(table.at[index, column], abs=1e-9)
-            assert nb201_accuracy(arch, column, benchmark=api) == pytest.approx(table.at[index, column], abs=1e-9)
     assert benchmark.accuracy(ALL_3X3) == pytest.approx(93.76)
 
 
@@ -172,7 +171,7 @@ class _NATSLikeAPI(_V1API):
 @pytest.mark.parametrize("fake", [_V1API, _NATSLikeAPI])
 def test_either_signature_selects_the_200_epoch_average(fake):
     api = fake()
-    assert nb201_accuracy(ALL_3X3, "cifar10", benchmark=api) == pytest.approx(93.76)
+    assert as_benchmark(api).accuracy(ALL_3X3, "cifar10") == pytest.approx(93.76)
     assert all(not twelve and random is False for _, _, twelve, random in api.calls)
 
 
@@ -221,7 +220,7 @@ def test_search_command_line_api_file_not_found_is_one_line(tmp_path):
 @pytest.mark.parametrize("bad", ["NAS-Bench-201.pth", 3, object()])
 def test_anything_else_is_a_one_line_error(bad):
     with pytest.raises(ValueError, match="benchmark must be None .*or a NAS-Bench-201 / NATS-Bench topology API") as caught:
-        nb201_accuracy(ALL_3X3, benchmark=bad)
+        as_benchmark(bad)
     assert "\n" not in str(caught.value)
 
 

@@ -63,7 +63,9 @@ def test_when_none_converges_the_lowest_final_entropy_is_chosen():
 def test_tuning_searches_use_seeds_apart_from_every_reported_trial():
     reported = {seed for name in ("nb201", "zero_op", "dense", "ptb", "gradients")
                 for seed in notebook(name).resolve("cpu").seeds}
-    jobs = tuning.tuning_jobs("cpu")
+    from advnas.jobs import tuning_jobs
+
+    jobs = tuning_jobs("cpu")
     assert {job.seed for job in jobs}.isdisjoint(reported)
     assert len(jobs) == len(tuning.TUNED) * len(tuning.CANDIDATE_THETA_LRS) * len(tuning.TUNING_SEEDS)
     assert "random" not in {job.strategy for job in jobs}

@@ -74,27 +74,17 @@ def _by_arch() -> pd.DataFrame:
     return load_nb201_table().set_index("arch")
 
 
-def nb201_index(arch: str, benchmark=None) -> int:
-    """The benchmark's index of the cell ``arch``: from the shipped table, or from
-    ``benchmark``, an official NAS-Bench-201 / NATS-Bench topology API object
-    (``advnas/data/nb201_benchmark.py``)."""
-    if benchmark is not None:
-        from .nb201_benchmark import as_benchmark
-
-        return as_benchmark(benchmark).index(arch)
+def nb201_index(arch: str) -> int:
+    """The benchmark's index of the cell ``arch``, from the shipped table (an official API
+    object: ``nb201_benchmark.as_benchmark(api).index``)."""
     return int(_by_arch().at[check_arch(arch), "index"])
 
 
-def nb201_accuracy(arch: str, dataset: str = "cifar10", benchmark=None) -> float:
-    """Test accuracy (%) of ``arch`` after 200 epochs on ``dataset``, averaged over seeds: from
-    the shipped table, or from ``benchmark``, an official NAS-Bench-201 / NATS-Bench topology
-    API object (``advnas/data/nb201_benchmark.py``)."""
+def nb201_accuracy(arch: str, dataset: str = "cifar10") -> float:
+    """Test accuracy (%) of ``arch`` after 200 epochs on ``dataset``, averaged over seeds, from
+    the shipped table (an official API object: ``nb201_benchmark.as_benchmark(api).accuracy``)."""
     if dataset not in NB201_DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(NB201_DATASETS)}; got {dataset!r}")
-    if benchmark is not None:
-        from .nb201_benchmark import as_benchmark
-
-        return as_benchmark(benchmark).accuracy(arch, dataset)
     return float(_by_arch().at[check_arch(arch), dataset])
 
 

@@ -218,3 +218,133 @@ def log_marginal_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Te
     objective = -torch.logsumexp(log_p - losses.to(theta.device), dim=0)
     (gradient,) = torch.autograd.grad(objective, theta)
     return gradient
+
+
+# The losses Eq. (6) needs and the advantage Eq. (7) computes, for every cell ------------------
+
+
+@contextlib.contextmanager
+def edge_output_zeroed(model: SearchNetwork, edge: int, op: int = 0) -> Iterator[None]:
+    """Inside the block, operation ``op`` of edge ``edge`` outputs zeros in every search cell
+    of ``model`` (all cells share one architecture, Sec. 5.2): a cell choosing ``op`` there is
+    the cell (s_i, 0) of Eq. (6), "where the output of the i-th edge is zero"."""
+    zeroed = [layer.candidates[edge][op] for layer in model.layers if isinstance(layer, SearchCell)]
+    for module in zeroed:
+        module.forward = types.MethodType(lambda self, x: torch.zeros_like(x), module)
+    try:
+        yield
+    finally:
+        for module in zeroed:
+            del module.forward  # back to the class's forward
+
+
+@torch.no_grad()
+def choice_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, choices: torch.Tensor,
+                  chunk: int = 32, first: SharedFirstCell | None = None, progress: bool = False) -> torch.Tensor:
+    """As ``cell_losses``, for the cells ``choices`` (K, 6) only: (K,) float64 on the CPU."""
+    losses = torch.empty(len(choices), dtype=torch.float64)
+    for start in tqdm(range(0, len(choices), chunk), disable=not progress, mininterval=2.0,
+                      desc=f"loss of {len(choices)} cells", leave=False):
+        part = choices[start:start + chunk]
+        logits = batched_logits(model, images, part, first)
+        per_sample = F.cross_entropy(logits.flatten(0, 1), labels.repeat(len(part)), reduction="none")
+        losses[start:start + len(part)] = per_sample.view(len(part), -1).mean(1).double().cpu()
+    return losses
+
+
+def zeroed_edge_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, n_ops: int,
+                       chunk: int = 32, progress: bool = False) -> torch.Tensor:
+    """L((s_i, 0)) of Eq. (6) for every cell a of ``all_cells(n_ops)`` and edge i: shape
+    (n_ops ** 6, 6) float64, column i the loss of a with edge i's output zero.
+
+    It does not depend on a_i, so per edge only the n_ops ** 5 cells with a_i = 0 are
+    evaluated, with operation 0 of edge i outputting zeros (``edge_output_zeroed``), by the
+    batched evaluation of ``cell_losses`` (shared first cell, per-cell batch norm)."""
+    cells = all_cells(n_ops).to(images.device)
+    out = torch.empty(len(cells), len(EDGES), dtype=torch.float64)
+    for i in range(len(EDGES)):
+        state = cells.clone()
+        state[:, i] = 0  # (s_i, a_i = 0) stands for (s_i, 0)
+        evaluated = cells[cells[:, i] == 0]
+        with edge_output_zeroed(model, i):
+            first = shared_first_cell(model, images, n_ops)
+            losses = choice_losses(model, images, labels, evaluated, chunk, first, progress)
+        table = torch.full((len(cells),), float("nan"), dtype=torch.float64)
+        table[cell_index(evaluated, n_ops).cpu()] = losses
+        out[:, i] = table[cell_index(state, n_ops).cpu()]
+    return out
+
+
+def _gated_cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int,
+                        gates: torch.Tensor) -> torch.Tensor:
+    """``_cell_forward`` with edge e's output of block k multiplied by ``gates[k, e]`` (the
+    gate of the selected operation, a_ij of Eq. 1), differentiably."""
+    k_cells, shape = choices.shape[0], x.shape[1:]
+    nodes = [x]
+    for target in (1, 2, 3):
+        total = None
+        for e, (source, t) in enumerate(EDGES):
+            if t != target:
+                continue
+            column = choices[:, e]
+            src = nodes[source].view(k_cells, batch, *shape)
+            if bool((column == column[0]).all()):  # one operation for the whole chunk
+                out = cell.candidates[e][int(column[0])](nodes[source]).view_as(src)
+            else:
+                out = torch.zeros_like(src)
+                for op_index, op in enumerate(cell.candidates[e]):
+                    rows = (column == op_index).nonzero().squeeze(1)
+                    if rows.numel():
+                        value = op(src[rows].flatten(0, 1)).view(len(rows), batch, *shape)
+                        out = out.index_put((rows,), value)
+            out = (out * gates[:, e].view(k_cells, 1, 1, 1, 1)).flatten(0, 1)
+            total = out if total is None else total + out
+        nodes.append(total)
+    return nodes[3]
+
+
+@contextlib.contextmanager
+def _weights_frozen(model: nn.Module) -> Iterator[None]:
+    """Inside the block no parameter of ``model`` requires grad (no weight gradient is formed)."""
+    wanted = [p for p in model.parameters() if p.requires_grad]
+    for p in wanted:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in wanted:
+            p.requires_grad_(True)
+
+
+def advantage_chunk(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor,
+                    choices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L(a), (K,); the first-order advantage of Eq. (7) in loss units, (K, 6)) of the cells
+    ``choices`` (K, 6): one forward and one backward pass for the chunk. Edge i's advantage is
+    dL/da_ij at the one-hot a for the selected j, i.e. <dL/dO_i, O_i^j(x)> summed over the
+    network's cells, what ``Strategy.per_edge_advantage`` takes from the search's backward."""
+    batch, k_cells = images.shape[0], choices.shape[0]
+    gates = torch.ones(k_cells, len(EDGES), dtype=images.dtype, device=images.device, requires_grad=True)
+    with grouped_batch_norm(model, batch), _weights_frozen(model), torch.enable_grad():
+        h = model.stem(images).repeat(k_cells, 1, 1, 1)
+        for layer in model.layers:
+            h = _gated_cell_forward(layer, h, choices, batch, gates) if isinstance(layer, SearchCell) else layer(h)
+        logits = model.head(h).view(k_cells, batch, -1)
+        per_sample = F.cross_entropy(logits.flatten(0, 1), labels.repeat(k_cells), reduction="none")
+        losses = per_sample.view(k_cells, batch).mean(1)
+        (advantage,) = torch.autograd.grad(losses.sum(), gates)
+    return losses.detach().double().cpu(), advantage.double().cpu()
+
+
+def first_order_advantages(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, n_ops: int,
+                           chunk: int = 8, progress: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L(a), (n_ops ** 6,); A7, (n_ops ** 6, 6)) for every cell of ``all_cells(n_ops)``, in
+    its order: ``advantage_chunk`` over chunks of ``chunk`` cells (no shared first cell: the
+    gates of its edges must be the cell's own)."""
+    cells = all_cells(n_ops).to(images.device)
+    losses = torch.empty(len(cells), dtype=torch.float64)
+    advantages = torch.empty(len(cells), len(EDGES), dtype=torch.float64)
+    for start in tqdm(range(0, len(cells), chunk), disable=not progress, mininterval=2.0,
+                      desc=f"Eq. (7) of every cell ({len(cells)})"):
+        stop = min(start + chunk, len(cells))
+        losses[start:stop], advantages[start:stop] = advantage_chunk(model, images, labels, cells[start:stop])
+    return losses, advantages

@@ -181,14 +181,6 @@ def figure(metrics: pd.DataFrame):
     return fig
 
 
-def theory_metrics(profile: str) -> pd.DataFrame:
-    """The theory chapter's stored results at ``profile`` (the same run chapter 1 shows)."""
-    from ..runlist import notebook
-    from ..theory import experiment
-
-    return experiment.run(notebook("theory").resolve(profile), profile).metrics
-
-
 def provenance_table(runs) -> pd.DataFrame:
     """One row per stored study: what produced it, where, how long, and whether it is stale."""
     return pd.DataFrame([{
@@ -198,12 +190,13 @@ def provenance_table(runs) -> pd.DataFrame:
         "folder": str(r.folder.relative_to(r.folder.parents[3]))} for r in runs])
 
 
-def prediction_sentence(metrics: pd.DataFrame, profile: str, n_edges: int = 6) -> str:
-    """``prediction_text`` from the stored results (empty without the AdvantageNAS/REINFORCE pair)."""
+def prediction_sentence(metrics: pd.DataFrame, theory_metrics: pd.DataFrame | None, n_edges: int = 6) -> str:
+    """``prediction_text`` from the stored results, ``theory_metrics`` the theory chapter's (empty
+    without the AdvantageNAS/REINFORCE pair)."""
     ratios = variance_ratios(metrics)
     if not len(ratios):
         return ""
-    return prediction_text(theory_metrics(profile), n_edges, math.exp(ratios.log_ratio.mean()))
+    return prediction_text(theory_metrics, n_edges, math.exp(ratios.log_ratio.mean()))
 
 
 SECTION_TARGET_SECONDS = 45 * 60  # the whole study at the cpu profile, on 2 cores

@@ -78,15 +78,6 @@ def chapter_of(strategy: str) -> str:
     return "dense" if strategy in strategies.DENSE else "nb201"
 
 
-def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] = TUNING_SEEDS,
-                rates: Iterable[float] = CANDIDATE_THETA_LRS):
-    """Every tuning search as a job of the run list (seeds outermost, then rates)."""
-    from ..jobs import Job
-
-    return [Job(chapter_of(name), profile, name, seed, overrides=(("theta_lr", float(rate)),))
-            for seed in seeds for rate in rates for name in TUNED]
-
-
 # Reading the stored tuning searches (never computing them: scripts/tune_theta_lr.py does) ----
 
 def stored(cfg: NB201SearchConfig, profile: str, seeds: Iterable[int] = TUNING_SEEDS,
