@@ -181,10 +181,14 @@ def _read_key(key_file: Path) -> dict[str, Any]:
 
 
 def commits_text(infos) -> str:
-    """The commits a group of stored runs was computed at, oldest first by finishing time: one
-    commit by name; several as their count, the first and the last (each run's config.json names its own)."""
+    """The commits a group of stored runs was computed at, oldest first by finishing time (a
+    resumed run's earlier sittings before its last): one commit by name; several as their count,
+    the first and the last (each run's config.json names its own and its sittings')."""
     ordered = sorted(infos, key=lambda info: info.get("finished_at", ""))
-    commits = list(dict.fromkeys(info["git_commit"] for info in ordered))
+    # a resumed run's earlier sittings first, where its provenance names their commits
+    commits = list(dict.fromkeys(commit for info in ordered for commit in
+                                 [*(s["git_commit"] for s in info.get("earlier_sittings", []) if "git_commit" in s),
+                                  info["git_commit"]]))
     if len(commits) == 1:
         return f"`{commits[0]}`"
     return f"{len(commits)} commits, `{commits[0]}` … `{commits[-1]}`"

@@ -418,7 +418,8 @@ def _iso(moment: datetime) -> str:
 
 def _earlier_sittings(folder: Path) -> list[dict[str, Any]]:
     """The sittings before this one whose work this one resumes: each from its start to the
-    last checkpoint it saved (``{"started_at", "saved_until", "seconds"}``). None without a
+    last checkpoint it saved (``{"started_at", "saved_until", "seconds", "git_commit"}``, the
+    commit recorded by sittings since it was; the run's own is in its provenance). None without a
     checkpoint to resume from (the run starts over, so earlier work is not part of it)."""
     checkpoint = folder / "checkpoint.pt"
     try:
@@ -434,8 +435,11 @@ def _earlier_sittings(folder: Path) -> list[dict[str, Any]]:
     except (KeyError, TypeError, ValueError):
         return earlier
     if saved > began:  # the interrupted sitting saved a checkpoint: its work up to it is resumed
-        earlier.append({"started_at": _iso(began), "saved_until": _iso(saved),
-                        "seconds": round((saved - began).total_seconds(), 3)})
+        sitting = {"started_at": _iso(began), "saved_until": _iso(saved),
+                   "seconds": round((saved - began).total_seconds(), 3)}
+        if record.get("current_commit"):
+            sitting["git_commit"] = record["current_commit"]
+        earlier.append(sitting)
     return earlier
 
 
@@ -597,7 +601,8 @@ class ResultsStore:
         environment = provenance.environment(device)  # the commit too: the one that starts the run
         started = datetime.now(timezone.utc)
         earlier = _earlier_sittings(folder)
-        atomic_write_json(folder / SITTINGS, {"earlier": earlier, "current": _iso(started)})
+        atomic_write_json(folder / SITTINGS, {"earlier": earlier, "current": _iso(started),
+                                              "current_commit": environment["git_commit"]})
         t0 = time.perf_counter()
         metrics, summary = compute(RunContext(folder, config, device, accept_unmarked_checkpoint=adopt))
         wall = time.perf_counter() - t0

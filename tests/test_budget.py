@@ -44,3 +44,5 @@ def test_timings_name_every_commit_a_group_of_runs_was_computed_at():
              {"git_commit": "bbb", "finished_at": "2026-01-03"}, {"git_commit": "ccc", "finished_at": "2026-01-04"}]
     assert commits_text(infos) == "3 commits, `aaa` … `ccc`"
     assert commits_text(infos[:1]) == "`bbb`"
+    resumed = {"git_commit": "bbb", "finished_at": "2026-01-02", "earlier_sittings": [{"git_commit": "zzz"}, {}]}
+    assert commits_text([resumed]) == "2 commits, `zzz` … `bbb`"

@@ -231,6 +231,8 @@ def test_ptb_competitive_is_a_non_inferiority_margin_against_proxylessnas_paired
     assert "(within 1%): holds.**" in ptb.competitive_line(runs(100.5))  # 0.5 % worse: within the margin
     assert "(within 1%): fails.**" in ptb.competitive_line(runs(103.0))
     assert ptb.competitive_line(runs(100.0).query("strategy != 'proxyless'")) is None
+    one = ptb.competitive_line(runs(100.5).query("seed == 0"))
+    assert "inconclusive at n = 1" in one and "no interval (n = 1)" in one and "nan" not in one
 
 
 # Toy chapter --------------------------------------------------------------------------------

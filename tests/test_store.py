@@ -126,6 +126,7 @@ def test_a_resumed_run_records_the_earlier_sitting_up_to_its_last_checkpoint(res
                     lambda ctx: (pd.DataFrame({"step": [ctx.load_checkpoint()["epoch"]]}), {"ok": True}), MODULES)
     earlier = run.info["earlier_sittings"]
     assert len(earlier) == 1 and earlier[0]["seconds"] == pytest.approx(1200, abs=1)
+    assert earlier[0]["git_commit"] == run.info["git_commit"]  # each sitting names the commit it ran
     assert not (folder / SITTINGS).exists()
     assert budget.compute_seconds(run.info) == pytest.approx(run.info["wall_time_s"] + 1200, abs=1)
     assert budget.occupied_seconds(budget.intervals(run.info)) == pytest.approx(1200 + run.info["wall_time_s"], abs=2)

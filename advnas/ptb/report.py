@@ -90,8 +90,9 @@ def competitive_line(s: pd.DataFrame) -> str | None:
     verdict, iv = stats.non_inferiority(relative, COMPETITIVE_MARGIN)
     return (f"**Sec. 5.3: {proposed_label()}'s test perplexity is competitive with ProxylessNAS's (within "
             f"{COMPETITIVE_MARGIN:.0%}): {verdict}.** Test perplexity, {proposed_label()} minus ProxylessNAS as a "
-            f"share of ProxylessNAS's, paired by seed: mean {iv.mean:+.2%}, 90 % t interval "
-            f"[{iv.low:+.2%}, {iv.high:+.2%}] (n = {iv.n}). Rule (one-sided test at 5 %): holds when the "
+            f"share of ProxylessNAS's, paired by seed: mean {iv.mean:+.2%}, "
+            + (f"90 % t interval [{iv.low:+.2%}, {iv.high:+.2%}]" if iv.n >= 2 else "no interval")
+            + f" (n = {iv.n}). Rule (one-sided test at 5 %): holds when the "
             f"interval's upper end is below +{COMPETITIVE_MARGIN:.0%}, fails when its lower end is above it, "
             f"otherwise inconclusive. The paper's means differ by "
             f"{paper.TABLE3[PROPOSED][2] / paper.TABLE3['proxyless'][2] - 1:+.2%}.")
