@@ -212,7 +212,7 @@ def test_run_on_a_stored_study_snapshot(tmp_path, monkeypatch):
     store = ResultsStore(tmp_path)
     store.run("gradients", "smoke", "advantage-seed0", gradient_experiment.run_config(cfg, 0),
               lambda ctx: gradient_experiment._study(cfg, 0, data, ctx, False), "gradients", torch.device("cpu"))
-    run = advantage_exact.run(cfg, "smoke", store=store, progress=False, data=data)
+    run = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
     assert run.computed and run.info["name"] == "advantage-exact"
     (row,) = run.summary["rows"]
     assert row["point"] == "end" and row["epoch"] == 2 and not row["zero_op_in_space"]
@@ -223,5 +223,5 @@ def test_run_on_a_stored_study_snapshot(tmp_path, monkeypatch):
     tables = torch.load(run.folder / "snapshots" / f"{row['source']}-end" / advantage_exact.TABLES,
                         weights_only=True)
     assert tables["a7"].shape == (4096, 6) and tables["zeroed_losses"].shape == (4096, 6)
-    again = advantage_exact.run(cfg, "smoke", store=store, progress=False, data=data)
+    again = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
     assert not again.computed and again.metrics.shape[0] == 1
