@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import paper
+from .strategies import label as _label
 
 PAPER, OURS = "The paper's claims", "Our additions: baselines and measurements the paper does not make"
 GROUPS = (PAPER, OURS)
@@ -33,25 +34,22 @@ def _best_rival(table: dict, column: str, lower: bool = False) -> tuple[str, flo
     return name, values[name]
 
 
-_LABEL = {"reinforce": "REINFORCE", "parsec": "PARSEC", "proxyless": "ProxylessNAS", "gdas": "GDAS"}
-
-
 def _table_row(table: dict, column: str, where: str) -> str:
     ours = table["advantage"][column]
     rival, value = _best_rival(table, column)
-    return f"{ours[0]:.2f} ± {ours[1]:.2f} % against the best rival's {value:.2f} % ({_LABEL[rival]}; {where})"
+    return f"{ours[0]:.2f} ± {ours[1]:.2f} % against the best rival's {value:.2f} % ({_label(rival)}; {where})"
 
 
 def _argmax_over_process_best() -> str:
     return "argmax − process best: " + ", ".join(
-        f"{_LABEL.get(n, 'AdvantageNAS')} {r['argmax'][0] - r['process_best'][0]:+.2f}"
+        f"{_label(n)} {r['argmax'][0] - r['process_best'][0]:+.2f}"
         for n, r in paper.TABLE2.items() if r["process_best"]) + " points (Table 2)"
 
 
 def _ppl(index: int, split: str) -> str:
     ours = paper.TABLE3["advantage"]
     rival = min((n for n in paper.TABLE3 if n != "advantage"), key=lambda n: paper.TABLE3[n][index])
-    return (f"{split} {ours[index]:.2f} ± {ours[index + 1]:.2f} against {_LABEL[rival]}'s "
+    return (f"{split} {ours[index]:.2f} ± {ours[index + 1]:.2f} against {_label(rival)}'s "
             f"{paper.TABLE3[rival][index]:.2f} (Table 3)")
 
 
@@ -63,13 +61,13 @@ def _competitive() -> str:
 def _zero_op_cost() -> str:
     change = {n: paper.TABLE4[n]["argmax"][0] - paper.TABLE2[n]["argmax"][0] for n in paper.TABLE2}
     return ("argmax with `none` − without: AdvantageNAS " + f"{change.pop('advantage'):+.2f}, "
-            + ", ".join(f"{_LABEL[n]} {v:+.2f}" for n, v in change.items()) + " points (Tables 4, 2)")
+            + ", ".join(f"{_label(n)} {v:+.2f}" for n, v in change.items()) + " points (Tables 4, 2)")
 
 
 def _params_change() -> str:
     change = {n: paper.TABLE4[n]["argmax"][2] - paper.TABLE2[n]["argmax"][2] for n in paper.TABLE2}
     return ("argmax cell's parameters with `none` − without: AdvantageNAS " + f"{change.pop('advantage'):+.2f}, "
-            + ", ".join(f"{_LABEL[n]} {v:+.2f}" for n, v in change.items()) + " MB (Tables 4, 2)")
+            + ", ".join(f"{_label(n)} {v:+.2f}" for n, v in change.items()) + " MB (Tables 4, 2)")
 
 
 def _collapse() -> str:
