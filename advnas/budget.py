@@ -102,3 +102,38 @@ def markdown(profile: str = "cpu") -> str:
     lines = [intro, "", header, "|" + "---|" * (len(frame.columns) + 1)]
     lines += ["| " + " | ".join([str(i), *map(str, row)]) + " |" for i, row in zip(frame.index, frame.values)]
     return "\n".join(lines) + "\n"
+
+
+def more_trials(profile: str = "cpu", target_trials: int = 10, workers: int = 2) -> pd.DataFrame:
+    """What more trials would cost, per search chapter: one seed more is one search per strategy
+    of the chapter (a strategy whose runs another chapter shares, such as AdvantageNAS in chapter
+    6, counted in both), priced at the median compute time of that strategy's stored runs, run
+    ``workers`` at a time;
+    beside it, what raising the chapter's trials to ``target_trials`` would take and the time
+    left in its group's budget."""
+    from . import jobs
+    from .runlist import notebook
+    from .store import Run
+
+    left = {group: hours - row["wall time occupied, h"]
+            for (group, (_, hours)), (_, row) in zip(BUDGETS.items(), table(profile).iterrows())}
+    rows = []
+    for group, (chapters, _) in BUDGETS.items():
+        for chapter in chapters:
+            if chapter == TUNING:
+                continue
+            cfg = notebook(chapter).resolve(profile)
+            seconds = []
+            for strategy in cfg.strategies:
+                done = [Run.load(f) for seed in cfg.seeds
+                        if (f := jobs.folder_of(jobs.Job(chapter, profile, strategy, seed))) is not None
+                        and (f / "summary.json").exists()]
+                if done:
+                    seconds.append(float(pd.Series([compute_seconds(r.info) for r in done]).median()))
+            per_seed = sum(seconds) / workers / 3600
+            extra = max(target_trials - len(cfg.seeds), 0)
+            rows.append({"chapter": notebook(chapter).title.split(" (")[0], "trials now": len(cfg.seeds),
+                         "one seed more, h": round(per_seed, 2),
+                         f"to {target_trials} trials, h": round(per_seed * extra, 2),
+                         "left in the group's budget, h": round(left[group], 2)})
+    return pd.DataFrame(rows).set_index("chapter")

@@ -46,3 +46,11 @@ def test_timings_name_every_commit_a_group_of_runs_was_computed_at():
     assert commits_text(infos[:1]) == "`bbb`"
     resumed = {"git_commit": "bbb", "finished_at": "2026-01-02", "earlier_sittings": [{"git_commit": "zzz"}, {}]}
     assert commits_text([resumed]) == "2 commits, `zzz` … `bbb`"
+
+
+def test_more_trials_are_priced_per_search_chapter_from_the_stored_runs():
+    frame = budget.more_trials("cpu", target_trials=10)
+    assert list(frame["trials now"]) == [5, 3, 3, 5]  # chapters 3, 5, 6 and 4 at cpu
+    assert (frame["one seed more, h"] > 0).all()
+    expected = frame["one seed more, h"] * (10 - frame["trials now"])
+    assert ((frame["to 10 trials, h"] - expected).abs() <= 0.005 * (10 - frame["trials now"]) + 0.01).all()
