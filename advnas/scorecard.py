@@ -176,10 +176,13 @@ def _dense(profile: str) -> list[dict]:
 def _gradients(profile: str) -> list[dict]:
     from .nb201 import gradient_experiment, gradient_report
 
-    runs = gradient_experiment.run_all(notebook("gradients").resolve(profile), profile, progress=False)
+    from .gradients import report as exact
+
+    cfg = notebook("gradients").resolve(profile)
+    runs = gradient_experiment.run_all(cfg, profile, progress=False)
     metrics, _ = gradient_experiment.collect(runs)
-    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2",
-                 gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs)))
+    lines = gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs))
+    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2", lines + exact.verdicts(exact.stored(cfg, profile), profile))
 
 
 def _ptb(profile: str) -> list[dict]:
@@ -267,13 +270,18 @@ def evidence_list(frame: pd.DataFrame) -> str:
                         if row.stale else "") for row in frame.itertuples())
 
 
+def kind(verdict: str) -> str:
+    """holds, fails, inconclusive or untested (the verdict without its n or reason)."""
+    return next((k for k in ("inconclusive", "untested") if verdict.startswith(k)), verdict)
+
+
 def counts(frame: pd.DataFrame, group: str | None = None) -> str:
     """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows (of ``group``, all when None)."""
     if group is not None:
         frame = frame[frame.group == group]
-    kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
-    words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive"}
-    text = ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items())
+    kinds = frame.verdict.map(kind)
+    words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive", "untested": "untested"}
+    text = ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items() if k != "untested" or (kinds == k).any())
     stale = int((frame.stale != "").sum())
     return text + (f"; {stale} {'rests' if stale == 1 else 'rest'} on stale stored runs" if stale else "")
 
@@ -282,16 +290,20 @@ def figure(frame: pd.DataFrame):
     """Verdicts per chapter: a horizontal bar per chapter, split into hold / fail / inconclusive."""
     import matplotlib.pyplot as plt
 
-    kinds = frame.verdict.map(lambda v: "inconclusive" if v.startswith("inconclusive") else v)
+    kinds = frame.verdict.map(kind)
     chapters = frame.section.str.extract(r"\[(.*)\]")[0]
-    counts_by = pd.crosstab(chapters, kinds).reindex(columns=["holds", "fails", "inconclusive"], fill_value=0)
+    counts_by = pd.crosstab(chapters, kinds).reindex(columns=["holds", "fails", "inconclusive", "untested"],
+                                                     fill_value=0)
     counts_by = counts_by.loc[list(dict.fromkeys(chapters))[::-1]]
     counts_by.index = [textwrap.fill(title, 45, break_on_hyphens=False) for title in counts_by.index]  # long chapter titles
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(counts_by) + 1.2))
     left = pd.Series(0, index=counts_by.index)
-    for kind, colour in (("holds", "tab:green"), ("fails", "tab:red"), ("inconclusive", "lightgray")):
-        ax.barh(counts_by.index, counts_by[kind], left=left, color=colour, label=kind)
-        left = left + counts_by[kind]
+    for name, colour in (("holds", "tab:green"), ("fails", "tab:red"), ("inconclusive", "lightgray"),
+                         ("untested", "white")):
+        if name == "untested" and not counts_by[name].any():
+            continue
+        ax.barh(counts_by.index, counts_by[name], left=left, color=colour, label=name, edgecolor="gray", linewidth=0.5)
+        left = left + counts_by[name]
     ax.set_xlabel("claims")
     ax.legend(loc="lower right", frameon=False)
     ax.xaxis.get_major_locator().set_params(integer=True)
