@@ -511,6 +511,14 @@ class ResultsStore:
         return _noted(self._run(folder, experiment, profile, name, config, compute, behaviour_of,
                                 device, recompute, wait, adopt=True))
 
+    def stored(self, experiment: str, profile: str, name: str, config: dict[str, Any]) -> Run | None:
+        """The finished run for this configuration when one is stored (nothing computed or
+        written), else None."""
+        folder = self.folder(experiment, profile, name, config)
+        if not (folder / "summary.json").is_file() or (folder / LOCK).exists():
+            return None
+        return _noted(self._finished(folder, config))
+
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
                compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
                behaviour_of: str, device: torch.device | None = None,

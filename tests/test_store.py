@@ -249,3 +249,11 @@ def test_the_windows_branch_refuses_a_held_folder_and_takes_it_once_its_holder_d
     assert done.returncode == 0, err
     assert out.splitlines() == ["computed True"]
     assert (folder / "summary.json").is_file() and not (folder / LOCK).exists()
+
+
+def test_stored_reads_a_finished_run_and_computes_nothing(results_dir):
+    store = ResultsStore()
+    assert store.stored("exp", "smoke", "demo", {"seed": 7}) is None
+    assert not any(results_dir.rglob("*demo*"))  # nothing written
+    store.run("exp", "smoke", "demo", {"seed": 7}, lambda ctx: (pd.DataFrame({"x": [1]}), {"ok": True}), MODULES)
+    assert store.stored("exp", "smoke", "demo", {"seed": 7}).summary == {"ok": True}

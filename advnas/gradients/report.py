@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..nb201.gradient_config import GradientStudyConfig
 from ..report import proposed_label
-from ..store import LOCK, ResultsStore, Run, _noted
+from ..store import ResultsStore, Run
 from . import advantage_exact
 
 # Exact sums in float64: deviations at rounding level (about 1e-16 relative) count as zero.
@@ -20,9 +20,7 @@ def stored(cfg: GradientStudyConfig, profile: str, store: ResultsStore | None = 
     store = store or ResultsStore()
     sources = advantage_exact.study_folders(cfg, profile, store)
     config = {"sources": [f.name for f in sources], "points": list(cfg.points)}
-    folder = store.folder(advantage_exact.EXPERIMENT, profile, advantage_exact.NAME, config)
-    done = (folder / "summary.json").is_file() and not (folder / LOCK).exists()
-    return _noted(Run.load(folder)) if done else None
+    return store.stored(advantage_exact.EXPERIMENT, profile, advantage_exact.NAME, config)
 
 
 def _cases(rows: pd.DataFrame) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import strategies
 from ..convergence import CIFAR_ENTROPY_TARGET, argmax_stable, final_entropy
-from ..store import LOCK, ResultsStore, Run, _noted
+from ..store import ResultsStore, Run
 from .search_config import NB201SearchConfig
 
 CANDIDATE_THETA_LRS = (0.1, 0.3, 1.0)
@@ -90,12 +90,8 @@ def stored(cfg: NB201SearchConfig, profile: str, seeds: Iterable[int] = TUNING_S
     for name in TUNED:
         for rate in rates:
             at_rate = cfg.replace(theta_lr=float(rate), theta_lr_by_strategy={})
-            runs = []
-            for seed in seeds:
-                folder = store.folder("nb201", profile, f"{name}-seed{seed}", at_rate.run_config(name, seed))
-                done = (folder / "summary.json").is_file() and not (folder / LOCK).exists()
-                runs.append(_noted(Run.load(folder)) if done else None)
-            found[(name, float(rate))] = runs
+            found[(name, float(rate))] = [store.stored("nb201", profile, f"{name}-seed{seed}",
+                                                       at_rate.run_config(name, seed)) for seed in seeds]
     return found
 
 
