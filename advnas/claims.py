@@ -144,10 +144,10 @@ CLAIMS: tuple[Claim, ...] = (
           "and NASP."),
     Claim("Sec. 4: AdvantageNAS needs the memory of training one sampled architecture", "Sec. 3, Sec. 4",
           "As with other SP-NAS, our proposed approach, AdvantageNAS, has low GPU memory consumption.",
-          lambda: "independent of |J| (Sec. 3)"),
+          lambda: "independent of the number of candidate operations (Sec. 3)"),
     Claim("Sec. 3, 5.1: dense propagation needs several times the memory", "Sec. 3, Sec. 5.1",
           "these methods require nearly |J| times the memory space to perform the architecture search",
-          lambda: "≈ |J| = 4 times (Sec. 5.1)"),
+          lambda: "nearly 4 times (the number of candidate operations; Sec. 5.1)"),
     Claim("Sec. 4.3: the advantage involves no additional computational cost", "Sec. 4.3",
           "Therefore, our advantage involves no additional computational cost.", lambda: "1 (no extra cost)"),
     # Chapter 7: the gradient measured in the CIFAR-10 space

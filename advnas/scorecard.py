@@ -257,6 +257,7 @@ def summary_table(frame: pd.DataFrame, group: str | None = None) -> pd.DataFrame
     if group is not None:
         frame = frame[frame.group == group]
     shown = frame.assign(verdict=[shown_verdict(v, s) for v, s in zip(frame.verdict, frame.stale)])
+    shown = shown.map(lambda cell: cell.replace("|", "\\|") if isinstance(cell, str) else cell)  # Markdown cells
     return shown[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
         columns={"paper": "where in the paper", "ours": "ours: profile, n"})
 

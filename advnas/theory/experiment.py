@@ -89,12 +89,12 @@ def _rows_scaling(cfg: TheoryConfig) -> list[dict]:
     return rows
 
 
-def _rows_monte_carlo(cfg: TheoryConfig) -> list[dict]:
+def _rows_monte_carlo(cfg: TheoryConfig, progress: bool = True) -> list[dict]:
     rows = []
     jobs = [(regime, e, name) for regime in ("standard", "shifted") for e in cfg.mc_edge_counts
             for name in ("reinforce", "advantage")]
     with tqdm(total=len(jobs) * cfg.mc_samples, desc="Monte Carlo samples", unit="a",
-              unit_scale=True, mininterval=2.0) as bar:
+              unit_scale=True, mininterval=2.0, disable=not progress) as bar:
         for regime, n_edges, name in jobs:
             reward, theta = _linear(cfg, regime, n_edges, cfg.n_ops, cfg.seed)
             exact = (closed_form.reinforce_variance if name == "reinforce"
@@ -170,9 +170,9 @@ def growth_exponent(table: pd.DataFrame, regime: str) -> float:
     return float(np.polyfit(np.log(gap.index.to_numpy(float) - 1), np.log(gap.to_numpy()), 1)[0])
 
 
-def compute(cfg: TheoryConfig, ctx: RunContext | None = None) -> tuple[pd.DataFrame, dict]:
+def compute(cfg: TheoryConfig, ctx: RunContext | None = None, progress: bool = True) -> tuple[pd.DataFrame, dict]:
     torch.manual_seed(cfg.seed)
-    table = pd.DataFrame(_rows_enumeration(cfg) + _rows_scaling(cfg) + _rows_monte_carlo(cfg)
+    table = pd.DataFrame(_rows_enumeration(cfg) + _rows_scaling(cfg) + _rows_monte_carlo(cfg, progress)
                          + _rows_theorem42(cfg) + _rows_theorem41(cfg))
     enum = table[table.part == "enumeration"]
     var = enum[enum.quantity == "variance"].pivot_table(
@@ -204,5 +204,5 @@ def run(cfg: TheoryConfig, profile: str, store: ResultsStore | None = None) -> R
 def golden() -> dict:
     """Behaviour fingerprint (``advnas/behaviour.py``): the chapter's computation, reduced."""
     cfg = TheoryConfig(edge_counts=(1, 2, 5), n_instances=2, mc_edge_counts=(5,), mc_samples=500)
-    table, summary = compute(cfg)
+    table, summary = compute(cfg, progress=False)  # no bar on the pages that check staleness
     return {"table": table.to_dict("records"), "summary": summary}
