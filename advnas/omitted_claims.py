@@ -1,5 +1,6 @@
-"""Five claims of the paper that the scorecard does not list yet, each with a verdict
-computed from the stored runs.
+"""Five claims of the paper that no chapter's report tests (App. B, App. F, footnote 5, App. H
+and a sentence of Sec. 5.1), each with a verdict computed from the stored runs of the chapter
+that holds them; the scorecard lists them with the others.
 
 Each ``*_line`` function is pure: it takes frames that are already loaded and returns one
 verdict line "**<claim>: <holds|fails|inconclusive at n = N>.** <evidence>", the format of the
