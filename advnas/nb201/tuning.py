@@ -146,8 +146,9 @@ def status_sentence(found: dict[tuple[str, float], list[Run | None]], cfg: NB201
     if chosen:
         never = [strategies.label(n) for n in chosen if not any(c.converged for c in by_name[n])]
         parts.append("The rule chooses " + ", ".join(f"{strategies.label(n)} {r:g}" for n, r in chosen.items())
-                     + "." + (f" Under no candidate rate do these converge: {', '.join(never)} (their rate is the "
-                              "one with the lowest final entropy)." if never else ""))
+                     + "." + (f" {' and '.join(never)} {'converges' if len(never) == 1 else 'converge'} under no "
+                              "candidate rate (the rate chosen is the one with the lowest final entropy)."
+                              if never else ""))
         differ = [n for n, r in chosen.items() if cfg.theta_lr_of(n) != r]
         parts.append("The profile searches every strategy with a chosen rate at that rate." if not differ else
                      "The profile does not yet search " + ", ".join(
