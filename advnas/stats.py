@@ -146,19 +146,27 @@ def verdict(difference: Interval, claimed: str = "greater") -> str:
 EQUIVALENCE_LEVEL = 0.90
 
 
+def _one_sided_interval(difference: Interval, margin: float) -> Interval:
+    """The 90 % t interval of ``difference``'s data (one-sided tests at 5 %); n = 1 keeps its
+    mean with no interval."""
+    if not margin > 0:
+        raise ValueError(f"margin must be a positive number; got {margin}")
+    if difference.n < 2:
+        return dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
+    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
+    return Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
+                    EQUIVALENCE_LEVEL)
+
+
 def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
     """A claim that a difference is within ±``margin`` ("comparable"), by two one-sided tests
     at 5 % each, i.e. the 90 % t interval of the (paired) differences whose mean, sd and n
     ``difference`` holds (at any level): *holds* when that interval lies inside (-margin,
     margin), *fails* when it lies wholly outside, and is *inconclusive at n = …* when it
     overlaps a margin (or n = 1). Returns the verdict and the 90 % interval."""
-    if not margin > 0:
-        raise ValueError(f"margin must be a positive number; got {margin}")
-    if difference.n < 2:
-        return f"inconclusive at n = {difference.n}", dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
-    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
-    iv = Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
-                  EQUIVALENCE_LEVEL)
+    iv = _one_sided_interval(difference, margin)
+    if iv.n < 2:
+        return f"inconclusive at n = {iv.n}", iv
     if -margin < iv.low and iv.high < margin:
         return HOLDS, iv
     if iv.high < -margin or iv.low > margin:
@@ -172,13 +180,9 @@ def non_inferiority(difference: Interval, margin: float) -> tuple[str, Interval]
     interval of the (paired) differences: *holds* when that end lies below the margin, *fails*
     when the whole interval lies above it, *inconclusive at n = …* otherwise (or n = 1).
     Returns the verdict and the 90 % interval."""
-    if not margin > 0:
-        raise ValueError(f"margin must be a positive number; got {margin}")
-    if difference.n < 2:
-        return f"inconclusive at n = {difference.n}", dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
-    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
-    iv = Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
-                  EQUIVALENCE_LEVEL)
+    iv = _one_sided_interval(difference, margin)
+    if iv.n < 2:
+        return f"inconclusive at n = {iv.n}", iv
     if iv.high < margin:
         return HOLDS, iv
     if iv.low > margin:
