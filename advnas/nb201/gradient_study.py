@@ -40,7 +40,7 @@ from typing import Any, Callable
 import torch
 from tqdm import tqdm
 
-from .. import distribution, stats, strategies
+from .. import distribution, gradient_statistics, stats, strategies
 from ..cifar.augment import augment
 from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
@@ -150,30 +150,14 @@ def bias_test(bias: torch.Tensor, component_var: torch.Tensor, n: int) -> tuple[
 
 
 def compare(draws: torch.Tensor, target: torch.Tensor, exact: torch.Tensor) -> dict[str, float]:
-    """Bias, variance and cosine of ``draws`` (n, 6, |J|) against ``target``; variances are
-    also given relative to ||grad J||^2 (``exact``), whatever the target."""
-    n = draws.shape[0]
-    flat, target, exact = draws.flatten(1), target.double().flatten().cpu(), exact.double().flatten().cpu()
-    mean = flat.mean(0)
-    bias = mean - target
-    deviations = ((flat - mean) ** 2).sum(1) * n / (n - 1)  # unbiased per-draw contributions to tr Var
-    variance = deviations.mean()
-    p_value, tested = bias_test(bias, flat.var(0, correction=1), n)
-    norm, target_norm = exact.norm(), target.norm()
-    cosine = torch.nn.functional.cosine_similarity(mean, target, dim=0) if target_norm > 0 else torch.tensor(math.nan)
-    return {
-        "draws": n,
-        "target_norm": float(target_norm),
-        "bias_norm": float(bias.norm()),
-        "bias_se": float((variance / n).sqrt()),
-        "relative_bias": float(bias.norm() / target_norm) if target_norm > 0 else math.nan,
-        "bias_p": p_value,
-        "bias_components_tested": tested,
-        "cosine": float(cosine),
-        "variance": float(variance),
-        "variance_se": float(deviations.std(correction=1) / math.sqrt(n)),
-        "relative_variance": float(variance / norm ** 2),
-    }
+    """Bias, variance and cosine of ``draws`` (n, 6, |J|) against ``target``
+    (``gradient_statistics.describe``), with the test of "mean = target" (``bias_test``)."""
+    described = gradient_statistics.describe(draws, target, exact)
+    bias, component_var = gradient_statistics.component_bias(draws, target)
+    p_value, tested = bias_test(bias, component_var, draws.shape[0])
+    order = ["draws", "target_norm", "bias_norm", "bias_se", "relative_bias", "bias_p", "bias_components_tested",
+             "cosine", "variance", "variance_se", "relative_variance"]
+    return {key: {**described, "bias_p": p_value, "bias_components_tested": tested}[key] for key in order}
 
 
 def measure_point(point: Point, names: list[str], draws: int, seed: int,

@@ -8,7 +8,8 @@ each strategy's theta-gradient is drawn many times (fresh architecture draws and
 minibatches of the pool) and compared with that gradient.
 
 Each draw is one trial of a stacked space, so the n draws are computed in one batch.
-Strategies with state (REINFORCE's baseline) are first warmed up at theta_k.
+Strategies with state (REINFORCE's baseline) are first warmed up at theta_k. The statistics of
+the draws (bias, variance, cosine) are those of every gradient study (``gradient_statistics``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from .. import distribution, strategies
+from .. import distribution, gradient_statistics, strategies
 from ..search.theta_step import theta_gradient, theta_step
 from .config import ToyConfig
 from .space import ToySpace
@@ -66,21 +67,12 @@ def measure(cfg: ToyConfig, seed: int | None = None) -> pd.DataFrame:
                 batch = stacked.minibatch(pool[0, torch.randint(pool.shape[1], (n, cfg.batch), generator=data)])
                 grad, _ = theta_gradient(strategy, theta.detach().clone().requires_grad_(True), step,
                                          lambda d: batch.loss(d.gates, d.dense, d.skipped))
-            grad = grad.detach().double().flatten(1)
-            mean = grad.mean(0)
-            bias = mean - exact.double().flatten()
-            variance = ((grad - mean) ** 2).sum(1).mean()
-            norm = exact.double().norm()
+            found = gradient_statistics.describe(grad, exact)
             rows.append({
                 "iteration": step, "strategy": name, "samples": n,
-                "exact_gradient_norm": norm.item(),
-                "bias_norm": bias.norm().item(),
-                # standard error of the bias norm's components: sqrt(trace Var / n)
-                "bias_se": (variance / n).sqrt().item(),
-                "relative_bias": (bias.norm() / norm).item(),
-                "cosine": torch.nn.functional.cosine_similarity(mean, exact.double().flatten(), dim=0).item(),
-                "variance": variance.item(),
-                "relative_variance": (variance / norm ** 2).item(),
+                "exact_gradient_norm": found["target_norm"],
+                **{key: found[key] for key in ("bias_norm", "bias_se", "relative_bias", "cosine", "variance",
+                                               "relative_variance")},
             })
     return pd.DataFrame(rows)
 
