@@ -1,7 +1,7 @@
 """The paper's claims as the scorecard lists them: the paper's words, where it makes them, its
 own number for that row, and whether the row is the paper's claim or an addition of ours.
 
-A chapter's verdict line names its claim ("**<claim>: <verdict>.** <evidence>"); ``find``
+A chapter's verdict names its claim (``Verdict.claim``, ``advnas/verdict.py``); ``find``
 matches that claim text to one entry here by its opening words. Quotes are the paper's (Sato,
 Sakuma, Akimoto, AAAI 2021); each "paper's number" is computed from ``advnas/paper.py``.
 """
@@ -20,7 +20,7 @@ GROUPS = (PAPER, OURS)
 
 @dataclass(frozen=True)
 class Claim:
-    starts: str  # the opening words of the claim text in the chapter's verdict line
+    starts: str  # the opening words of the claim text of the chapter's verdict
     where: str  # section, table, figure or footnote of the paper
     quote: str  # the paper's words
     number: Callable[[], str] = lambda: "–"  # the paper's own number for this row ("–": none stated)

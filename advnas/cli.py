@@ -102,7 +102,7 @@ def _check_strategy(name: str, propagation: str | None = None) -> None:
     that supports only that) when ``name`` is not one of them."""
     from .strategies import names
 
-    allowed = names(propagation, baselines=True)
+    allowed = names(propagation, paper_only=False)
     if name not in allowed:
         raise ConfigError(f"strategy must be one of {', '.join(allowed)}; got {name[:40]!r}")
 
@@ -189,7 +189,7 @@ def cmd_nb201_gradients(args: argparse.Namespace) -> int:
     from .nb201 import gradient_experiment, gradient_study
     from .strategies import names
 
-    allowed = names("sparse", baselines=True)
+    allowed = names("sparse", paper_only=False)
     if args.strategy not in allowed:
         raise ConfigError(f"--strategy must be one of {', '.join(allowed)}; got {args.strategy!r}")
     if args.draws < 2:
@@ -536,7 +536,7 @@ def _strategy_help(propagation: str | None = None) -> str:
     """The registered strategy names (the registry is the only list)."""
     from .strategies import names
 
-    listed = names(propagation, baselines=True)
+    listed = names(propagation, paper_only=False)
     return ", ".join(listed[:-1]) + " or " + listed[-1]
 
 

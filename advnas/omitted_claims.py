@@ -2,11 +2,11 @@
 and a sentence of Sec. 5.1), each with a verdict computed from the stored runs of the chapter
 that holds them; the scorecard lists them with the others.
 
-Each ``*_line`` function is pure: it takes frames that are already loaded and returns one
-verdict line "**<claim>: <holds|fails|inconclusive at n = N>.** <evidence>", the format of the
-chapters' reports (``advnas.scorecard.parse`` reads it). The evidence states n, the estimate,
-its 95 % interval and the rule that turns them into the verdict. ``lines(profile)`` reads the
-stored runs of the chapters (as the scorecard does) and returns the five lines.
+Each ``*_verdict`` function is pure: it takes frames that are already loaded and returns one
+``Verdict`` (``advnas.verdict``), as the chapters' reports do. Its evidence states n, the
+estimate, its 95 % interval and the rule that turns them into the outcome; its fields hold the
+same numbers. ``chapter_verdicts(profile)`` reads the stored runs of the chapters (as the
+scorecard does) and returns the five verdicts, each with the chapter whose runs it reads.
 
 Rates (of `none` edges, of collapsed trials) get a Clopper–Pearson interval (``clopper_pearson``,
 the exact binomial interval: plain Python, no scipy); means and paired differences get the t
@@ -21,7 +21,8 @@ import pandas as pd
 
 from . import convergence, paper, stats, strategies
 from .nb201.network import parse_arch
-from .report import PROPOSED, compare, comparison_text, label, overall, proposed_label, rivals
+from .report import PROPOSED, compare, comparison_text, label, paired_verdict, proposed_label, rivals
+from .verdict import Verdict, interval_fields
 
 LEVEL = stats.LEVEL
 # App. B: the zero operation counts as "not selected" when the 95 % upper bound of its
@@ -72,10 +73,6 @@ def zero_edges(arch: str) -> tuple[int, int]:
     return sum(op == ZERO for *_, op in edges), len(edges)
 
 
-def _line(claim: str, verdict: str, evidence: str) -> str:
-    return f"**{claim}: {verdict}.** {evidence}"
-
-
 def _pct(value: float, digits: int = 1) -> str:
     """A share in percent, as the book writes it ("16.7 %")."""
     return f"{100 * value:.{digits}f} %"
@@ -101,15 +98,18 @@ def _iv(iv: stats.Interval, digits: int = 2, unit: str = "") -> str:
 
 # 1. App. B -------------------------------------------------------------------------------------
 
-def zero_op_line(with_none: pd.DataFrame) -> str:
+def zero_op_selection_verdict(with_none: pd.DataFrame) -> Verdict:
     """App. B, last sentence: "If no regularization is introduced, the zero operation will not
     be selected as the final architecture." AdvantageNAS with Eq. (9) (its default options) in
     the space with `none`: the `none` edges of its final argmax cells."""
     ours = proposed_label()
     claim = f"App. B: with Eq. (9), {ours} never selects the zero operation"
+    rule = (f"fails when `none` is on at least one edge, holds when it is on none and the 95 % upper bound of its "
+            f"per-edge rate is below {_pct(NONE_RATE_BOUND, 0)}, inconclusive otherwise")
+    compared = f"the edges of {ours}'s final argmax cells (with Eq. 9) whose operation is `none`"
     rows = _plain(with_none, PROPOSED).dropna(subset=["argmax_arch"])
     if rows.empty:
-        return _line(claim, "untested (no trials)", "")
+        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
     counts = [zero_edges(a) for a in rows.argmax_arch]
     k, edges, trials = sum(c[0] for c in counts), sum(c[1] for c in counts), len(rows)
     low, high = clopper_pearson(k, edges)
@@ -117,26 +117,32 @@ def zero_op_line(with_none: pd.DataFrame) -> str:
     verdict = (stats.FAILS if k > 0 else stats.HOLDS if high < NONE_RATE_BOUND
                else f"inconclusive at n = {trials}")
     where = ", ".join(f"seed {s}: {c[0]}" for s, c in zip(rows.seed, counts) if c[0])
-    return _line(claim, verdict,
-                 f"{ours}'s final argmax cells in the space "
-                 f"with `none` (n = {trials} trials × 6 edges): `none` on {k} of {edges} edges"
-                 + (f" ({where})" if where else "") + f", a per-edge rate of {_pct(k / edges)}, 95 % Clopper–Pearson "
-                 f"interval {_range(low, high)}. Rule: fails when `none` is on at least one edge (a counterexample); "
-                 f"holds when it is on none and the upper bound is below {_pct(NONE_RATE_BOUND, 0)}; otherwise "
-                 f"inconclusive.")
+    evidence = (f"{ours}'s final argmax cells in the space "
+                f"with `none` (n = {trials} trials × 6 edges): `none` on {k} of {edges} edges"
+                + (f" ({where})" if where else "") + f", a per-edge rate of {_pct(k / edges)}, 95 % Clopper–Pearson "
+                f"interval {_range(low, high)}. Rule: fails when `none` is on at least one edge (a counterexample); "
+                f"holds when it is on none and the upper bound is below {_pct(NONE_RATE_BOUND, 0)}; otherwise "
+                f"inconclusive.")
+    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared,
+                   n=trials, estimate=k / edges, interval=(low, high))
 
 
 # 2. App. F -------------------------------------------------------------------------------------
 
-def params_change_line(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> str:
+def params_change_verdict(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> Verdict:
     """App. F, last sentence: "SP-NAS approaches except AdvantageNAS tended to architectures
     having much fewer trainable parameters when zero operations were included." Per strategy,
     the change of the argmax cell's parameters (MB), with `none` minus the four operations,
     paired by seed; the rivals (``report.rivals``: the paper's other sparse strategies, not the
-    random baseline) pooled per seed as the mean of their changes."""
+    random baseline) pooled per seed as the mean of their changes. Two intervals decide together
+    (the rivals' change and AdvantageNAS's excess over it): the verdict has no single estimate."""
     ours = proposed_label()
     claim = f"App. F: with `none`, the other SP-NAS move to cells with fewer parameters, {ours} does not"
-    others = rivals(set(with_none.strategy) & set(four_ops.strategy))
+    rule = (f"holds when the rivals' 95 % interval lies below zero and {ours}'s excess over them above zero, "
+            "fails when either lies wholly on the wrong side of zero, inconclusive otherwise")
+    compared = (f"the argmax cell's parameters with `none` minus without (MB): the rivals' mean change, and "
+                f"{ours}'s change minus it, paired by seed")
+    others = rivals("zero_op", set(with_none.strategy) & set(four_ops.strategy))
     names = [*others, PROPOSED]
     change = {}
     for name in names:
@@ -145,7 +151,7 @@ def params_change_line(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> str:
         change[name] = (a - b).dropna().to_dict()
     seeds = sorted(set.intersection(*(set(c) for c in change.values()))) if others else []
     if not seeds:
-        return _line(claim, "untested (no shared seeds)", "")
+        return Verdict(claim=claim, outcome="untested (no shared seeds)", rule=rule, comparison=compared)
     pooled = {s: sum(change[r][s] for r in others) / len(others) for s in seeds}
     rivals_iv = stats.interval(pooled.values())
     excess = stats.paired({s: change[PROPOSED][s] for s in seeds}, pooled)
@@ -154,39 +160,44 @@ def params_change_line(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> str:
     right = n >= 2 and rivals_iv.high < 0 and excess.low > 0
     verdict = stats.FAILS if wrong else stats.HOLDS if right else f"inconclusive at n = {n}"
     means = ", ".join(f"{label(r)} {sum(change[r][s] for s in seeds) / n:+.3f}" for r in names)
-    return _line(claim, verdict,
-                 f"Argmax cell's parameters with `none` minus without (MB), paired by seed over the n = {n} shared "
-                 f"seeds ({', '.join(map(str, seeds))}), mean change per strategy: {means}. The {len(others)} "
-                 f"rivals pooled (mean of their changes per seed): {_iv(rivals_iv, 3, ' MB')}; {ours}'s change "
-                 f"minus the rivals', paired by seed: {_iv(excess, 3, ' MB')}. Rule: holds when the rivals' "
-                 f"interval lies below zero and {ours}'s excess above zero; fails when either lies wholly on the "
-                 f"wrong side of zero; otherwise inconclusive.")
+    evidence = (f"Argmax cell's parameters with `none` minus without (MB), paired by seed over the n = {n} shared "
+                f"seeds ({', '.join(map(str, seeds))}), mean change per strategy: {means}. The {len(others)} "
+                f"rivals pooled (mean of their changes per seed): {_iv(rivals_iv, 3, ' MB')}; {ours}'s change "
+                f"minus the rivals', paired by seed: {_iv(excess, 3, ' MB')}. Rule: holds when the rivals' "
+                f"interval lies below zero and {ours}'s excess above zero; fails when either lies wholly on the "
+                f"wrong side of zero; otherwise inconclusive.")
+    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared, n=n)
 
 
 # 3. Footnote 5 ---------------------------------------------------------------------------------
 
-def proxyless_collapse_line(with_none: pd.DataFrame) -> str:
+def proxyless_collapse_verdict(with_none: pd.DataFrame) -> Verdict:
     """Footnote 5 (Sec. 5.2): "zero operations disrupt the architecture search of existing
     SP-NAS (e.g., ProxylessNAS ended up with a final accuracy of 10%)". Table 4 has
     ProxylessNAS's argmax at 10.00 ± 0.00. The accuracies are bimodal (collapsed or not), so
     the rate of collapsed trials is tested, not the mean."""
     name = label(PROXYLESS)
     claim = f"Footnote 5: with `none` among the candidates, {name} collapses to about 10 % accuracy"
+    rule = (f"holds when the 95 % lower bound of the rate of collapsed trials is above {_pct(MOST, 0)}, fails when "
+            f"its upper bound is below {_pct(MOST, 0)}, inconclusive otherwise")
+    compared = f"the share of {name}'s trials whose argmax cell is at most {COLLAPSE_ACCURACY:g} % accurate"
     rows = _plain(with_none, PROXYLESS).dropna(subset=["argmax_accuracy"])
     if rows.empty:
-        return _line(claim, "untested (no trials)", "")
+        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
     n = len(rows)
     k = int((rows.argmax_accuracy <= COLLAPSE_ACCURACY).sum())
     low, high = clopper_pearson(k, n)
     verdict = stats.HOLDS if low > MOST else stats.FAILS if high < MOST else f"inconclusive at n = {n}"
     theirs = paper.TABLE4[PROXYLESS]["argmax"]
     accuracies = ", ".join(f"{a:.2f}" for a in rows.argmax_accuracy)
-    return _line(claim, verdict,
-                 f"The paper's Table 4: {theirs[0]:.2f} ± {theirs[1]:.2f} %. Ours, argmax accuracy per trial: {accuracies} %; collapsed "
-                 f"(at most {COLLAPSE_ACCURACY:g} %) in {k} of n = {n} trials, a rate of {_pct(k / n, 0)}, 95 % "
-                 f"Clopper–Pearson interval {_range(low, high)}. Rule: holds when the lower bound is above "
-                 f"{_pct(MOST, 0)} (it collapses in most trials), fails when the upper bound is below {_pct(MOST, 0)}, "
-                 f"otherwise inconclusive.")
+    evidence = (f"The paper's Table 4: {theirs[0]:.2f} ± {theirs[1]:.2f} %. Ours, argmax accuracy per trial: "
+                f"{accuracies} %; collapsed "
+                f"(at most {COLLAPSE_ACCURACY:g} %) in {k} of n = {n} trials, a rate of {_pct(k / n, 0)}, 95 % "
+                f"Clopper–Pearson interval {_range(low, high)}. Rule: holds when the lower bound is above "
+                f"{_pct(MOST, 0)} (it collapses in most trials), fails when the upper bound is below {_pct(MOST, 0)}, "
+                f"otherwise inconclusive.")
+    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared,
+                   n=n, estimate=k / n, interval=(low, high))
 
 
 # 4. App. H -------------------------------------------------------------------------------------
@@ -205,32 +216,35 @@ def entropy_rise(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["seed", "middle_epoch", "last_epoch", "middle", "last", "rise"])
 
 
-def proxyless_entropy_line(metrics: pd.DataFrame) -> str:
+def proxyless_entropy_verdict(metrics: pd.DataFrame) -> Verdict:
     """App. H: "the entropy of ProxylessNAS increases after around 25 epochs and thus does not
     converge" (50 θ epochs in the paper: 25 is the middle of its search). ProxylessNAS's
     four-operation runs: the last search epoch's mean entropy minus the middle one's."""
     name = label(PROXYLESS)
     claim = f"App. H: {name}'s entropy rises in the second half of the search"
+    rule = "holds when the 95 % t interval lies above zero, fails when it lies below, inconclusive otherwise"
+    compared = f"{name}'s mean entropy per edge at the last search epoch minus at the middle one, per seed"
     rise = entropy_rise(metrics[metrics.strategy == PROXYLESS])
     if rise.empty:
-        return _line(claim, "untested (no trials)", "")
+        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
     iv = stats.interval(rise.rise)
     final = sum(rise["last"]) / len(rise)
     target = convergence.CIFAR_ENTROPY_TARGET
     epochs = (f"search epoch {int(rise.last_epoch.max())} minus epoch {int(rise.middle_epoch.max())}"
               if rise.last_epoch.nunique() == 1 and rise.middle_epoch.nunique() == 1 else "last minus middle")
-    return _line(claim, stats.verdict(iv, "greater"),
-                 f"The paper's \"around 25 epochs\" is the middle of its 50 θ epochs. Mean entropy per edge, {epochs} (the middle of "
-                 f"the search), four operations: {_iv(iv, 3, ' nats')}; per seed "
-                 + ", ".join(f"{r.rise:+.3f}" for r in rise.itertuples())
-                 + ". Rule: holds when the interval lies above zero, fails when below, otherwise inconclusive. "
-                 f"Final mean entropy {final:.3f} nats, {'above' if final > target else 'at or below'} the cpu "
-                 f"convergence target of {target:g} nats (advnas/convergence.py).")
+    evidence = (f"The paper's \"around 25 epochs\" is the middle of its 50 θ epochs. Mean entropy per edge, {epochs} "
+                f"(the middle of the search), four operations: {_iv(iv, 3, ' nats')}; per seed "
+                + ", ".join(f"{r.rise:+.3f}" for r in rise.itertuples())
+                + ". Rule: holds when the interval lies above zero, fails when below, otherwise inconclusive. "
+                f"Final mean entropy {final:.3f} nats, {'above' if final > target else 'at or below'} the cpu "
+                f"convergence target of {target:g} nats (advnas/convergence.py).")
+    return Verdict(claim=claim, outcome=stats.verdict(iv, "greater"), evidence=evidence, rule=rule,
+                   comparison=compared, n=iv.n, **interval_fields(iv))
 
 
 # 5. Sec. 5.1 -----------------------------------------------------------------------------------
 
-def dense_faster_line(recovery: pd.DataFrame, budget: int | None = None) -> str:
+def dense_faster_verdict(recovery: pd.DataFrame, budget: int | None = None) -> Verdict:
     """Sec. 5.1, Results: "Existing DP-NAS approaches such as DARTS, SNAS and NASP converge
     faster than AdvantageNAS." The toy report's measure (iterations until the argmax
     architecture is the teacher, ``toy.report.recovery_iterations``) and pairing, the other way
@@ -241,17 +255,20 @@ def dense_faster_line(recovery: pd.DataFrame, budget: int | None = None) -> str:
     claim = f"Sec. 5.1: {listed} converge faster than {ours} on the toy task"
     found = compare(recovery, "iterations", PROPOSED, dense, claimed="greater")
     censored = (f"; a trial that never got there counts at the budget of {budget} iterations" if budget else "")
-    return _line(claim, overall(found),
-                 f"Iterations until the argmax architecture is the teacher{censored}; "
-                 f"{ours} minus each, paired by seed, 95 % t interval: {comparison_text(found, '', 0)}. Rule: holds "
-                 f"when every interval lies above zero (the dense method faster), fails when any lies below, "
-                 f"otherwise inconclusive.")
+    return paired_verdict(
+        claim, found,
+        f"Iterations until the argmax architecture is the teacher{censored}; "
+        f"{ours} minus each, paired by seed, 95 % t interval: {comparison_text(found, '', 0)}. Rule: holds "
+        f"when every interval lies above zero (the dense method faster), fails when any lies below, "
+        f"otherwise inconclusive.",
+        f"{ours} minus each dense method, iterations until the argmax architecture is the teacher, paired by seed")
 
 
 # The stored runs -------------------------------------------------------------------------------
 
-def lines(profile: str) -> list[str]:
-    """The five verdict lines from the chapters' stored runs at ``profile``."""
+def chapter_verdicts(profile: str) -> list[tuple[str, Verdict]]:
+    """The five verdicts from the chapters' stored runs at ``profile``, each with the chapter
+    whose runs it reads (a key of ``scorecard.PAGES``: "zero_op", "nb201", "toy")."""
     from .nb201 import experiment as nb201
     from .runlist import notebook  # late: the run list imports the scorecard's config
     from .toy import experiment as toy
@@ -259,9 +276,11 @@ def lines(profile: str) -> list[str]:
 
     zero_cfg = notebook("zero_op").resolve(profile)
     with_none, _ = nb201.collect(nb201.run_all(zero_cfg, profile, progress=False))
-    four_ops, _ = nb201.collect(nb201.run_all(zero_cfg.replace(ops="nb201"), profile, progress=False))
+    four_ops, _ = nb201.collect(nb201.run_all(nb201.four_operations(zero_cfg), profile, progress=False))
     _, metrics = nb201.collect(nb201.run_all(notebook("nb201").resolve(profile), profile, progress=False))
     run = toy.run_all(notebook("toy").resolve(profile), profile)
-    return [zero_op_line(with_none), params_change_line(with_none, four_ops), proxyless_collapse_line(with_none),
-            proxyless_entropy_line(metrics),
-            dense_faster_line(toy_report.recovery_iterations(run), run.config["iterations"])]
+    return [("zero_op", zero_op_selection_verdict(with_none)),
+            ("zero_op", params_change_verdict(with_none, four_ops)),
+            ("zero_op", proxyless_collapse_verdict(with_none)),
+            ("nb201", proxyless_entropy_verdict(metrics)),
+            ("toy", dense_faster_verdict(toy_report.recovery_iterations(run), run.config["iterations"]))]

@@ -27,6 +27,23 @@ TOY_CLAIMS = (
 )
 TOY_FIGURE_WINDOW = 600  # Fig. 1 shows iterations 0-600 of 2000 (official code: the decisions page, discrepancy 14)
 
+# Whom the paper compares AdvantageNAS against, per experiment (keys: the run list's chapters;
+# values: registry names in Table 1's order). The chapters' verdicts read it (``report.rivals``);
+# a strategy the paper does not name here (random search, any strategy added later) is no rival.
+RIVALS = {
+    # Fig. 1 (Sec. 5.1, TOY_CLAIMS): faster than "REINFORCE, PARSEC and GDAS", the one-hot
+    # sparse strategies (the two-hot ProxylessNAS is compared on stability instead).
+    "toy": ("parsec", "gdas", "reinforce"),
+    # Table 2, Figs. 2 and 4 (Sec. 5.2): every other SP-NAS.
+    "nb201": ("proxyless", "parsec", "gdas", "reinforce"),
+    # Table 4 (App. F): the same, with the zero operation among the candidates.
+    "zero_op": ("proxyless", "parsec", "gdas", "reinforce"),
+    # Table 3 (Sec. 5.3): every other SP-NAS.
+    "ptb": ("proxyless", "parsec", "gdas", "reinforce"),
+    # App. G (Fig. 3): the dense-propagation strategies.
+    "dense": ("darts", "snas", "nasp"),
+}
+
 # Table 2 (CIFAR-10, NAS-Bench-201 lookup, mean ± std over 3 search trials):
 # method -> {"argmax": (acc, acc_std, params_mb, params_std), "process_best": (...) or None}.
 # ProxylessNAS has no process best (two-hot samples, Table 2's note).

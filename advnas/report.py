@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import stats, strategies
+from . import paper, stats, strategies
 from .strategies import PROPOSED
+from .verdict import Verdict, interval_fields
 
 # Targets the chapters compare their measurements with (the project's speed and memory goals).
 SEARCH_OVER_PLAIN_TARGET = 2.1  # a CIFAR-10 search iteration, in plain training steps (at most; 2 is the floor)
@@ -49,13 +50,14 @@ def proposed_label() -> str:
 
 
 def rank(name: str) -> int:
-    """A strategy's place in Table 1's order, baselines last (names outside the registry after them)."""
-    order = list(strategies.STRATEGIES)
+    """A strategy's place in Table 1's order, those the paper does not evaluate after the paper's
+    (``strategies.names``), names outside the registry after them all."""
+    order = strategies.names(paper_only=False)
     return order.index(name) if name in order else len(order)
 
 
 def order(names: Iterable[str]) -> list[str]:
-    """The distinct ``names`` in Table 1's order, baselines last (stable for unknown names)."""
+    """The distinct ``names`` in Table 1's order, the paper's first (stable for unknown names)."""
     return sorted(dict.fromkeys(names), key=rank)
 
 
@@ -64,25 +66,25 @@ def ordered(frame: pd.DataFrame, column: str = "strategy") -> pd.DataFrame:
     return frame.iloc[np.argsort([rank(n) for n in frame[column]], kind="stable")]
 
 
-def is_baseline(name: str) -> bool:
-    """A reference point that is not a search strategy (random search): theta never moves, so
-    its argmax is a tie-break, not a choice; only what it samples (process best) is its result."""
-    return name in strategies.STRATEGIES and strategies.STRATEGIES[name].baseline
+def learns_theta(name: str) -> bool:
+    """False for a strategy under which theta never moves (random search, ``Strategy.learns_theta``):
+    its argmax is a tie-break, not a choice, and its entropy has no curve; only what it samples
+    (process best) is its result. True for every other name, registered or not."""
+    return name not in strategies.STRATEGIES or strategies.STRATEGIES[name].learns_theta
 
 
 def searchers(frame: pd.DataFrame, column: str = "strategy") -> pd.DataFrame:
-    """``frame`` without the baselines' rows."""
-    return frame[~frame[column].map(is_baseline)]
+    """``frame`` without the rows of strategies under which theta never moves (``learns_theta``)."""
+    return frame[frame[column].map(learns_theta).astype(bool)]
 
 
-def rivals(present: Iterable[str] | None = None, *, one_hot: bool = False) -> list[str]:
-    """The strategies the paper says AdvantageNAS beats: the paper's other sparse ones, in
-    Table 1's order (only those in ``present`` when given). With ``one_hot``, only those that
-    draw a one-hot architecture, as AdvantageNAS does (Fig. 1's claim: REINFORCE, PARSEC,
-    GDAS; the two-hot ProxylessNAS is compared there on stability instead)."""
-    hot = strategies.STRATEGIES[PROPOSED].properties.hot
-    names = [n for n in strategies.SPARSE
-             if n != PROPOSED and (not one_hot or strategies.STRATEGIES[n].properties.hot == hot)]
+def rivals(experiment: str, present: Iterable[str] | None = None) -> list[str]:
+    """The strategies the paper compares AdvantageNAS against in ``experiment`` (a key of
+    ``paper.RIVALS``: "toy", "nb201", "zero_op", "ptb", "dense"), in Table 1's order (only those
+    in ``present`` when given). A strategy is a rival only where the paper names it."""
+    if experiment not in paper.RIVALS:
+        raise ValueError(f"experiment must be one of {', '.join(paper.RIVALS)}; got {experiment!r}")
+    names = order(paper.RIVALS[experiment])
     return names if present is None else [n for n in names if n in set(present)]
 
 
@@ -218,6 +220,43 @@ def overall(comparisons: Sequence[Comparison]) -> str:
     return f"inconclusive at n = {min(c.difference.n for c in comparisons)}"
 
 
+def deciding(comparisons: Sequence[Comparison]) -> Comparison | None:
+    """The comparison that decides ``overall``'s outcome: the first that fails; else the
+    inconclusive one with the fewest pairs (the n that ``overall`` states); else, all holding,
+    the one whose interval lies nearest zero (the weakest). None without comparisons."""
+    if not comparisons:
+        return None
+    failing = [c for c in comparisons if c.verdict == stats.FAILS]
+    if failing:
+        return failing[0]
+    open_ = [c for c in comparisons if c.verdict != stats.HOLDS]
+    if open_:
+        return min(open_, key=lambda c: c.difference.n)
+    return min(comparisons, key=lambda c: min(abs(c.difference.low), abs(c.difference.high)))
+
+
+def paired_rule(claimed: str = "greater", several: bool = True) -> str:
+    """The decision rule of ``overall`` in one sentence, for the claim that the difference is
+    above zero (``claimed`` = "greater") or below it ("less")."""
+    right, wrong = ("above", "below") if claimed == "greater" else ("below", "above")
+    if several:
+        return (f"holds when every 95 % interval lies {right} zero, fails when any lies {wrong} zero, "
+                "inconclusive otherwise")
+    return f"holds when the 95 % interval lies {right} zero, fails when it lies {wrong} zero, inconclusive otherwise"
+
+
+def paired_verdict(claim: str, comparisons: Sequence[Comparison], evidence: str, comparison: str,
+                   claimed: str = "greater") -> Verdict:
+    """A claim tested by paired comparisons (``compare``) as a Verdict: the outcome of ``overall``,
+    n the most pairs behind any comparison (the largest n that ``comparison_text`` states), and
+    the estimate and interval of the comparison that decides (``deciding``)."""
+    decider = deciding(comparisons)
+    return Verdict(claim=claim, outcome=overall(comparisons), evidence=evidence,
+                   rule=paired_rule(claimed, several=len(comparisons) > 1), comparison=comparison,
+                   n=max((c.difference.n for c in comparisons), default=None),
+                   **interval_fields(decider.difference if decider else None))
+
+
 def comparison_text(comparisons: Sequence[Comparison], unit: str = "", digits: int = 2) -> str:
     """"against X: +0.12 [-0.30, 0.54] points (n = 5, inconclusive at n = 5); against Y: ..." """
     parts = []
@@ -330,7 +369,7 @@ def convergence_table(runs, target: str) -> pd.DataFrame:
     for run in runs:
         by_strategy.setdefault(run.summary["strategy"], []).append(run)
     for name in order(by_strategy):
-        if is_baseline(name):
+        if not learns_theta(name):
             continue  # theta never moves
         mine = by_strategy[name]
         uniform = math.log(len(mine[0].summary["theta"][0]))

@@ -60,7 +60,7 @@ class ScorecardConfig(Config):
 # Table 2's, 3's and 4's rows at the smoke and cpu profiles: the paper's sparse strategies and
 # the random-search baseline (the paper profile runs the paper's rows only; add the baseline
 # with -p strategies).
-_WITH_BASELINE = strategies.names("sparse", baselines=True)
+_WITH_BASELINE = strategies.names("sparse", paper_only=False)
 # The smoke profile reads the data samples shipped with advnas (data "sample"): it never needs
 # a mirror or a download. The cpu and paper profiles read the full data.
 _NB201_SMOKE = {"seeds": [0], "channels": 4, "cells_per_stage": 1, "train_size": 128, "val_size": 128,

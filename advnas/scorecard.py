@@ -1,16 +1,15 @@
 """The scorecard: every claim of the paper this book tests, one row each, with the verdict
 the chapters compute from the stored results (never typed).
 
-Each chapter's report writes its verdicts as lines "**<claim>: <verdict>.** <evidence>"
-(``report.compare``/``report.overall``); this module reads the same stored runs, calls the
-same report functions, and splits those lines into the scorecard's columns. It computes
-nothing new, so the scorecard and the chapters cannot disagree.
+Each chapter's report returns its verdicts as ``Verdict`` objects (``advnas.verdict``), which
+the chapter shows as lines "**<claim>: <outcome>.** <evidence>"; this module reads the same
+stored runs, calls the same report functions, and puts each verdict's fields into the
+scorecard's columns. It computes nothing new, so the scorecard and the chapters cannot disagree.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import textwrap
 from typing import Callable
 
@@ -18,7 +17,9 @@ import pandas as pd
 
 
 from . import claims
-from .report import proposed_label
+from .report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, THETA_STEP_RATIO_TARGET,
+                     proposed_label)
+from .verdict import Verdict, kind_of
 
 
 def notebook(name: str):
@@ -26,33 +27,22 @@ def notebook(name: str):
 
     return entry(name)
 
-VERDICT_LINE = re.compile(r"^\*\*(?P<claim>.+): (?P<verdict>holds|fails|inconclusive at n = \d+|untested[^.]*)\.\*\*"
-                          r" ?(?P<evidence>.*)$", re.S)
 PAGES = {"theory": "01_theory", "toy": "02_toy", "nb201": "03_nb201", "ptb": "04_ptb", "zero_op": "05_zero_op",
          "dense": "06_dense", "gradients": "07_gradients"}
 
 
-def parse(line: str) -> dict[str, str] | None:
-    """(claim, verdict, evidence) of a verdict line; None for other lines."""
-    match = VERDICT_LINE.match(line.strip())
-    return match.groupdict() if match else None
-
-
-def _rows(chapter: str, where: str, lines: list[str], paper_value: str = "") -> list[dict]:
-    """The scorecard rows of a chapter's verdict lines: each claim's words, location, number and
-    group from ``claims.CLAIMS`` (``where`` and ``paper_value`` where a claim has no entry)."""
-    page = PAGES[chapter]
+def _rows(chapter: str, where: str, verdicts: list[Verdict], paper_value: str = "") -> list[dict]:
+    """The scorecard rows of a chapter's verdicts: each claim's words, location, number and
+    group from ``claims.CLAIMS`` (``where`` and ``paper_value`` where a claim has no entry), and
+    the verdict's outcome, evidence and n."""
+    section = f"[{notebook(chapter).title.split(' (')[0]}]({PAGES[chapter]}.ipynb)"
     out = []
-    for line in lines:
-        parsed = parse(line)
-        if parsed is None:
-            continue
-        entry = claims.find(parsed["claim"])
-        out.append({"claim": parsed["claim"], "paper": entry.where if entry else where,
+    for verdict in verdicts:
+        entry = claims.find(verdict.claim)
+        out.append({"claim": verdict.claim, "paper": entry.where if entry else where,
                     "paper's number": entry.number() if entry else paper_value,
                     "quote": entry.quote if entry else "", "group": entry.group if entry else claims.PAPER,
-                    "verdict": parsed["verdict"], "evidence": parsed["evidence"],
-                    "section": f"[{notebook(chapter).title.split(' (')[0]}]({page}.ipynb)"})
+                    "verdict": verdict.outcome, "evidence": verdict.evidence, "n": verdict.n, "section": section})
     return out
 
 
@@ -74,23 +64,38 @@ def _theory(profile: str) -> list[dict]:
     edges = {r: int(g.n_edges.sum()) for r, g in shares.groupby("regime")}
     instances = {r: int(g.instance.nunique()) for r, g in shares.groupby("regime")}
     t41 = run.metrics[(run.metrics.part == "theorem41") & (run.metrics.step > 0)]
-    lines = [
-        f"**Sec. 4.4: the advantage's gradient typically has a lower variance than REINFORCE's (on at least "
-        f"{TYPICALLY:.0%} of edges, in every regime of random linear rewards): "
-        f"{'holds' if min(lower.values()) >= TYPICALLY else 'fails'}.** Share of edges where it is lower (exact "
-        f"moments, random linear rewards with 2 or more edges): "
-        + ", ".join(f"{k} {v:.1%} (mean over {instances.get(k, 0)} instances, {edges.get(k, 0)} edge cases)"
-                    for k, v in lower.items()) + f"; threshold for \"typically\": {TYPICALLY:.0%} in every regime.",
-        f"**Theorem 4.2: the advantage's gradient is unbiased: "
-        f"{'holds' if abs(bias['advantage']) < 1e-9 else 'fails'}.** Largest deviation from the exact gradient: "
-        f"{bias['advantage']:.1e} (REINFORCE {bias['reinforce']:.1e}); the first-order advantage of Eq. (7) "
-        f"deviates by {bias['advantage_first_order']:.3f}.",
-        f"**Theorem 4.1: the lower bound on the expected improvement holds on every random instance: "
-        f"{'holds' if summary['theorem41_min_slack'] >= 0 else 'fails'}.** Smallest slack "
-        f"{summary['theorem41_min_slack']:.2e} over {t41.instance.nunique()} random instances × "
-        f"{t41.step.nunique()} step sizes × {t41.estimator.nunique()} estimators ({len(t41)} cases).",
+    shares_text = ", ".join(f"{k} {v:.1%} (mean over {instances.get(k, 0)} instances, {edges.get(k, 0)} edge cases)"
+                            for k, v in lower.items())
+    verdicts = [
+        Verdict(claim=f"Sec. 4.4: the advantage's gradient typically has a lower variance than REINFORCE's (on at "
+                      f"least {TYPICALLY:.0%} of edges, in every regime of random linear rewards)",
+                outcome="holds" if min(lower.values()) >= TYPICALLY else "fails",
+                evidence=f"Share of edges where it is lower (exact moments, random linear rewards with 2 or more "
+                         f"edges): {shares_text}; threshold for \"typically\": {TYPICALLY:.0%} in every regime.",
+                rule=f"holds when the advantage's variance is the lower on at least {TYPICALLY:.0%} of the edges in "
+                     "every regime, fails otherwise",
+                comparison="the advantage's per-edge gradient variance against REINFORCE's, exact moments on random "
+                           "instances; the estimate is the smallest share over the regimes",
+                estimate=min(lower.values())),
+        Verdict(claim="Theorem 4.2: the advantage's gradient is unbiased",
+                outcome="holds" if abs(bias["advantage"]) < 1e-9 else "fails",
+                evidence=f"Largest deviation from the exact gradient: {bias['advantage']:.1e} (REINFORCE "
+                         f"{bias['reinforce']:.1e}); the first-order advantage of Eq. (7) deviates by "
+                         f"{bias['advantage_first_order']:.3f}.",
+                rule="holds when the exact expectation deviates from the exact gradient by less than 1e-9",
+                comparison="the exact expectation of the advantage's gradient estimate against the exact gradient",
+                estimate=bias["advantage"]),
+        Verdict(claim="Theorem 4.1: the lower bound on the expected improvement holds on every random instance",
+                outcome="holds" if summary["theorem41_min_slack"] >= 0 else "fails",
+                evidence=f"Smallest slack {summary['theorem41_min_slack']:.2e} over {t41.instance.nunique()} random "
+                         f"instances × {t41.step.nunique()} step sizes × {t41.estimator.nunique()} estimators "
+                         f"({len(t41)} cases).",
+                rule="holds when the expected improvement is at least its lower bound (slack ≥ 0) in every case",
+                comparison="the expected improvement minus Theorem 4.1's lower bound, per instance, step size "
+                           "and estimator",
+                estimate=summary["theorem41_min_slack"]),
     ]
-    return _rows("theory", "Sec. 4.4, Theorems 4.1, 4.2", lines)
+    return _rows("theory", "Sec. 4.4, Theorems 4.1, 4.2", verdicts)
 
 
 def _toy(profile: str) -> list[dict]:
@@ -102,37 +107,61 @@ def _toy(profile: str) -> list[dict]:
 
 def _benchmarks(profile: str) -> list[dict]:
     """The cost claims, from the stored benchmarks (medians against the project's targets)."""
-    from .report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET,
-                         THETA_STEP_RATIO_TARGET)
     from .store import ResultsStore
 
-    store, lines, ours = ResultsStore(), [], proposed_label()
+    store, ours = ResultsStore(), proposed_label()
+    verdicts = []
     memory = store.latest("benchmarks", "memory", profile)
     if memory is not None:
-        m = memory.summary
-        lines.append(f"**Sec. 4: {ours} needs the memory of training one sampled architecture: "
-                     f"{'holds' if m['advantage_over_plain_max'] <= ADVANTAGE_OVER_PLAIN_MEMORY_TARGET else 'fails'}"
-                     f".** Peak memory ÷ plain training of the same cell, at most {m['advantage_over_plain_max']:.3f} "
-                     f"(target ≤ {ADVANTAGE_OVER_PLAIN_MEMORY_TARGET:g}; {m['device']}).")
-        lines.append(f"**Sec. 3, 5.1: dense propagation needs several times the memory of sparse: "
-                     f"{'holds' if m['dense_over_sparse_median'] >= DENSE_OVER_SPARSE_MEMORY_TARGET else 'fails'}.** "
-                     f"Dense ÷ sparse peak memory (medians) {m['dense_over_sparse_median']:.2f} "
-                     f"(target ≥ {DENSE_OVER_SPARSE_MEMORY_TARGET:g}).")
+        verdicts += _memory_verdicts(memory.summary, ours)
     speed = store.latest("benchmarks", "nb201-speed", profile)
     if speed is not None:
-        size, values = max(speed.summary["sizes"].items(), key=lambda kv: int(kv[0].split(",")[0].split("=")[1]))
-        forward_only, with_backward = values["advantage_over_reinforce"], values["advantage_over_reinforce_with_backward"]
-        repeats = speed.config["settings"]["repeats"]
-        lines.append(f"**Sec. 4.3: the advantage involves no additional computational cost over REINFORCE's θ step: "
-                     f"{_ratio_verdict(forward_only, THETA_STEP_RATIO_TARGET, repeats)}.** {ours} θ step ÷ REINFORCE's "
-                     f"as REINFORCE needs it (a forward pass only, no backward), median {forward_only['median']:.3f}, "
-                     f"quartiles {_quartiles(forward_only)} at {size} (target ≤ {THETA_STEP_RATIO_TARGET:g}: holds when "
-                     "the upper quartile is within it, fails when the lower one is above it). Beside it, against "
-                     f"REINFORCE's step with a backward pass it does not need (the paper's argument: the gradient "
-                     f"comes from a backward pass that is computed anyway), median {with_backward['median']:.3f}, "
-                     f"quartiles {_quartiles(with_backward)}: "
-                     f"{_ratio_verdict(with_backward, THETA_STEP_RATIO_TARGET, repeats)}.")
-    return _rows("dense", "Sec. 4.3, App. G", lines)
+        verdicts.append(_theta_step_verdict(speed, ours))
+    return _rows("dense", "Sec. 4.3, App. G", verdicts)
+
+
+def _memory_verdicts(m: dict, ours: str) -> list[Verdict]:
+    """Sec. 4 and Sec. 3, 5.1: the memory benchmark's ratios against the project's targets."""
+    plain, dense = m["advantage_over_plain_max"], m["dense_over_sparse_median"]
+    return [
+        Verdict(claim=f"Sec. 4: {ours} needs the memory of training one sampled architecture",
+                outcome="holds" if plain <= ADVANTAGE_OVER_PLAIN_MEMORY_TARGET else "fails",
+                evidence=f"Peak memory ÷ plain training of the same cell, at most {plain:.3f} "
+                         f"(target ≤ {ADVANTAGE_OVER_PLAIN_MEMORY_TARGET:g}; {m['device']}).",
+                rule=f"holds when the largest ratio over the sampled cells is at most "
+                     f"{ADVANTAGE_OVER_PLAIN_MEMORY_TARGET:g}",
+                comparison=f"{ours}'s peak memory ÷ plain training's of the same sampled cell", estimate=plain),
+        Verdict(claim="Sec. 3, 5.1: dense propagation needs several times the memory of sparse",
+                outcome="holds" if dense >= DENSE_OVER_SPARSE_MEMORY_TARGET else "fails",
+                evidence=f"Dense ÷ sparse peak memory (medians) {dense:.2f} "
+                         f"(target ≥ {DENSE_OVER_SPARSE_MEMORY_TARGET:g}).",
+                rule=f"holds when the ratio of the medians is at least {DENSE_OVER_SPARSE_MEMORY_TARGET:g}",
+                comparison="the dense strategies' median peak memory ÷ the sparse strategies'", estimate=dense),
+    ]
+
+
+def _theta_step_verdict(speed, ours: str) -> Verdict:
+    """Sec. 4.3: AdvantageNAS's θ step against REINFORCE's as REINFORCE needs it (forward only),
+    with the ratio against REINFORCE's step with a backward pass beside it."""
+    size, values = max(speed.summary["sizes"].items(), key=lambda kv: int(kv[0].split(",")[0].split("=")[1]))
+    forward_only, with_backward = values["advantage_over_reinforce"], values["advantage_over_reinforce_with_backward"]
+    repeats = speed.config["settings"]["repeats"]
+    outcome = _ratio_verdict(forward_only, THETA_STEP_RATIO_TARGET, repeats)
+    beside = _ratio_verdict(with_backward, THETA_STEP_RATIO_TARGET, repeats)
+    evidence = (f"{ours} θ step ÷ REINFORCE's as REINFORCE needs it (a forward pass only, no backward), median "
+                f"{forward_only['median']:.3f}, quartiles {_quartiles(forward_only)} at {size} (target ≤ "
+                f"{THETA_STEP_RATIO_TARGET:g}: holds when the upper quartile is within it, fails when the lower one "
+                "is above it). Beside it, against REINFORCE's step with a backward pass it does not need (the "
+                "paper's argument: the gradient comes from a backward pass that is computed anyway), median "
+                f"{with_backward['median']:.3f}, quartiles {_quartiles(with_backward)}: {beside}.")
+    stated = [o for o in (outcome, beside) if kind_of(o) == "inconclusive"]  # only these state the repeats
+    return Verdict(claim="Sec. 4.3: the advantage involves no additional computational cost over REINFORCE's θ step",
+                   outcome=outcome, evidence=evidence,
+                   rule=f"holds when the upper quartile of the per-repeat ratios is at most {THETA_STEP_RATIO_TARGET:g}, "
+                        "fails when the lower quartile is above it, inconclusive otherwise",
+                   comparison=f"{ours}'s θ step ÷ REINFORCE's, per repeat, at {size}",
+                   n=repeats if stated else None, estimate=forward_only["median"],
+                   interval=tuple(forward_only["quartiles"]))
 
 
 def _quartiles(ratio: dict) -> str:
@@ -157,13 +186,8 @@ def _nb201(profile: str) -> list[dict]:
 def _zero_op(profile: str) -> list[dict]:
     from .nb201 import experiment, report
 
-    cfg = notebook("zero_op").resolve(profile)
-    summaries, _ = experiment.collect(experiment.run_all(cfg, profile))
-    control, _ = experiment.collect(experiment.run_all(experiment.zero_op_control(cfg), profile))
-    control["label"] = f"{proposed_label()} without Eq. (9)"
-    four, _ = experiment.collect(experiment.run_all(cfg.replace(ops="nb201"), profile))
-    lines = report.zero_op_verdict(pd.concat([summaries, control], ignore_index=True), four)
-    return _rows("zero_op", "App. B, App. F, Table 4", lines)
+    data = experiment.zero_op_data(notebook("zero_op").resolve(profile), profile)
+    return _rows("zero_op", "App. B, App. F, Table 4", report.zero_op_verdicts(data.with_zero, data.four_ops))
 
 
 def _dense(profile: str) -> list[dict]:
@@ -181,8 +205,9 @@ def _gradients(profile: str) -> list[dict]:
     cfg = notebook("gradients").resolve(profile)
     runs = gradient_experiment.run_all(cfg, profile, progress=False)
     metrics, _ = gradient_experiment.collect(runs)
-    lines = gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs))
-    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2", lines + exact.verdicts(exact.stored(cfg, profile), profile))
+    verdicts = gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs))
+    return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2",
+                 verdicts + exact.verdicts(exact.stored(cfg, profile), profile))
 
 
 def _ptb(profile: str) -> list[dict]:
@@ -196,10 +221,8 @@ def _omitted(profile: str) -> list[dict]:
     """Claims of the appendices and footnotes, each from its chapter's stored runs."""
     from . import omitted_claims
 
-    chapters = {"App. B": "zero_op", "App. F": "zero_op", "Footnote 5": "zero_op", "App. H": "nb201",
-                "Sec. 5.1": "toy"}
-    return [row for line in omitted_claims.lines(profile)
-            for row in _rows(chapters[line[2:].split(":")[0]], "", [line])]
+    return [row for chapter, verdict in omitted_claims.chapter_verdicts(profile)
+            for row in _rows(chapter, "", [verdict])]
 
 
 SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _toy, "nb201": _nb201, "ptb": _ptb,
@@ -219,7 +242,7 @@ def table(profile: str) -> pd.DataFrame:
             os.environ["ADVNAS_RECOMPUTE"] = recompute
     frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "quote", "group", "verdict", "evidence",
                                         "section", "stale"])
-    frame.insert(3, "ours", [trials_text(profile, row.verdict + " " + row.evidence) for row in frame.itertuples()])
+    frame.insert(3, "ours", [trials_text(profile, row.get("n")) for row in rows])
     # the paper's claims first, then our additions; within each, in the book's chapter order
     pages = list(PAGES.values())
     key = [(claims.GROUPS.index(g), next((i for i, p in enumerate(pages) if f"({p}.ipynb)" in s), len(pages)))
@@ -244,11 +267,10 @@ def shown_verdict(verdict: str, stale: str) -> str:
     return f"{verdict} (evidence stale: recompute)" if stale else verdict
 
 
-def trials_text(profile: str, evidence: str) -> str:
-    """Our side of a row in short: the profile and the largest n the evidence states ("cpu, n = 5");
-    the profile alone where the evidence is an exact computation or a benchmark's medians."""
-    counts = [int(n) for n in re.findall(r"\bn = (\d+)", evidence)]
-    return f"{profile}, n = {max(counts)}" if counts else profile
+def trials_text(profile: str, n: int | None) -> str:
+    """Our side of a row in short: the profile and the verdict's n (``Verdict.n``: "cpu, n = 5");
+    the profile alone where it has none (an exact computation, a benchmark's medians)."""
+    return profile if n is None else f"{profile}, n = {n}"
 
 
 def summary_table(frame: pd.DataFrame, group: str | None = None) -> pd.DataFrame:
@@ -273,7 +295,7 @@ def evidence_list(frame: pd.DataFrame) -> str:
 
 def kind(verdict: str) -> str:
     """holds, fails, inconclusive or untested (the verdict without its n or reason)."""
-    return next((k for k in ("inconclusive", "untested") if verdict.startswith(k)), verdict)
+    return kind_of(verdict)
 
 
 def counts(frame: pd.DataFrame, group: str | None = None) -> str:

@@ -81,7 +81,7 @@ def test_local_cluster_gives_the_summaries_of_sequential_execution(results_dir, 
     here = jobs.run_here(todo, threads=1)
     results_dir("cluster")
     there = jobs.run_on_cluster(todo, client=local_cluster(2), workers=2)
-    assert len(here) == len(there) == len(todo) == 2 * len(strategies.names("sparse", baselines=True))
+    assert len(here) == len(there) == len(todo) == 2 * len(strategies.names("sparse", paper_only=False))
     for a, b in zip(here, there):
         assert a["job"] == b["job"]
         assert _without_timing(a["summaries"]) == _without_timing(b["summaries"])

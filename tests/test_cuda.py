@@ -41,7 +41,7 @@ def _search(strategy: str, ops: str, epochs: int = 3):
 
 
 @pytest.mark.parametrize("ops", ["nb201", "with-none"])
-@pytest.mark.parametrize("strategy", strategies.names(baselines=True))
+@pytest.mark.parametrize("strategy", strategies.names(paper_only=False))
 def test_every_strategy_searches_both_spaces_on_the_device(strategy, ops):
     search = _search(strategy, ops)
     search.run(progress=False)
@@ -51,7 +51,7 @@ def test_every_strategy_searches_both_spaces_on_the_device(strategy, ops):
     assert summary["final_arch"].count("~") == 6 and 0 <= summary["final_accuracy"] <= 100
 
 
-@pytest.mark.parametrize("strategy", strategies.names("sparse", baselines=True))
+@pytest.mark.parametrize("strategy", strategies.names("sparse", paper_only=False))
 def test_every_sparse_strategy_runs_a_ptb_trial_on_the_device(strategy):
     cfg = PTBConfig(hidden=8, batch=4, bptt=5, search_epochs=2, epoch_tokens=100, retrain_epochs=1,
                     retrain_epoch_tokens=60, eval_batch=2, eval_tokens=100, curve_tokens=60, seeds=(0,))

@@ -221,7 +221,7 @@ def test_bad_input_ptb_refuses_the_dense_strategies_its_help_does_not_list(capsy
     code, _, err = cli(capsys, *PTB[:2], "--strategy", strategy, "--profile", "smoke", "--out", tmp_path / "r")
     line = assert_one_line_error(code, err, "strategy must be one of")
     assert line.endswith(f"got {strategy!r}")
-    assert all(name in line for name in strategies.names("sparse", baselines=True))
+    assert all(name in line for name in strategies.names("sparse", paper_only=False))
     assert not (tmp_path / "r").exists()
 
 

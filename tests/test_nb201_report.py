@@ -49,11 +49,13 @@ def test_verdicts_are_paired_by_seed_and_inconclusive_when_the_interval_spans_ze
     table = pd.DataFrame(rows)
     metrics = pd.DataFrame([{"strategy": r["strategy"], "seed": r["seed"], "epoch": 1, "phase": "search",
                              "argmax_accuracy": r["argmax_accuracy"], "entropy": 1.0} for r in rows])
-    lines = report.verdicts(table, metrics)
-    assert lines[0].startswith("**argmax: AdvantageNAS outperforms every SP-NAS (Table 2): holds.**")
+    verdicts = report.verdicts(table, metrics)
+    assert verdicts[0].markdown().startswith("**argmax: AdvantageNAS outperforms every SP-NAS (Table 2): holds.**")
+    assert verdicts[0].n == 4 and verdicts[0].interval[0] > 0
     close = table.assign(argmax_accuracy=table.argmax_accuracy + np.where(
         (table.strategy == "reinforce") & (table.seed % 2 == 0), 2.0, 0.0))
-    assert "inconclusive at n = 4" in report.verdicts(close, metrics)[0]
+    argmax = report.verdicts(close, metrics)[0]
+    assert argmax.outcome == "inconclusive at n = 4" and argmax.interval[0] < 0 < argmax.interval[1]
 
 
 def test_cell_parser_and_best_cell():
@@ -90,10 +92,11 @@ def test_app_g_comparable_is_an_equivalence_test_within_one_point():
         return pd.DataFrame(rows)
 
     def verdict(gaps):
-        (line,) = [ln for ln in report.time_efficiency_verdicts(metrics(gaps)) if "comparable to SNAS" in ln]
-        return line.split("point): ")[1].split(".**")[0], line
+        (found,) = [v for v in report.time_efficiency_verdicts(metrics(gaps)) if "comparable to SNAS" in v.claim]
+        return found
 
-    assert verdict([0.2, -0.1, 0.3, 0.0])[0] == "holds"
-    assert verdict([-2.5, -2.2, -2.4])[0] == "fails"
-    outcome, line = verdict([-2.6, -2.0, -1.4])
-    assert outcome == "inconclusive at n = 3" and "90 % interval, n = 3" in line
+    assert verdict([0.2, -0.1, 0.3, 0.0]).outcome == "holds"
+    assert verdict([-2.5, -2.2, -2.4]).outcome == "fails"
+    found = verdict([-2.6, -2.0, -1.4])
+    assert found.outcome == "inconclusive at n = 3" and "90 % interval, n = 3" in found.evidence
+    assert found.n == 3 and found.estimate == pytest.approx(-2.0) and found.interval[0] < -1 < found.interval[1]

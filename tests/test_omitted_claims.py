@@ -1,5 +1,5 @@
 """The five omitted claims: each rule's outcomes on small synthetic frames with known answers,
-the cell parser, the Clopper–Pearson interval, and the lines read from the stored cpu runs."""
+the cell parser, the Clopper–Pearson interval, and the verdicts read from the stored cpu runs."""
 
 import math
 import re
@@ -9,17 +9,11 @@ import pytest
 
 from advnas import omitted_claims as oc
 from advnas import paths, store
-from advnas.scorecard import parse
+from advnas.verdict import Verdict
 
 FOUR = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|"
 TWO_NONE = "|none~0|+|nor_conv_3x3~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|"
 RIVALS = ["proxyless", "parsec", "gdas", "reinforce"]
-
-
-def verdict(line: str) -> str:
-    parsed = parse(line)
-    assert parsed is not None, line
-    return parsed["verdict"]
 
 
 # The exact binomial interval and the cell parser -----------------------------------------------
@@ -58,27 +52,28 @@ def summaries(archs):
 
 
 def test_zero_op_fails_on_one_counterexample_and_is_inconclusive_with_few_trials():
-    line = oc.zero_op_line(summaries([FOUR, TWO_NONE, FOUR]))
-    assert verdict(line) == "fails"
-    assert "2 of 18 edges" in line and "seed 1: 2" in line
-    line = oc.zero_op_line(summaries([FOUR] * 3))
-    assert verdict(line) == "inconclusive at n = 3"  # 0 of 18: upper bound 18.5 %
-    assert "[0.0 %, 18.5 %]" in line
+    verdict = oc.zero_op_selection_verdict(summaries([FOUR, TWO_NONE, FOUR]))
+    assert verdict.outcome == "fails"
+    assert "2 of 18 edges" in verdict.evidence and "seed 1: 2" in verdict.evidence
+    verdict = oc.zero_op_selection_verdict(summaries([FOUR] * 3))
+    assert verdict.outcome == "inconclusive at n = 3"  # 0 of 18: upper bound 18.5 %
+    assert "[0.0 %, 18.5 %]" in verdict.evidence
+    assert verdict.n == 3 and verdict.estimate == 0 and verdict.interval == pytest.approx((0.0, 0.185), abs=5e-4)
 
 
 def test_zero_op_holds_when_no_edge_of_enough_trials_is_none():
     # 0 of 6n edges: upper bound 1 - 0.025^(1/6n) < 10 % from 6n = 36 on
-    assert verdict(oc.zero_op_line(summaries([FOUR] * 6))) == "holds"
-    assert verdict(oc.zero_op_line(summaries([FOUR] * 5))) == "inconclusive at n = 5"
+    assert oc.zero_op_selection_verdict(summaries([FOUR] * 6)).outcome == "holds"
+    assert oc.zero_op_selection_verdict(summaries([FOUR] * 5)).outcome == "inconclusive at n = 5"
 
 
 def test_zero_op_ignores_other_strategies_and_the_labelled_control():
     frame = pd.concat([summaries([FOUR] * 6), pd.DataFrame({"strategy": ["reinforce"], "seed": [0],
                                                              "argmax_arch": [TWO_NONE]})])
-    assert verdict(oc.zero_op_line(frame)) == "holds"
+    assert oc.zero_op_selection_verdict(frame).outcome == "holds"
     control = summaries([TWO_NONE]).assign(label="AdvantageNAS without Eq. (9)")
-    assert verdict(oc.zero_op_line(pd.concat([frame.assign(label=None), control]))) == "holds"
-    assert verdict(oc.zero_op_line(frame[frame.strategy != "advantage"])).startswith("untested")
+    assert oc.zero_op_selection_verdict(pd.concat([frame.assign(label=None), control])).outcome == "holds"
+    assert oc.zero_op_selection_verdict(frame[frame.strategy != "advantage"]).outcome.startswith("untested")
 
 
 # 2. App. F ----------------------------------------------------------------------------------------
@@ -94,24 +89,25 @@ FOUR_OPS = params({name: [1.0, 1.0, 1.0] for name in [*RIVALS, "advantage", "ran
 def test_params_change_holds_when_the_rivals_shrink_and_advantagenas_shrinks_less():
     with_none = params({**{name: [0.2, 0.3, 0.25] for name in RIVALS}, "advantage": [0.95, 1.0, 1.02],
                         "random": [5.0, 5.0, 5.0]})
-    line = oc.params_change_line(with_none, FOUR_OPS)
-    assert verdict(line) == "holds"
-    assert "n = 3" in line and "AdvantageNAS -0.010" in line and "ProxylessNAS -0.750" in line
-    assert "Random" not in line
+    verdict = oc.params_change_verdict(with_none, FOUR_OPS)
+    assert verdict.outcome == "holds"
+    assert "n = 3" in verdict.evidence and "AdvantageNAS -0.010" in verdict.evidence
+    assert "ProxylessNAS -0.750" in verdict.evidence and "Random" not in verdict.evidence
+    assert verdict.n == 3 and verdict.estimate is None  # two intervals decide together
 
 
 def test_params_change_fails_when_the_rivals_grow_or_advantagenas_shrinks_more():
     grow = params({**{name: [1.5, 1.6, 1.55] for name in RIVALS}, "advantage": [1.5, 1.6, 1.55]})
-    assert verdict(oc.params_change_line(grow, FOUR_OPS)) == "fails"
+    assert oc.params_change_verdict(grow, FOUR_OPS).outcome == "fails"
     ours_more = params({**{name: [0.5, 0.6, 0.55] for name in RIVALS}, "advantage": [0.1, 0.2, 0.12]})
-    assert verdict(oc.params_change_line(ours_more, FOUR_OPS)) == "fails"
+    assert oc.params_change_verdict(ours_more, FOUR_OPS).outcome == "fails"
 
 
 def test_params_change_is_inconclusive_when_an_interval_spans_zero():
     mixed = params({**{name: [0.2, 0.3, 0.25] for name in RIVALS}, "advantage": [0.1, 1.0, 0.6]})
-    assert verdict(oc.params_change_line(mixed, FOUR_OPS)) == "inconclusive at n = 3"
+    assert oc.params_change_verdict(mixed, FOUR_OPS).outcome == "inconclusive at n = 3"
     one_seed = params({**{name: [0.2] for name in RIVALS}, "advantage": [1.0]})
-    assert verdict(oc.params_change_line(one_seed, FOUR_OPS)) == "inconclusive at n = 1"
+    assert oc.params_change_verdict(one_seed, FOUR_OPS).outcome == "inconclusive at n = 1"
 
 
 # 3. Footnote 5 ------------------------------------------------------------------------------------
@@ -121,13 +117,14 @@ def proxyless(accuracies):
 
 
 def test_collapse_rate_outcomes():
-    line = oc.proxyless_collapse_line(proxyless([10.0] * 6))
-    assert verdict(line) == "holds"  # 6 of 6: lower bound 54 %
-    assert "6 of n = 6" in line and "10.00 ± 0.00 %" in line
-    assert verdict(oc.proxyless_collapse_line(proxyless([86.0] * 6))) == "fails"  # upper bound 46 %
-    assert verdict(oc.proxyless_collapse_line(proxyless([10.0, 10.2, 10.4]))) == "inconclusive at n = 3"
-    line = oc.proxyless_collapse_line(proxyless([10.0, 92.0, 86.0]))
-    assert verdict(line) == "inconclusive at n = 3" and "1 of n = 3" in line
+    verdict = oc.proxyless_collapse_verdict(proxyless([10.0] * 6))
+    assert verdict.outcome == "holds"  # 6 of 6: lower bound 54 %
+    assert "6 of n = 6" in verdict.evidence and "10.00 ± 0.00 %" in verdict.evidence
+    assert verdict.n == 6 and verdict.estimate == 1 and verdict.interval[0] == pytest.approx(0.541, abs=1e-3)
+    assert oc.proxyless_collapse_verdict(proxyless([86.0] * 6)).outcome == "fails"  # upper bound 46 %
+    assert oc.proxyless_collapse_verdict(proxyless([10.0, 10.2, 10.4])).outcome == "inconclusive at n = 3"
+    verdict = oc.proxyless_collapse_verdict(proxyless([10.0, 92.0, 86.0]))
+    assert verdict.outcome == "inconclusive at n = 3" and "1 of n = 3" in verdict.evidence
 
 
 # 4. App. H ----------------------------------------------------------------------------------------
@@ -153,14 +150,16 @@ def test_entropy_rise_takes_the_middle_and_last_search_rows():
 
 def test_entropy_rise_outcomes():
     up = {s: [1.2, 0.8, 0.9 + 0.01 * s, 1.0 + 0.02 * s] for s in range(3)}
-    line = oc.proxyless_entropy_line(entropy_metrics(up))
-    assert verdict(line) == "holds"
-    assert "search epoch 4 minus epoch 2" in line and "at or below the cpu convergence target" in line
+    verdict = oc.proxyless_entropy_verdict(entropy_metrics(up))
+    assert verdict.outcome == "holds"
+    assert "search epoch 4 minus epoch 2" in verdict.evidence
+    assert "at or below the cpu convergence target" in verdict.evidence
+    assert verdict.n == 3 and verdict.interval[0] > 0 and verdict.estimate == pytest.approx(0.22)
     down = {s: [1.38, 1.38, 1.3, 1.30 - 0.005 * s] for s in range(3)}
-    line = oc.proxyless_entropy_line(entropy_metrics(down))
-    assert verdict(line) == "fails" and "above the cpu convergence target" in line
+    verdict = oc.proxyless_entropy_verdict(entropy_metrics(down))
+    assert verdict.outcome == "fails" and "above the cpu convergence target" in verdict.evidence
     mixed = {0: [1.0, 0.9, 1.0], 1: [1.0, 0.9, 0.8], 2: [1.0, 0.9, 0.95]}
-    assert verdict(oc.proxyless_entropy_line(entropy_metrics(mixed))) == "inconclusive at n = 3"
+    assert oc.proxyless_entropy_verdict(entropy_metrics(mixed)).outcome == "inconclusive at n = 3"
 
 
 # 5. Sec. 5.1 --------------------------------------------------------------------------------------
@@ -173,19 +172,21 @@ def recovery(ours: list[int], dense: dict[str, list[int]]) -> pd.DataFrame:
 def test_dense_faster_outcomes():
     ours = [200, 210, 190, 205]
     fast = {"darts": [20, 30, 25, 10], "snas": [50, 60, 40, 55], "nasp": [10, 10, 20, 10]}
-    line = oc.dense_faster_line(recovery(ours, fast), 2000)
-    assert verdict(line) == "holds" and "against NASP" in line and "budget of 2000" in line
+    verdict = oc.dense_faster_verdict(recovery(ours, fast), 2000)
+    assert verdict.outcome == "holds" and "against NASP" in verdict.evidence and "budget of 2000" in verdict.evidence
+    assert verdict.n == 4 and verdict.interval[0] > 0  # the weakest of the three comparisons decides
     slow_snas = {**fast, "snas": [900, 800, 950, 870]}
-    assert verdict(oc.dense_faster_line(recovery(ours, slow_snas))) == "fails"
+    assert oc.dense_faster_verdict(recovery(ours, slow_snas)).outcome == "fails"
     noisy_snas = {**fast, "snas": [20, 900, 30, 800]}
-    assert verdict(oc.dense_faster_line(recovery(ours, noisy_snas))) == "inconclusive at n = 4"
-    assert verdict(oc.dense_faster_line(recovery([], fast))).startswith("untested")
+    assert oc.dense_faster_verdict(recovery(ours, noisy_snas)).outcome == "inconclusive at n = 4"
+    untested = oc.dense_faster_verdict(recovery([], fast))
+    assert untested.kind == "untested" and untested.n is None and untested.interval is None
 
 
 # The stored runs ----------------------------------------------------------------------------------
 
 @pytest.mark.skipif(not (paths.results_dir() / "nb201" / "cpu").is_dir(), reason="no stored cpu runs of nb201")
-def test_lines_from_the_stored_cpu_runs(monkeypatch):
+def test_verdicts_from_the_stored_cpu_runs(monkeypatch):
     monkeypatch.delenv("ADVNAS_RECOMPUTE", raising=False)
     read = store.ResultsStore._run
 
@@ -195,9 +196,10 @@ def test_lines_from_the_stored_cpu_runs(monkeypatch):
         return read(self, folder, *args, **kwargs)
 
     monkeypatch.setattr(store.ResultsStore, "_run", read_only)
-    lines = oc.lines("cpu")
-    assert len(lines) == 5
-    parsed = [parse(line) for line in lines]
-    assert all(p is not None for p in parsed)
-    assert [p["claim"].split(":")[0] for p in parsed] == ["App. B", "App. F", "Footnote 5", "App. H", "Sec. 5.1"]
-    assert all(re.search(r"\bn = \d+", p["evidence"]) and "interval" in p["evidence"] for p in parsed)
+    pairs = oc.chapter_verdicts("cpu")
+    assert [chapter for chapter, _ in pairs] == ["zero_op", "zero_op", "zero_op", "nb201", "toy"]
+    verdicts = [verdict for _, verdict in pairs]
+    assert all(isinstance(v, Verdict) for v in verdicts)
+    assert [v.claim.split(":")[0] for v in verdicts] == ["App. B", "App. F", "Footnote 5", "App. H", "Sec. 5.1"]
+    assert all(re.search(r"\bn = \d+", v.evidence) and "interval" in v.evidence for v in verdicts)
+    assert all(v.n is not None and v.rule and v.comparison for v in verdicts)

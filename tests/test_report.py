@@ -17,6 +17,7 @@ from advnas import cells, report, strategies  # noqa: E402
 from advnas.nb201 import report as nb201  # noqa: E402
 from advnas.ptb import report as ptb  # noqa: E402
 from advnas.toy import report as toy  # noqa: E402
+from advnas.verdict import Verdict  # noqa: E402
 
 PROPOSED = strategies.PROPOSED
 
@@ -45,13 +46,24 @@ def test_labels_and_order_come_from_the_registry_with_baselines_last():
     assert list(report.ordered(frame).strategy) == ["gdas", PROPOSED, PROPOSED, "random"]
 
 
-def test_rivals_are_the_papers_other_sparse_strategies():
-    rivals = report.rivals()
-    assert PROPOSED not in rivals and "random" not in rivals
-    assert set(rivals) == set(strategies.SPARSE) - {PROPOSED}
-    one_hot = report.rivals(one_hot=True)
-    assert set(one_hot) == set(rivals) - {"proxyless"}  # Fig. 1's REINFORCE, PARSEC, GDAS
-    assert report.rivals(["gdas", "darts"]) == ["gdas"]
+def test_rivals_are_the_papers_sets_per_experiment():
+    sparse = ["proxyless", "parsec", "gdas", "reinforce"]  # Tables 2, 3 and 4: every other SP-NAS
+    assert {e: report.rivals(e) for e in ("toy", "nb201", "zero_op", "ptb", "dense")} == {
+        "toy": ["parsec", "gdas", "reinforce"],  # Fig. 1: REINFORCE, PARSEC, GDAS (one-hot)
+        "nb201": sparse, "zero_op": sparse, "ptb": sparse,
+        "dense": ["darts", "snas", "nasp"]}  # App. G
+    assert report.rivals("nb201") == [n for n in strategies.SPARSE if n != PROPOSED]
+    assert all(PROPOSED not in r and "random" not in r for r in map(report.rivals, report.paper.RIVALS))
+    assert report.rivals("nb201", ["gdas", "darts"]) == ["gdas"]
+    with pytest.raises(ValueError, match="experiment must be one of toy, nb201"):
+        report.rivals("cifar")
+
+
+def test_only_a_strategy_whose_theta_moves_is_a_searcher():
+    assert not report.learns_theta("random") and report.learns_theta(PROPOSED) and report.learns_theta("plain")
+    frame = pd.DataFrame({"strategy": ["random", PROPOSED, "plain"]})
+    assert list(report.searchers(frame).strategy) == [PROPOSED, "plain"]
+    assert report.searchers(frame.iloc[:0]).empty
 
 
 def test_the_proposed_method_is_highlighted():
@@ -122,14 +134,17 @@ def nb201_metrics(entropies: dict[str, float]) -> pd.DataFrame:
 def test_cifar_verdicts_are_paired_flip_with_the_numbers_and_keep_random_search_apart():
     metrics = nb201_metrics({PROPOSED: 0.1, "gdas": 0.01, "reinforce": 0.02, "random": 0.0})
     holds = nb201.verdicts(nb201_summaries(93.0, 92.0), metrics)
-    assert holds[0].startswith("**argmax: AdvantageNAS outperforms every SP-NAS (Table 2): holds.**")
-    assert "against GDAS +1.00 [" in holds[0] and "Random" not in holds[0]  # random search is no rival
-    assert "beats random search at the same budget: fails" in holds[2]
+    assert holds[0].claim == "argmax: AdvantageNAS outperforms every SP-NAS (Table 2)" and holds[0].outcome == "holds"
+    assert "against GDAS +1.00 [" in holds[0].evidence and "Random" not in holds[0].evidence  # no rival
+    # the weakest comparison decides a claim that holds: GDAS, 1 point behind (REINFORCE is 2)
+    assert holds[0].n == 3 and holds[0].estimate == pytest.approx(1.0) and holds[0].interval[0] > 0
+    assert holds[2].claim == "AdvantageNAS beats random search at the same budget" and holds[2].kind == "fails"
     fails = nb201.verdicts(nb201_summaries(91.0, 92.0), metrics)
-    assert "(Table 2): fails.**" in fails[0] and "(Table 2): fails.**" in fails[1]
-    assert "argmax is better than process best for every strategy: holds" in holds[3]
-    assert holds[-1].startswith("**Fig. 4: AdvantageNAS's entropy falls faster than REINFORCE's, GDAS's and "
-                                "PARSEC's: holds.**")
+    assert fails[0].outcome == fails[1].outcome == "fails"
+    assert fails[0].estimate == pytest.approx(-1.0) and fails[0].interval[1] < 0  # the first failing rival: GDAS
+    assert holds[3].claim == "argmax is better than process best for every strategy" and holds[3].outcome == "holds"
+    assert holds[-1].claim == "Fig. 4: AdvantageNAS's entropy falls faster than REINFORCE's, GDAS's and PARSEC's"
+    assert holds[-1].outcome == "holds" and holds[-1].interval[1] < 0 and "below zero" in holds[-1].rule
 
 
 def test_table2_shows_random_search_last_when_it_was_run():
@@ -147,8 +162,8 @@ def test_random_search_is_left_out_of_the_argmax_claims_and_curves():
     # the all-skip tie-break of an unmoved theta would fail "argmax beats process best"
     summaries.loc[summaries.strategy == "random", "argmax_accuracy"] = 50.0
     metrics = nb201_metrics({PROPOSED: 0.1, "gdas": 0.01, "reinforce": 0.02, "random": 0.0})
-    line = next(v for v in nb201.verdicts(summaries, metrics) if "argmax is better than process best" in v)
-    assert ": holds.**" in line and "Random" not in line
+    verdict = next(v for v in nb201.verdicts(summaries, metrics) if "argmax is better than process best" in v.claim)
+    assert verdict.outcome == "holds" and "Random" not in verdict.evidence
     assert "by 0.0220 to 0.2200 nats" in nb201.entropy_drop(metrics, 4, 100)  # not "by 0.0000": random search
     fig = nb201.figure2(metrics.assign(argmax_accuracy=metrics.argmax_accuracy.where(metrics.strategy != "random", 50.0)), "")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["GDAS", "REINFORCE", "AdvantageNAS"]
@@ -172,13 +187,18 @@ def zero_op_tables(ours_with: float, gdas_with: float):
     return pd.concat([with_zero, control], ignore_index=True), rows(93.0, 92.0)
 
 
-def test_zero_op_verdict_compares_each_row_with_its_strategy_and_flips():
-    lines = nb201.zero_op_verdict(*zero_op_tables(92.5, 80.0))
+def test_zero_op_verdicts_compare_each_row_with_its_strategy_and_flip():
+    tables = zero_op_tables(92.5, 80.0)
+    lines = nb201.zero_op_change_lines(*tables)
     assert lines[0] == ("GDAS: argmax 80.00 % with `none` against 92.00 % without (mean change -12.00 points); "
                         "params 1.00 MB against 1.00 MB.")
     assert lines[2].startswith("AdvantageNAS without Eq. (9): argmax 50.00 % with `none` against 93.00 %")
-    assert "inconclusive at n = 1" in lines[3]  # one seed: no interval, no verdict either way
-    assert any(line.startswith("**App. F: adding `none` costs AdvantageNAS less accuracy") for line in lines)
+    table4, cost, eq9 = nb201.zero_op_verdicts(*tables)
+    assert table4.outcome == "inconclusive at n = 1"  # one seed: no interval, no verdict either way
+    assert table4.n == 1 and table4.estimate == pytest.approx(12.5) and table4.interval is None
+    assert cost.claim.startswith("App. F: adding `none` costs AdvantageNAS less accuracy")
+    assert cost.estimate == pytest.approx(11.5)  # AdvantageNAS's change -0.5 minus GDAS's -12
+    assert eq9.claim.startswith("App. F: Eq. (9)") and eq9.estimate == pytest.approx(42.5) and eq9.n == 1
 
 
 def memory_run(dense: float, plain: float):
@@ -217,22 +237,30 @@ def ptb_runs(ours_val: float):
 
 def test_ptb_verdicts_are_paired_flip_with_the_numbers_and_keep_random_search_apart():
     holds = ptb.verdicts(ptb_runs(90.0))
-    assert holds[0].startswith("**Sec. 5.3: AdvantageNAS has the lowest validation perplexity (Table 3): holds.**")
-    assert "against GDAS -10.0 [" in holds[0] and "Random" not in holds[0]
-    assert "beats random search at the same budget (test perplexity): fails" in holds[-1]
+    assert holds[0].markdown().startswith(
+        "**Sec. 5.3: AdvantageNAS has the lowest validation perplexity (Table 3): holds.**")
+    assert "against GDAS -10.0 [" in holds[0].evidence and "Random" not in holds[0].evidence
+    assert holds[0].n == 3 and holds[0].interval[1] < 0
+    assert holds[-1].claim.endswith("beats random search at the same budget (test perplexity)")
+    assert holds[-1].outcome == "fails"
     fails = ptb.verdicts(ptb_runs(105.0))
-    assert "(Table 3): fails.**" in fails[0]  # worse than GDAS in every pair
+    assert fails[0].outcome == "fails"  # worse than GDAS in every pair
+    without_ours = [r for r in ptb_runs(90.0) if r.summary["strategy"] != PROPOSED]
+    assert ptb.verdicts(without_ours) == []  # no AdvantageNAS trial: no claim to test
 
 
 def test_ptb_competitive_is_a_non_inferiority_margin_against_proxylessnas_paired_by_seed():
     def runs(ours_test):
         return pd.DataFrame([{"strategy": n, "seed": k, "test_ppl": v * (1 + 0.001 * k)}
                              for n, v in ((PROPOSED, ours_test), ("proxyless", 100.0)) for k in (0, 1, 2, 3)])
-    assert "(within 1%): holds.**" in ptb.competitive_line(runs(100.5))  # 0.5 % worse: within the margin
-    assert "(within 1%): fails.**" in ptb.competitive_line(runs(103.0))
-    assert ptb.competitive_line(runs(100.0).query("strategy != 'proxyless'")) is None
-    one = ptb.competitive_line(runs(100.5).query("seed == 0"))
-    assert "inconclusive at n = 1" in one and "no interval (n = 1)" in one and "nan" not in one
+    within = ptb.competitive_verdict(runs(100.5))  # 0.5 % worse: within the margin
+    assert within.outcome == "holds" and within.claim.endswith("(within 1%)")
+    assert within.n == 4 and within.estimate == pytest.approx(0.005) and within.interval[1] < 0.01
+    assert ptb.competitive_verdict(runs(103.0)).outcome == "fails"
+    assert ptb.competitive_verdict(runs(100.0).query("strategy != 'proxyless'")) is None
+    one = ptb.competitive_verdict(runs(100.5).query("seed == 0"))
+    assert one.outcome == "inconclusive at n = 1" and one.interval is None
+    assert "no interval (n = 1)" in one.evidence and "nan" not in one.markdown()
 
 
 # Toy chapter --------------------------------------------------------------------------------
@@ -269,7 +297,8 @@ def test_the_scorecard_reads_the_chapters_runs_even_when_asked_to_recompute(monk
 
     def source(profile):
         seen.append(os.environ.get("ADVNAS_RECOMPUTE"))
-        return scorecard._rows("nb201", "Sec. 5.2", ["**a claim: holds.** evidence"])
+        return scorecard._rows("nb201", "Sec. 5.2", [Verdict(claim="a claim", outcome="holds", evidence="evidence",
+                                                             rule="a rule", comparison="a comparison")])
 
     monkeypatch.setattr(scorecard, "SOURCES", {"nb201": source})
     monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
@@ -281,9 +310,8 @@ def test_the_scorecard_reads_the_chapters_runs_even_when_asked_to_recompute(monk
 def test_the_scorecard_row_names_our_profile_and_the_number_of_trials():
     from advnas.scorecard import trials_text
 
-    assert trials_text("cpu", "inconclusive at n = 5 against X +1.0 [-1, 3] (n = 5: inconclusive at n = 5)") == "cpu, n = 5"
-    assert trials_text("cpu", "fails in 4 of 6 cases; geometric mean over n = 6 (seed, point) cases") == "cpu, n = 6"
-    assert trials_text("smoke", "holds Smallest slack 1.98e-04.") == "smoke"
+    assert trials_text("cpu", 5) == "cpu, n = 5"
+    assert trials_text("smoke", None) == "smoke"  # an exact computation, a benchmark's medians
 
 
 def test_a_per_trial_table_shows_whole_cells_and_a_dash_where_no_value_exists():
@@ -376,7 +404,8 @@ def test_the_scorecard_marks_a_verdict_whose_stored_runs_are_stale(monkeypatch):
     def reads(experiment, name):
         def source(profile):
             ResultsStore(root).latest(experiment, name, "cpu")
-            return scorecard._rows("toy", "Sec. 5.1", [f"**a claim on {name}: holds.** evidence"])
+            return scorecard._rows("toy", "Sec. 5.1", [Verdict(claim=f"a claim on {name}", outcome="holds",
+                                                               evidence="evidence", rule="r", comparison="c")])
         return source
 
     monkeypatch.setattr(scorecard, "SOURCES", {"toy": reads("toy", "fig1"), "theory": reads("benchmarks", "memory")})
@@ -406,7 +435,10 @@ def test_the_no_additional_cost_row_compares_with_reinforce_as_it_needs_it(monke
     (row,) = scorecard._benchmarks("cpu")
     assert row["verdict"] == "fails" and "median 3.400, quartiles 3.200–3.600 at C=16" in row["evidence"]
     assert "median 0.960, quartiles 0.900–1.020: holds." in row["evidence"]
+    assert row["n"] is None  # neither ratio is inconclusive: the line states no n
     assert scorecard._ratio_verdict({"quartiles": [1.0, 1.1]}, 1.05, 7) == "inconclusive at n = 7"
+    verdict = scorecard._theta_step_verdict(speed, "AdvantageNAS")
+    assert verdict.estimate == 3.4 and verdict.interval == (3.2, 3.6)
 
 
 def test_the_variance_row_follows_typically_with_its_stated_threshold(monkeypatch):

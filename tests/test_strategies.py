@@ -8,7 +8,8 @@ import torch
 
 from advnas import distribution as D
 from advnas.search.theta_step import theta_gradient, theta_step
-from advnas.strategies import STRATEGIES, Draw, make, names, table1
+from advnas import report, strategies
+from advnas.strategies import STRATEGIES, Draw, Properties, Strategy, make, names, table1
 from advnas.theory import moments, rewards
 
 N = 40_000  # stacked independent samples
@@ -202,6 +203,39 @@ def test_table1_matches_the_paper():
             == PAPER_TABLE1[row["name"]]
 
 
+def test_only_random_search_is_outside_the_paper_and_leaves_theta_still():
+    assert [row["name"] for row in table1() if not row["in_paper"]] == ["random"]
+    assert [row["name"] for row in table1()] == names(paper_only=False) == [*names(), "random"]
+    assert [n for n, c in STRATEGIES.items() if not c.learns_theta] == ["random"]
+    assert names("sparse") == strategies.SPARSE and "random" in names("sparse", paper_only=False)
+
+
+class _Ninth(Strategy):
+    """A strategy added later: one class with no declarations beyond the required three."""
+
+    name = "ninth"
+    label = "Ninth"
+    properties = Properties("sparse", "1-hot", True, False, "argmax")
+
+    def draw(self, theta, step):
+        return Draw(D.sample(theta.detach(), self.generator))
+
+    def gradient(self, theta, draw, loss, gate_grad, theta_grad):
+        return torch.zeros_like(theta)
+
+
+def test_a_new_strategy_is_listed_after_the_papers_and_is_no_rival(monkeypatch):
+    monkeypatch.setattr(strategies, "STRATEGIES", {"ninth": _Ninth, **STRATEGIES})  # registered first
+    assert not _Ninth.in_paper and _Ninth.learns_theta  # the defaults
+    assert names("sparse", paper_only=False) == [*strategies.SPARSE, "ninth", "random"]
+    assert "ninth" not in names() and names("sparse") == strategies.SPARSE
+    assert {row["name"]: row["in_paper"] for row in table1()}["ninth"] is False
+    ours = strategies.PROPOSED
+    assert report.order(["random", "ninth", ours, "darts"]) == ["darts", ours, "ninth", "random"]
+    assert all("ninth" not in report.rivals(e) for e in report.paper.RIVALS)
+    assert isinstance(strategies.make("ninth", 10), _Ninth)
+
+
 def test_random_search_samples_uniformly_and_never_moves_theta():
     theta = D.init_theta(3, 4, dtype=torch.float64).requires_grad_(True)
     start = theta.detach().clone()
@@ -214,4 +248,4 @@ def test_random_search_samples_uniformly_and_never_moves_theta():
     assert torch.equal(theta.detach(), start)
     # uniform: each operation 100 of 400 times per edge, binomial sd = sqrt(400 / 4 * 3 / 4) = 8.7
     assert (picks - 100).abs().max() < 4 * 8.7
-    assert STRATEGIES["random"].properties.final == "process_best" and STRATEGIES["random"].baseline
+    assert STRATEGIES["random"].properties.final == "process_best" and not STRATEGIES["random"].learns_theta

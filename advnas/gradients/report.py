@@ -8,6 +8,7 @@ import pandas as pd
 from ..nb201.gradient_config import GradientStudyConfig
 from ..report import proposed_label
 from ..store import ResultsStore, Run
+from ..verdict import Verdict
 from . import advantage_exact
 
 # Exact sums in float64: deviations at rounding level (about 1e-16 relative) count as zero.
@@ -31,30 +32,39 @@ def _range(values: pd.Series, digits: int = 3) -> str:
     return f"{values.min():.{digits}f}–{values.max():.{digits}f}"
 
 
-def verdicts(run: Run | None, profile: str) -> list[str]:
-    """Two verdict lines: Theorem 4.2 with the exact advantage (Eq. 6), and the paper's
-    contribution claim for the gradient the method computes (Eq. 7). Without a stored run,
-    both are untested and say how to compute them."""
+def verdicts(run: Run | None, profile: str) -> list[Verdict]:
+    """Two verdicts: Theorem 4.2 with the exact advantage (Eq. 6), and the paper's contribution
+    claim for the gradient the method computes (Eq. 7). Without a stored run, both are untested
+    and say how to compute them."""
     ours = proposed_label()
     eq6 = "Theorem 4.2 (Eq. 6) in the CIFAR-10 space: the exact advantage's gradient is unbiased"
     eq7 = f"Sec. 1, 4.3 (exact): the gradient {ours} computes (Eq. 7) is unbiased in the CIFAR-10 space"
+    rule6 = f"holds when the exact expectation deviates from ∇θJ by at most {EXACT_TOLERANCE:g} in every case"
+    rule7 = f"holds when the exact expectation deviates from ∇θJ by at most {EXACT_TOLERANCE:g} of ‖∇θJ‖ in every case"
+    compared6 = "the exact expectation of the Eq. (6) estimate against ∇θJ, per (seed, point) case"
+    compared7 = f"the exact expectation of {ours}'s Eq. (7) estimate against ∇θJ, per (seed, point) case"
     if run is None:
         why = "untested at this profile (no stored exact computation: chapter 7 names the command)"
-        return [f"**{eq6}: {why}.**", f"**{eq7}: {why}.**"]
+        return [Verdict(claim=eq6, outcome=why, rule=rule6, comparison=compared6),
+                Verdict(claim=eq7, outcome=why, rule=rule7, comparison=compared7)]
     rows = run.metrics
     worst6 = float(rows.theorem_4_2_max_error.max())
     unbiased7 = bool((rows.eq7_relative_bias <= EXACT_TOLERANCE).all())
     return [
-        f"**{eq6}: {'holds' if worst6 <= EXACT_TOLERANCE else 'fails'}.** Exact expectation over all "
-        f"{len(advantage_exact.all_cells(4)):,} cells at {_cases(rows)}: max |E[δ6] − ∇θJ| {worst6:.1e} (≤ "
-        f"{EXACT_TOLERANCE:g}: holds); its variance ÷ REINFORCE's with the mean baseline "
-        f"{_range(rows.var_ratio_eq6_mean_baseline)}.",
-        f"**{eq7}: {'holds' if unbiased7 else 'fails'}.** Exact, at {_cases(rows)}: ‖E[δ7] − ∇θJ‖ ÷ ‖∇θJ‖ "
-        f"{_range(rows.eq7_relative_bias)} (holds only at ≤ {EXACT_TOLERANCE:g}), cos(E[δ7], ∇θJ) "
-        f"{_range(rows.eq7_cosine)}; the bias's share of one draw's mean squared error "
-        f"{_range(rows.eq7_bias_share)}; Eq. (7)'s advantage against Eq. (6)'s, weighted by p(a): slope "
-        f"{_range(rows.a7_on_a6_slope)}, correlation {_range(rows.a7_a6_correlation)}, opposite signs on "
-        f"{_range(rows.sign_disagreement)} of the weight; tr Cov δ7 ÷ tr Cov δ6 {_range(rows.var_ratio_eq7_eq6)}.",
+        Verdict(claim=eq6, outcome="holds" if worst6 <= EXACT_TOLERANCE else "fails",
+                evidence=f"Exact expectation over all {len(advantage_exact.all_cells(4)):,} cells at {_cases(rows)}: "
+                         f"max |E[δ6] − ∇θJ| {worst6:.1e} (≤ {EXACT_TOLERANCE:g}: holds); its variance ÷ REINFORCE's "
+                         f"with the mean baseline {_range(rows.var_ratio_eq6_mean_baseline)}.",
+                rule=rule6, comparison=compared6, n=len(rows), estimate=worst6),
+        Verdict(claim=eq7, outcome="holds" if unbiased7 else "fails",
+                evidence=f"Exact, at {_cases(rows)}: ‖E[δ7] − ∇θJ‖ ÷ ‖∇θJ‖ "
+                         f"{_range(rows.eq7_relative_bias)} (holds only at ≤ {EXACT_TOLERANCE:g}), cos(E[δ7], ∇θJ) "
+                         f"{_range(rows.eq7_cosine)}; the bias's share of one draw's mean squared error "
+                         f"{_range(rows.eq7_bias_share)}; Eq. (7)'s advantage against Eq. (6)'s, weighted by p(a): "
+                         f"slope {_range(rows.a7_on_a6_slope)}, correlation {_range(rows.a7_a6_correlation)}, "
+                         f"opposite signs on {_range(rows.sign_disagreement)} of the weight; tr Cov δ7 ÷ tr Cov δ6 "
+                         f"{_range(rows.var_ratio_eq7_eq6)}.",
+                rule=rule7, comparison=compared7, n=len(rows), estimate=float(rows.eq7_relative_bias.max())),
     ]
 
 

@@ -8,6 +8,7 @@ finished one is read back instead of recomputed.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,49 @@ def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:
     metrics = pd.concat([r.metrics.assign(strategy=r.summary["strategy"], seed=r.summary["seed"])
                          for r in runs], ignore_index=True)
     return summaries, metrics
+
+
+def four_operations(cfg: NB201SearchConfig) -> NB201SearchConfig:
+    """``cfg`` in the four-operation space of Sec. 5.2 (Table 2): the zero-operation chapter's
+    comparison without `none`, which reuses the CIFAR-10 chapter's runs."""
+    return cfg.replace(ops="nb201")
+
+
+def control_label() -> str:
+    """The label of the App. F control: AdvantageNAS without its zero-operation treatment."""
+    return f"{strategies.label(strategies.PROPOSED)} without Eq. (9)"
+
+
+@dataclass(frozen=True)
+class ZeroOpData:
+    """What the zero-operation chapter (App. B, App. F, Table 4) reads: its searches with `none`
+    among the candidates, the control without Eq. (9), and the same strategies and seeds on
+    the four operations (the CIFAR-10 chapter's runs)."""
+
+    runs: list[Run]  # every strategy of the chapter, with `none`
+    control_runs: list[Run]  # AdvantageNAS without Eq. (9), with `none`
+    four_ops_runs: list[Run]  # the same searches without `none`
+    summaries: pd.DataFrame  # of ``runs``
+    metrics: pd.DataFrame  # of ``runs``, per epoch
+    control: pd.DataFrame  # of ``control_runs``, labelled ``control_label()``
+    four_ops: pd.DataFrame  # of ``four_ops_runs``
+
+    @property
+    def with_zero(self) -> pd.DataFrame:
+        """Table 4's rows: the summaries with `none`, the control's last."""
+        return pd.concat([self.summaries, self.control], ignore_index=True)
+
+
+def zero_op_data(cfg: NB201SearchConfig, profile: str, progress: bool = True) -> ZeroOpData:
+    """The zero-operation chapter's runs at ``profile`` (stored runs are read, missing ones computed)."""
+    runs = run_all(cfg, profile, progress=progress)
+    control_runs = run_all(zero_op_control(cfg), profile, progress=progress)
+    four_ops_runs = run_all(four_operations(cfg), profile, progress=progress)
+    summaries, metrics = collect(runs)
+    control, _ = collect(control_runs)
+    control["label"] = control_label()
+    four_ops, _ = collect(four_ops_runs)
+    return ZeroOpData(runs, control_runs, four_ops_runs, summaries, metrics, control, four_ops)
 
 
 def synthetic_data(n: int, seed: int = 0) -> SearchData:

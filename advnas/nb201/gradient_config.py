@@ -20,7 +20,7 @@ POINTS = ("warmup_end", "middle", "end")
 
 @dataclass(frozen=True)
 class GradientStudyConfig(NB201SearchConfig):
-    strategies: tuple[str, ...] = tuple(names("sparse", baselines=True))  # the estimators measured
+    strategies: tuple[str, ...] = tuple(names("sparse", paper_only=False))  # the estimators measured
     seeds: tuple[int, ...] = (0, 1)  # searches of the source strategy, one per seed
     source: str = PROPOSED  # whose search provides the weights and theta
     points: tuple[str, ...] = POINTS
@@ -31,7 +31,7 @@ class GradientStudyConfig(NB201SearchConfig):
         super().validate()
         self.require(self.source in SPARSE, "source", f"one of {', '.join(SPARSE)}",
                      self.source)
-        self.require(all(s in names("sparse", baselines=True) for s in self.strategies), "strategies",
+        self.require(all(s in names("sparse", paper_only=False) for s in self.strategies), "strategies",
                      "sparse strategies (and random)", list(self.strategies))
         self.require(all(p in POINTS for p in self.points) and len(set(self.points)) == len(self.points),
                      "points", f"distinct names from {', '.join(POINTS)}", list(self.points))

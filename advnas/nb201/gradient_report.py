@@ -13,6 +13,7 @@ import pandas as pd
 from .. import stats
 from ..report import label, order, proposed_label
 from ..strategies import PROPOSED
+from ..verdict import Verdict
 from .gradient_config import POINTS
 
 if TYPE_CHECKING:
@@ -114,42 +115,66 @@ def prediction_text(theory_metrics: pd.DataFrame | None, n_edges: int, measured:
             f"{1 / measured:.2f} (geometric mean over the cases above).")
 
 
-def verdicts(metrics: pd.DataFrame) -> list[str]:
+def verdicts(metrics: pd.DataFrame) -> list[Verdict]:
     """The paper's two claims about the gradient, computed: variance lower than REINFORCE's
     (log ratios over the (seed, point) cases, t interval) and no bias (a test of mean = grad J
     per case, Bonferroni over cases; REINFORCE against its own target as the method's
     control)."""
-    ours = proposed_label()
-    lines = []
+    return [v for v in (variance_verdict(metrics), bias_verdict(metrics)) if v is not None]
+
+
+def variance_verdict(metrics: pd.DataFrame) -> Verdict | None:
+    """Sec. 4.3–4.4: AdvantageNAS's tr Var below REINFORCE's, by the t interval of the log
+    ratios over the (seed, point) cases; the estimate and interval are the geometric mean ratio
+    and its interval. None without a case that has both strategies."""
+    ours, rival = proposed_label(), label("reinforce")
     ratios = variance_ratios(metrics)
-    if len(ratios):
-        log_interval = stats.interval(ratios.log_ratio)
-        verdict = stats.verdict(log_interval, claimed="less")
-        low, high = (math.exp(log_interval.low), math.exp(log_interval.high)) if log_interval.n >= 2 else \
-            (math.nan, math.nan)
-        lines.append(
-            f"**Sec. 4.3–4.4: {ours}'s θ-gradient has a lower variance than {label('reinforce')}'s in the "
-            f"CIFAR-10 space: {verdict}.** tr Var ratio {ours} ÷ {label('reinforce')}, geometric mean over "
-            f"n = {log_interval.n} (seed, point) cases {math.exp(log_interval.mean):.3f}, 95 % t interval "
-            f"[{low:.3f}, {high:.3f}]; per case " + ", ".join(f"{r:.3f}" for r in ratios.ratio) + ".")
+    if not len(ratios):
+        return None
+    log_interval = stats.interval(ratios.log_ratio)
+    low, high = (math.exp(log_interval.low), math.exp(log_interval.high)) if log_interval.n >= 2 else \
+        (math.nan, math.nan)
+    return Verdict(
+        claim=f"Sec. 4.3–4.4: {ours}'s θ-gradient has a lower variance than {rival}'s in the CIFAR-10 space",
+        outcome=stats.verdict(log_interval, claimed="less"),
+        evidence=f"tr Var ratio {ours} ÷ {rival}, geometric mean over n = {log_interval.n} (seed, point) cases "
+                 f"{math.exp(log_interval.mean):.3f}, 95 % t interval [{low:.3f}, {high:.3f}]; per case "
+                 + ", ".join(f"{r:.3f}" for r in ratios.ratio) + ".",
+        rule="holds when the 95 % t interval of the log ratio lies below zero (the ratio's below 1), fails when "
+             "it lies above, inconclusive otherwise",
+        comparison=f"tr Var of {ours}'s θ-gradient ÷ {rival}'s, per (seed, point) case",
+        n=log_interval.n, estimate=math.exp(log_interval.mean),
+        interval=(low, high) if log_interval.n >= 2 else None)
+
+
+def bias_verdict(metrics: pd.DataFrame) -> Verdict | None:
+    """Sec. 1, 4.3: the gradient AdvantageNAS computes (Eq. 7) is unbiased. Sampling can detect
+    a bias, never prove its absence: fails when a test detects one in some (seed, point) case
+    (Bonferroni over cases), inconclusive at the draws per case otherwise. None without draws."""
+    ours = proposed_label()
     mine = metrics[(metrics.strategy == PROPOSED) & (metrics.target == "grad_J")]
-    if len(mine):
-        column, test = ("norm_p", NORM_TEST) if "norm_p" in metrics else ("bias_p", BIAS_TEST)
-        cases = len(mine)
-        detected = mine[mine[column] < ALPHA / cases]
-        draws = int(mine.draws.min())
-        verdict = "fails" if len(detected) else f"inconclusive at n = {draws}"
-        control = metrics[(metrics.strategy == "reinforce") & (metrics.target == "own")]
-        control_text = (f" Control: {label('reinforce')} against its own target (1 − γ)∇J, bias detected in "
-                        f"{int((control[column] < ALPHA / len(control)).sum())} of {len(control)} cases."
-                        if len(control) else "")
-        lines.append(
-            f"**Sec. 1, 4.3 (sampled): the gradient {ours} computes (Eq. 7) is unbiased in the CIFAR-10 space: "
-            f"{verdict}.** Bias detected (test of mean = ∇J: {test}; p < {ALPHA:g}/{cases}) in {len(detected)} of "
-            f"{cases} (seed, point) cases ({mine.seed.nunique()} seeds) at {draws} draws each; ‖bias‖ ÷ ‖∇J‖ "
-            f"{mine.relative_bias.min():.2f}–{mine.relative_bias.max():.2f}, cos(mean, ∇J) "
-            f"{mine.cosine.min():.2f}–{mine.cosine.max():.2f}.{control_text}")
-    return lines
+    if not len(mine):
+        return None
+    column, test = ("norm_p", NORM_TEST) if "norm_p" in metrics else ("bias_p", BIAS_TEST)
+    cases = len(mine)
+    detected = mine[mine[column] < ALPHA / cases]
+    draws = int(mine.draws.min())
+    control = metrics[(metrics.strategy == "reinforce") & (metrics.target == "own")]
+    control_text = (f" Control: {label('reinforce')} against its own target (1 − γ)∇J, bias detected in "
+                    f"{int((control[column] < ALPHA / len(control)).sum())} of {len(control)} cases."
+                    if len(control) else "")
+    return Verdict(
+        claim=f"Sec. 1, 4.3 (sampled): the gradient {ours} computes (Eq. 7) is unbiased in the CIFAR-10 space",
+        outcome="fails" if len(detected) else f"inconclusive at n = {draws}",
+        evidence=f"Bias detected (test of mean = ∇J: {test}; p < {ALPHA:g}/{cases}) in {len(detected)} of "
+                 f"{cases} (seed, point) cases ({mine.seed.nunique()} seeds) at {draws} draws each; ‖bias‖ ÷ ‖∇J‖ "
+                 f"{mine.relative_bias.min():.2f}–{mine.relative_bias.max():.2f}, cos(mean, ∇J) "
+                 f"{mine.cosine.min():.2f}–{mine.cosine.max():.2f}.{control_text}",
+        rule=f"fails when the test detects a bias (p < {ALPHA:g} over the number of cases) in any (seed, point) "
+             "case, inconclusive otherwise (sampling cannot show that there is none)",
+        comparison=f"the mean of {ours}'s sampled θ-gradients against the exact ∇θJ, per (seed, point) case",
+        # the outcome states the draws per case only when inconclusive; a detected bias needs no count
+        n=None if len(detected) else draws)
 
 
 def figure(metrics: pd.DataFrame):

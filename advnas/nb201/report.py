@@ -14,8 +14,10 @@ from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
                       NON_NEGATIVE, NOT_AVAILABLE, PERCENT, PROPOSED, SEARCH_OVER_PLAIN_TARGET,
                       THETA_STEP_RATIO_TARGET, Comparison, ci, compare, comparison_text, format_pm,
-                      is_baseline, label, line_style, mean_spread, order, ordered, overall, proposed_label, rivals,
+                      label, learns_theta, line_style, mean_spread, order, ordered, proposed_label, rivals,
                       searchers, target_text, target_word, within)
+from ..report import paired_rule, paired_verdict
+from ..verdict import Verdict, interval_fields
 from .search_config import OP_SETS
 from .memory import PLAIN
 from .network import parse_arch
@@ -59,7 +61,7 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
     """Table 2 (or Table 4 with ``reference=paper.TABLE4``): per method, n trials and the mean
     with its 95 % t interval of the NAS-Bench-201 accuracy, the parameters and the percentile
     of the cell among all cells of the space, for argmax and process best, beside the paper's
-    mean ± standard deviation. A baseline's argmax columns are empty (its theta never moves).
+    mean ± standard deviation. Random search's argmax columns are empty (its theta never moves: ``learns_theta``).
     The t intervals are clipped to the range each quantity allows: accuracy and percentile to
     [0, 100] (``report.PERCENT``), parameters to >= 0 (``report.NON_NEGATIVE``)."""
     reference = reference or paper.TABLE2
@@ -69,7 +71,7 @@ def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFra
         row = {"method": method, "n": len(group)}
         for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
             theirs = ref.get(rule)
-            if rule == "argmax" and is_baseline(name):  # theta never moves: no argmax choice
+            if rule == "argmax" and not learns_theta(name):  # theta never moves: no argmax choice
                 group = group.assign(argmax_accuracy=math.nan, argmax_percentile=math.nan, argmax_params_mb=math.nan)
             row[f"{title} accuracy [95 % CI]"] = ci(group[f"{rule}_accuracy"], within=PERCENT)
             row[f"{title} accuracy (paper)"] = format_pm(theirs[0], theirs[1]) if theirs else NOT_AVAILABLE
@@ -151,27 +153,33 @@ def accuracy_at_budget(metrics: pd.DataFrame) -> pd.DataFrame:
     return last[["strategy", "seed", "argmax_accuracy", "search_seconds"]]
 
 
-def time_efficiency_verdicts(metrics: pd.DataFrame) -> list[str]:
+def time_efficiency_verdicts(metrics: pd.DataFrame) -> list[Verdict]:
     """App. G's claim: AdvantageNAS's time efficiency is comparable to SNAS's (the paired
     difference of accuracy at the time budget within ±``COMPARABLE_MARGIN`` points) and better
     than DARTS's and NASP's (the difference above zero)."""
     at_budget = accuracy_at_budget(metrics)
-    ours, lines = proposed_label(), []
+    ours, out = proposed_label(), []
+    measure = "argmax accuracy at the fastest strategy's search time, paired by seed"
     better = compare(at_budget, "argmax_accuracy", PROPOSED, [n for n in ("darts", "nasp") if n in
                                                                set(at_budget.strategy)])
     if better:
-        lines.append(f"**App. G: at equal search time {ours} outperforms DARTS and NASP: {overall(better)}.** "
-                     f"Argmax accuracy at the fastest strategy's search time (per seed), {ours} minus: "
-                     f"{comparison_text(better, ' points')}.")
+        out.append(paired_verdict(
+            f"App. G: at equal search time {ours} outperforms DARTS and NASP", better,
+            f"Argmax accuracy at the fastest strategy's search time (per seed), {ours} minus: "
+            f"{comparison_text(better, ' points')}.", f"{ours} minus DARTS and minus NASP, {measure}"))
     snas = compare(at_budget, "argmax_accuracy", PROPOSED, ["snas"])
     if snas:
         verdict, iv = stats.equivalence(snas[0].difference, COMPARABLE_MARGIN)
-        lines.append(f"**App. G: {ours}'s time efficiency is comparable to SNAS's (within ±{COMPARABLE_MARGIN:g} "
-                     f"point): {verdict}.** Equivalence by two one-sided tests at 5 % each: {ours} minus SNAS, "
-                     f"paired by seed, {iv.text()} points (90 % interval, n = {iv.n}); holds when the interval lies "
-                     f"inside ±{COMPARABLE_MARGIN:g}, fails when it lies outside, inconclusive when it overlaps a "
-                     f"margin.")
-    return lines
+        out.append(Verdict(
+            claim=f"App. G: {ours}'s time efficiency is comparable to SNAS's (within ±{COMPARABLE_MARGIN:g} point)",
+            outcome=verdict,
+            evidence=f"Equivalence by two one-sided tests at 5 % each: {ours} minus SNAS, paired by seed, "
+                     f"{iv.text()} points (90 % interval, n = {iv.n}); holds when the interval lies inside "
+                     f"±{COMPARABLE_MARGIN:g}, fails when it lies outside, inconclusive when it overlaps a margin.",
+            rule=f"holds when the 90 % interval lies inside ±{COMPARABLE_MARGIN:g} point, fails when it lies "
+                 "outside, inconclusive otherwise (two one-sided tests at 5 %)",
+            comparison=f"{ours} minus SNAS, {measure}", n=iv.n, **interval_fields(iv)))
+    return out
 
 
 # The drawing of the 4-node cell (Fig. 5): nodes 0-3 on a line, input node 0 and output node 3
@@ -253,23 +261,26 @@ def final_value(metrics: pd.DataFrame, column: str) -> pd.DataFrame:
     return last[["strategy", "seed", column]]
 
 
-def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
+def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[Verdict]:
     """The paper's CIFAR-10 claims, each with a computed verdict: AdvantageNAS minus each rival
     (the paper's other sparse strategies, ``report.rivals``), paired by seed, with the 95 % t
     interval of the difference (``report.compare``)."""
     out, name = [], proposed_label()
     if PROPOSED not in set(summaries.strategy):
         return out
-    others = rivals(summaries.strategy)
+    others = rivals("nb201", summaries.strategy)
     for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
         found = compare(summaries, f"{rule}_accuracy", PROPOSED, others)
         if found:
-            out.append(f"**{title}: {name} outperforms every SP-NAS (Table 2): {overall(found)}.** "
-                       f"Accuracy difference, {name} minus: {comparison_text(found, ' points')}.")
+            out.append(paired_verdict(
+                f"{title}: {name} outperforms every SP-NAS (Table 2)", found,
+                f"Accuracy difference, {name} minus: {comparison_text(found, ' points')}.",
+                f"{name} minus each rival, NAS-Bench-201 accuracy of the {title} cell, paired by seed"))
     if "random" in set(summaries.strategy):
         found = compare(summaries, "final_accuracy", PROPOSED, ["random"])
-        out.append(f"**{name} beats random search at the same budget: {overall(found)}.** "
-                   f"{comparison_text(found, ' points')}.")
+        out.append(paired_verdict(
+            f"{name} beats random search at the same budget", found, f"{comparison_text(found, ' points')}.",
+            f"{name} minus random search, NAS-Bench-201 accuracy of the final cell, paired by seed"))
     rows = []
     for strategy, group in searchers(summaries).dropna(subset=["process_best_accuracy"]).groupby("strategy"):
         pairs = group.assign(strategy="argmax").rename(columns={"argmax_accuracy": "v"})[["strategy", "seed", "v"]]
@@ -279,21 +290,25 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[str]:
         if c is not None:
             rows.append(Comparison(strategy, c.difference, c.verdict))
     if rows:
-        out.append(f"**argmax is better than process best for every strategy: {overall(rows)}.** "
-                   "argmax minus process best, per strategy: "
-                   + comparison_text(rows, " points").replace("against ", "") + ".")
+        out.append(paired_verdict(
+            "argmax is better than process best for every strategy", rows,
+            "argmax minus process best, per strategy: " + comparison_text(rows, " points").replace("against ", "")
+            + ".", "argmax minus process best accuracy, per strategy, paired by seed"))
     curve = per_seed_curve_mean(metrics, "argmax_accuracy")
     found = compare(curve, "argmax_accuracy", PROPOSED, others)
     if found:
-        out.append(f"**Fig. 2: {name}'s argmax is more accurate during the search: {overall(found)}.** "
-                   f"Mean over search epochs of the argmax accuracy, {name} minus: "
-                   f"{comparison_text(found, ' points')}.")
+        out.append(paired_verdict(
+            f"Fig. 2: {name}'s argmax is more accurate during the search", found,
+            f"Mean over search epochs of the argmax accuracy, {name} minus: {comparison_text(found, ' points')}.",
+            f"{name} minus each rival, mean argmax accuracy over the search epochs, paired by seed"))
     entropy = final_value(metrics, "entropy")
     fig4 = [r for r in others if r != "proxyless"]  # the paper names REINFORCE, GDAS and PARSEC
     found = compare(entropy, "entropy", PROPOSED, fig4, claimed="less")
     if found:
-        out.append(f"**Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's: "
-                   f"{overall(found)}.** Final entropy, {name} minus: {comparison_text(found, ' nats', 3)}.")
+        out.append(paired_verdict(
+            f"Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's", found,
+            f"Final entropy, {name} minus: {comparison_text(found, ' nats', 3)}.",
+            f"{name} minus each rival, mean entropy of μ(θ) at the last epoch, paired by seed", claimed="less"))
     return out
 
 
@@ -302,7 +317,7 @@ def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
     the paper's Fig. 4 (its range, and the theta steps of the paper's setting)."""
     from .search_config import NB201SearchConfig
 
-    entropy = search_curves(searchers(metrics), "entropy", "mean")  # a baseline's theta never moves
+    entropy = search_curves(searchers(metrics), "entropy", "mean")  # random search's theta never moves
     drop = math.log(n_ops) - entropy.iloc[-1]
     theirs = NB201SearchConfig()
     low, high = paper.FIG4_ENTROPY_RANGE
@@ -434,40 +449,51 @@ def zero_op_changes(with_zero: pd.DataFrame, without: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows).set_index("label")
 
 
-def zero_op_verdict(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
+def zero_op_change_lines(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
+    """A line per row of Table 4: its argmax accuracy and parameters with `none` and without it,
+    and the mean change (``zero_op_changes``)."""
+    return [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
+            f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} MB against "
+            f"{r.without_params_mb:.2f} MB." for name, r in zero_op_changes(with_zero, without).iterrows()]
+
+
+def zero_op_verdicts(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[Verdict]:
     """App. F's and Table 4's claims against the runs, each with a computed verdict (paired by
-    seed, 95 % t interval of the difference): a line per row of Table 4 with its mean change;
-    AdvantageNAS outperforms every SP-NAS when `none` is a candidate; adding `none` costs
-    AdvantageNAS less accuracy than it costs each rival; Eq. (9) helps AdvantageNAS."""
-    changes = zero_op_changes(with_zero, without)
-    lines = [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
-             f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} MB against "
-             f"{r.without_params_mb:.2f} MB." for name, r in changes.iterrows()]
-    ours = proposed_label()
+    seed, 95 % t interval of the difference): AdvantageNAS outperforms every SP-NAS when `none`
+    is a candidate; adding `none` costs AdvantageNAS less accuracy than it costs each rival;
+    Eq. (9) helps AdvantageNAS (App. B's treatment against the control without it)."""
+    ours, out = proposed_label(), []
     named = labelled(with_zero)
     plain = named[named.label == named.strategy.map(label)]
-    found = compare(plain, "argmax_accuracy", PROPOSED, rivals(plain.strategy))
+    found = compare(plain, "argmax_accuracy", PROPOSED, rivals("zero_op", plain.strategy))
     if found:
-        lines.append(f"**Table 4: {ours} outperforms every SP-NAS with `none` among the candidates: "
-                     f"{overall(found)}.** Argmax accuracy, {ours} minus: {comparison_text(found, ' points')}.")
+        out.append(paired_verdict(
+            f"Table 4: {ours} outperforms every SP-NAS with `none` among the candidates", found,
+            f"Argmax accuracy, {ours} minus: {comparison_text(found, ' points')}.",
+            f"{ours} minus each rival, argmax accuracy with `none` among the candidates, paired by seed"))
     paired = plain.merge(without[["strategy", "seed", "argmax_accuracy"]], on=["strategy", "seed"],
                          suffixes=("", "_without"))
     paired["change"] = paired.argmax_accuracy - paired.argmax_accuracy_without
-    found = compare(paired, "change", PROPOSED, rivals(paired.strategy))
+    found = compare(paired, "change", PROPOSED, rivals("zero_op", paired.strategy))
     if found:
-        lines.append(f"**App. F: adding `none` costs {ours} less accuracy than it costs each rival: "
-                     f"{overall(found)}.** Change of argmax accuracy, {ours}'s minus: "
-                     f"{comparison_text(found, ' points')}.")
+        out.append(paired_verdict(
+            f"App. F: adding `none` costs {ours} less accuracy than it costs each rival", found,
+            f"Change of argmax accuracy, {ours}'s minus: {comparison_text(found, ' points')}.",
+            f"{ours}'s change of argmax accuracy (with `none` minus without) minus each rival's, paired by seed"))
     control = named[(named.strategy == PROPOSED) & (named.label != label(PROPOSED))]
     if not control.empty:
         both = pd.concat([plain[plain.strategy == PROPOSED].assign(strategy="with"),
                           control.assign(strategy="without")])
         found = compare(both, "argmax_accuracy", "with", ["without"])
         if found:
-            lines.append(f"**App. F: Eq. (9) (the zero operation's treatment) improves {ours}: {found[0].verdict}.** "
-                         f"Argmax accuracy with Eq. (9) minus without: {_difference_text(found[0].difference)} "
-                         f"points (n = {found[0].difference.n}).")
-    return lines
+            d = found[0].difference
+            out.append(Verdict(
+                claim=f"App. F: Eq. (9) (the zero operation's treatment) improves {ours}", outcome=found[0].verdict,
+                evidence=f"Argmax accuracy with Eq. (9) minus without: {_difference_text(d)} points (n = {d.n}).",
+                rule=paired_rule(several=False),
+                comparison=f"{ours}'s argmax accuracy with Eq. (9) minus without it, paired by seed",
+                n=d.n, **interval_fields(d)))
+    return out
 
 
 def _difference_text(d) -> str:

@@ -126,7 +126,7 @@ def golden() -> dict:
                     retrain_epoch_tokens=60, eval_batch=2, eval_tokens=100, curve_tokens=60, seeds=(0,))
     data = tiny_corpus()
     outputs = {}
-    for name in strategies.names("sparse", baselines=True):
+    for name in strategies.names("sparse", paper_only=False):
         metrics, summary = trial(cfg, name, 0, data=data)
         outputs[name] = {"rows": [{k: v for k, v in row.items() if not k.endswith(("seconds", "wall_time_s"))}
                                   for row in metrics.to_dict("records")],

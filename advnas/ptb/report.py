@@ -11,9 +11,10 @@ import pandas as pd
 
 from .. import cells, paper, stats
 from ..report import NON_NEGATIVE, NOT_AVAILABLE, PERPLEXITY, PROPOSED, ci, compare, comparison_text, \
-    format_pm, label, line_style, listing, order, ordered, overall, proposed_label, rivals
+    format_pm, label, line_style, listing, order, ordered, paired_verdict, proposed_label, rivals
 from ..report import target_text, target_word
 from ..store import Run
+from ..verdict import Verdict, interval_fields
 from .space import EDGES, N_NODES, OPS, parse_arch
 
 COLOURS = {"identity": "tab:gray", "tanh": "tab:blue", "sigmoid": "tab:green", "relu": "tab:red",
@@ -51,26 +52,30 @@ def trials_table(runs: list[Run]) -> pd.DataFrame:
     return s.set_index(["method", "seed"])[["arch", "argmax", "process_best", "val_ppl", "test_ppl", "params"]]
 
 
-def verdicts(runs: list[Run]) -> list[str]:
+def verdicts(runs: list[Run]) -> list[Verdict]:
     """The paper's claims of Sec. 5.3, each with a computed verdict: AdvantageNAS's perplexity
     lower than each rival's (``report.rivals``) and than random search's, paired by seed, with
-    the 95 % t interval of the difference."""
+    the 95 % t interval of the difference; none without an AdvantageNAS trial."""
     s = summaries(runs)
     if PROPOSED not in set(s.strategy):
-        return ["No AdvantageNAS trial in these runs."]
-    ours, lines = proposed_label(), []
-    found = compare(s, "val_ppl", PROPOSED, rivals(s.strategy), claimed="less")
+        return []
+    ours, out = proposed_label(), []
+    found = compare(s, "val_ppl", PROPOSED, rivals("ptb", s.strategy), claimed="less")
     if found:
-        lines.append(f"**Sec. 5.3: {ours} has the lowest validation perplexity (Table 3): {overall(found)}.** "
-                     f"Validation perplexity, {ours} minus: {comparison_text(found, '', 1)}.")
-    competitive = competitive_line(s)
+        out.append(paired_verdict(
+            f"Sec. 5.3: {ours} has the lowest validation perplexity (Table 3)", found,
+            f"Validation perplexity, {ours} minus: {comparison_text(found, '', 1)}.",
+            f"{ours} minus each rival, validation perplexity of the retrained cell, paired by seed", claimed="less"))
+    competitive = competitive_verdict(s)
     if competitive:
-        lines.append(competitive)
+        out.append(competitive)
     if "random" in set(s.strategy):
         found = compare(s, "test_ppl", PROPOSED, ["random"], claimed="less")
-        lines.append(f"**{ours} beats random search at the same budget (test perplexity): {overall(found)}.** "
-                     f"{comparison_text(found, '', 1)}.")
-    return lines
+        out.append(paired_verdict(
+            f"{ours} beats random search at the same budget (test perplexity)", found,
+            f"{comparison_text(found, '', 1)}.",
+            f"{ours} minus random search, test perplexity of the retrained cell, paired by seed", claimed="less"))
+    return out
 
 
 # Sec. 5.3: "AdvantageNAS achieved the competitive result obtained by ProxylessNAS in test data"
@@ -79,23 +84,32 @@ def verdicts(runs: list[Run]) -> list[str]:
 COMPETITIVE_MARGIN = 0.01
 
 
-def competitive_line(s: pd.DataFrame) -> str | None:
+def competitive_verdict(s: pd.DataFrame) -> Verdict | None:
     """Sec. 5.3's test-data claim as the paper words it: AdvantageNAS's test perplexity is within
-    the margin of ProxylessNAS's, per seed as a share of ProxylessNAS's (paired by seed)."""
+    the margin of ProxylessNAS's, per seed as a share of ProxylessNAS's (paired by seed); None
+    without a shared seed."""
     ours, theirs = (s[s.strategy == name].set_index("seed").test_ppl for name in (PROPOSED, "proxyless"))
     seeds = sorted(set(ours.index) & set(theirs.index))
     if not seeds:
         return None
     relative = stats.interval([(ours[k] - theirs[k]) / theirs[k] for k in seeds])
     verdict, iv = stats.non_inferiority(relative, COMPETITIVE_MARGIN)
-    return (f"**Sec. 5.3: {proposed_label()}'s test perplexity is competitive with ProxylessNAS's (within "
-            f"{COMPETITIVE_MARGIN:.0%}): {verdict}.** Test perplexity, {proposed_label()} minus ProxylessNAS as a "
-            f"share of ProxylessNAS's, paired by seed: mean {iv.mean:+.2%}, "
-            + (f"90 % t interval [{iv.low:+.2%}, {iv.high:+.2%}]" if iv.n >= 2 else "no interval")
-            + f" (n = {iv.n}). Rule (one-sided test at 5 %): holds when the "
-            f"interval's upper end is below +{COMPETITIVE_MARGIN:.0%}, fails when its lower end is above it, "
-            f"otherwise inconclusive. The paper's means differ by "
-            f"{paper.TABLE3[PROPOSED][2] / paper.TABLE3['proxyless'][2] - 1:+.2%}.")
+    return Verdict(
+        claim=f"Sec. 5.3: {proposed_label()}'s test perplexity is competitive with ProxylessNAS's (within "
+              f"{COMPETITIVE_MARGIN:.0%})",
+        outcome=verdict,
+        evidence=f"Test perplexity, {proposed_label()} minus ProxylessNAS as a share of ProxylessNAS's, paired by "
+                 f"seed: mean {iv.mean:+.2%}, "
+                 + (f"90 % t interval [{iv.low:+.2%}, {iv.high:+.2%}]" if iv.n >= 2 else "no interval")
+                 + f" (n = {iv.n}). Rule (one-sided test at 5 %): holds when the "
+                 f"interval's upper end is below +{COMPETITIVE_MARGIN:.0%}, fails when its lower end is above it, "
+                 f"otherwise inconclusive. The paper's means differ by "
+                 f"{paper.TABLE3[PROPOSED][2] / paper.TABLE3['proxyless'][2] - 1:+.2%}.",
+        rule=f"holds when the 90 % interval's upper end is below +{COMPETITIVE_MARGIN:.0%}, fails when its lower "
+             "end is above it, inconclusive otherwise (one-sided test at 5 %)",
+        comparison=f"{proposed_label()} minus ProxylessNAS, test perplexity as a share of ProxylessNAS's, paired "
+                   "by seed",
+        n=iv.n, **interval_fields(iv))
 
 
 def search_curves(runs: list[Run]):

@@ -19,18 +19,21 @@ from .random_search import RandomSearch
 from .reinforce import Reinforce
 from .relaxed import DARTS, NASP, SNAS
 
-# Table 1's order: dense first, then sparse, AdvantageNAS last; baselines after the paper's.
+# Table 1's order: dense first, then sparse, AdvantageNAS last. Strategies the paper does not
+# evaluate (``in_paper`` False: random search) are listed after the paper's (``names``).
 STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in [
     DARTS, SNAS, NASP, ProxylessNAS, Parsec, GDAS, Reinforce, AdvantageNAS,
     RandomSearch,
 ]}
 
 
-def names(propagation: str | None = None, *, baselines: bool = False) -> list[str]:
+def names(propagation: str | None = None, *, paper_only: bool = True) -> list[str]:
     """Registered names in Table 1's order: all, or those of one propagation ("sparse" or
-    "dense"); the baselines (random search) only with ``baselines``."""
-    return [n for n, c in STRATEGIES.items()
-            if (propagation is None or c.properties.propagation == propagation) and (baselines or not c.baseline)]
+    "dense"). Only those the paper evaluates (``in_paper``) unless ``paper_only`` is False; the
+    others (random search) then follow the paper's, in registry order."""
+    chosen = [n for n, c in STRATEGIES.items()
+              if (propagation is None or c.properties.propagation == propagation) and (c.in_paper or not paper_only)]
+    return sorted(chosen, key=lambda n: not STRATEGIES[n].in_paper)
 
 
 SPARSE = names("sparse")  # the paper's sparse-propagation strategies (Table 2's rows)
@@ -70,12 +73,13 @@ def label(name: str) -> str:
 
 
 def table1() -> list[dict]:
-    """Table 1 of the paper, generated from the strategies' declared properties."""
+    """Table 1 of the paper, generated from the strategies' declared properties, with a row
+    for every registered strategy (``in_paper`` False for those the paper does not evaluate)."""
     return [{"name": name, "method": cls.label, "propagation": cls.properties.propagation,
              "a_i": cls.properties.hot, "stochastic": cls.properties.stochastic,
              "theoretical_guarantee": cls.properties.theoretical_guarantee,
-             "final_architecture": cls.properties.final, "in_paper": not cls.baseline}
-            for name, cls in STRATEGIES.items()]
+             "final_architecture": cls.properties.final, "in_paper": cls.in_paper}
+            for name, cls in ((n, STRATEGIES[n]) for n in names(paper_only=False))]
 
 
 __all__ = ["STRATEGIES", "SPARSE", "DENSE", "PROPOSED", "Draw", "Properties", "Strategy", "make", "names",

@@ -17,6 +17,7 @@ class AdvantageNAS(Strategy):
     name = "advantage"
     label = "AdvantageNAS"
     properties = Properties("sparse", "1-hot", True, True, "argmax")
+    in_paper = True
     proposed = True
 
     def __init__(self, total_steps: int, generator=None, zero_op: int | None = None, *,

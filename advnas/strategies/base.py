@@ -55,7 +55,9 @@ class Properties:
 
 
 class Strategy(ABC):
-    """Base class. Subclasses set ``name``, ``label`` and ``properties``."""
+    """Base class. Subclasses set ``name``, ``label`` and ``properties``, and ``in_paper`` when the
+    paper evaluates them. Whom the paper compares AdvantageNAS against is not a property of a
+    strategy but the paper's choice per experiment (``advnas.paper.RIVALS``)."""
 
     name: ClassVar[str]
     label: ClassVar[str]
@@ -68,8 +70,12 @@ class Strategy(ABC):
     keeps_statistics: bool = False
     #: True for the paper's proposed method (highlighted in reports).
     proposed: ClassVar[bool] = False
-    #: True for a reference point that is not a search strategy of the paper (random search).
-    baseline: ClassVar[bool] = False
+    #: True for a strategy the paper evaluates (a row of its Table 1). A strategy the paper does
+    #: not evaluate (random search) is listed only on request (``names``) and after the paper's.
+    in_paper: ClassVar[bool] = False
+    #: False when theta never moves (random search): the argmax of theta is then a tie-break, not
+    #: a choice, and theta's entropy has no curve; only what the strategy samples is its result.
+    learns_theta: ClassVar[bool] = True
 
     def __init__(self, total_steps: int, generator: torch.Generator | None = None, zero_op: int | None = None):
         """Subclasses add their options as keyword-only arguments with the paper's values as

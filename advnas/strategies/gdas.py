@@ -17,6 +17,7 @@ class GDAS(Strategy):
     name = "gdas"
     label = "GDAS"
     properties = Properties("sparse", "1-hot", True, False, "process_best")
+    in_paper = True
 
     def __init__(self, total_steps: int, generator=None, zero_op=None, *, tau_start: float = 10.0,
                  tau_end: float = 0.1):

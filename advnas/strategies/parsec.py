@@ -18,6 +18,7 @@ class Parsec(Strategy):
     name = "parsec"
     label = "PARSEC"
     properties = Properties("sparse", "1-hot", True, False, "argmax")
+    in_paper = True
     needs_gate_gradient = False
 
     def __init__(self, total_steps: int, generator=None, zero_op=None, *, samples: int = 8):

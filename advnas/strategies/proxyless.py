@@ -20,6 +20,7 @@ class ProxylessNAS(Strategy):
     name = "proxyless"
     label = "ProxylessNAS"
     properties = Properties("sparse", "2-hot", True, False, "argmax")
+    in_paper = True
 
     PAIRS = ("sum", "mean")
 

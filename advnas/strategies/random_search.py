@@ -19,7 +19,7 @@ class RandomSearch(Strategy):
     label = "Random search"
     properties = Properties("sparse", "1-hot", True, False, "process_best")
     needs_gate_gradient = False
-    baseline = True
+    learns_theta = False
 
     def __init__(self, total_steps: int, generator=None, zero_op=None):
         super().__init__(total_steps, generator, zero_op)

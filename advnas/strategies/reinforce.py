@@ -12,6 +12,7 @@ class Reinforce(Strategy):
     name = "reinforce"
     label = "REINFORCE"
     properties = Properties("sparse", "1-hot", True, False, "process_best")
+    in_paper = True
     needs_gate_gradient = False
 
     keeps_statistics = True

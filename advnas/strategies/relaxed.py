@@ -15,6 +15,7 @@ class DARTS(Strategy):
     name = "darts"
     label = "DARTS"
     properties = Properties("dense", "n-hot", False, False, "argmax")
+    in_paper = True
 
     def draw(self, theta, step):
         return Draw(torch.softmax(theta, dim=-1), dense=True)
@@ -29,6 +30,7 @@ class SNAS(Strategy):
     name = "snas"
     label = "SNAS"
     properties = Properties("dense", "n-hot", True, False, "argmax")
+    in_paper = True
 
     def draw(self, theta, step):
         # The weight step after the last theta update would draw at step = total_steps, where
@@ -66,6 +68,7 @@ class NASP(Strategy):
     name = "nasp"
     label = "NASP"
     properties = Properties("dense", "1-hot", False, True, "argmax")
+    in_paper = True
     PROJECTIONS = {"official": project_official, "clip": project_clip}
 
     def __init__(self, total_steps: int, generator=None, zero_op=None, *, projection: str = "official"):

@@ -6,9 +6,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import paper, strategies
-from ..report import (NOT_AVAILABLE, PROPOSED, compare, comparison_text, label, line_style, order, overall,
-                      proposed_label, rivals)
+from ..report import (NOT_AVAILABLE, PROPOSED, compare, comparison_text, label, line_style, order,
+                      paired_verdict, proposed_label, rivals)
 from ..strategies import table1
+from ..verdict import Verdict
 
 
 def table1_beside_paper() -> pd.DataFrame:
@@ -37,7 +38,7 @@ def figure1(metrics: pd.DataFrame, window: int | None = None, x: str = "iteratio
     """Median test loss of the argmax architecture over trials, with the 25-75 % band."""
     stats = _quantiles(metrics, x)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
-    panels = [("sparse propagation", strategies.names("sparse", baselines=True)),
+    panels = [("sparse propagation", strategies.names("sparse", paper_only=False)),
               (f"dense propagation, with {proposed_label()}", [*strategies.DENSE, PROPOSED])]
     for ax, (title, names) in zip(axes, panels):
         for name in names:
@@ -79,7 +80,7 @@ def verdict(table: pd.DataFrame) -> str:
     label): AdvantageNAS against the one-hot sparse strategies (``report.rivals``), then the
     dense ones."""
     ours, name = table.loc[proposed_label(), "median iterations to recovery"], proposed_label()
-    names = [label(n) for n in rivals(one_hot=True)]
+    names = [label(n) for n in rivals("toy")]
     present = [r for r in names if r in table.index]
     theirs = {r: table.loc[r, "median iterations to recovery"] for r in present}
     slower = [r for r in present if not ours < theirs[r]]
@@ -188,18 +189,21 @@ def late_share_at_teacher(run, start: float = 0.5) -> pd.DataFrame:
             .at_teacher.mean())
 
 
-def verdicts(run) -> list[str]:
+def verdicts(run) -> list[Verdict]:
     """Fig. 1's claims, each with a computed verdict (paired by seed, 95 % t interval): faster
     convergence than the one-hot sparse strategies; more stable than ProxylessNAS at the end."""
-    ours, lines = proposed_label(), []
-    found = compare(recovery_iterations(run), "iterations", PROPOSED, rivals(one_hot=True), claimed="less")
+    ours, out = proposed_label(), []
+    found = compare(recovery_iterations(run), "iterations", PROPOSED, rivals("toy"), claimed="less")
     if found:
-        lines.append(f"**Fig. 1: {ours} converges faster than {_and([label(c.rival) for c in found])}: "
-                     f"{overall(found)}.** Iterations until the argmax is the teacher, {ours} minus: "
-                     f"{comparison_text(found, '', 0)}.")
+        out.append(paired_verdict(
+            f"Fig. 1: {ours} converges faster than {_and([label(c.rival) for c in found])}", found,
+            f"Iterations until the argmax is the teacher, {ours} minus: {comparison_text(found, '', 0)}.",
+            f"{ours} minus each rival, iterations until the argmax is the teacher, paired by seed", claimed="less"))
     found = compare(late_share_at_teacher(run), "at_teacher", PROPOSED, ["proxyless"])
     if found:
-        lines.append(f"**Sec. 5.1: {ours} is more stable than ProxylessNAS: {overall(found)}.** Share of the "
-                     f"evaluations in the second half of the iterations at the teacher, {ours} minus: "
-                     f"{comparison_text(found, '', 3)}.")
-    return lines
+        out.append(paired_verdict(
+            f"Sec. 5.1: {ours} is more stable than ProxylessNAS", found,
+            f"Share of the evaluations in the second half of the iterations at the teacher, {ours} minus: "
+            f"{comparison_text(found, '', 3)}.",
+            f"{ours} minus ProxylessNAS, share of the second half's evaluations at the teacher, paired by seed"))
+    return out
