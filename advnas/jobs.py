@@ -80,32 +80,35 @@ class Job:
 def _search(job: Job, progress: bool):
     from .nb201 import experiment
 
-    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile, progress=progress)]
+    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile, progress=progress,
+                               recompute=job.recompute)]
 
 
 def _ptb(job: Job, progress: bool):
     from .ptb import experiment
 
-    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile)]
+    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile, recompute=job.recompute)]
 
 
 def _gradients(job: Job, progress: bool):
     from .nb201 import gradient_experiment
 
-    return [gradient_experiment.run_one(job.config(), job.seed, job.profile, progress=progress)]
+    return [gradient_experiment.run_one(job.config(), job.seed, job.profile, progress=progress,
+                                        recompute=job.recompute)]
 
 
 def _theory(job: Job, progress: bool):
     from .theory import experiment
 
-    return [experiment.run(job.config(), job.profile)]
+    return [experiment.run(job.config(), job.profile, recompute=job.recompute)]
 
 
 def _toy(job: Job, progress: bool):
     from .toy import experiment, gradient_study
 
     cfg = job.config()
-    return [experiment.run_all(cfg, job.profile), gradient_study.run(cfg, job.profile)]
+    return [experiment.run_all(cfg, job.profile, recompute=job.recompute),
+            gradient_study.run(cfg, job.profile, recompute=job.recompute)]
 
 
 _EXECUTORS: dict[str, Callable[[Job, bool], list]] = {"nb201": _search, "ptb": _ptb, "theory": _theory,
@@ -161,12 +164,6 @@ def execute(job: Job, threads: int | None = None) -> dict[str, Any]:
     CUDA the GPU of this worker (LocalCluster workers are named 0, 1, ...)."""
     if threads:
         torch.set_num_threads(threads)
-    if job.recompute:
-        os.environ["ADVNAS_RECOMPUTE"] = "1"  # read by the store, for this job only
-        try:
-            return _on_gpu_of_worker(job)
-        finally:
-            os.environ.pop("ADVNAS_RECOMPUTE", None)
     return _on_gpu_of_worker(job)
 
 

@@ -1,7 +1,8 @@
 """Helpers used inside the notebooks, so that the notebooks stay thin.
 
-A notebook's parameters cell holds ``profile`` and one variable per config field set to
-``None`` ("take the profile's value"). papermill injects the user's values after it;
+A notebook's parameters cell holds ``profile``, ``recompute`` (in the chapters that compute
+stored runs: True computes them afresh) and one variable per config field set to ``None``
+("take the profile's value"). papermill injects the user's values after it;
 ``setup`` reads them back, rejects unknown names and bad values with a one-line error, and
 returns the resolved config.
 """
@@ -75,6 +76,8 @@ def parameters_source(name: str) -> str:
     cpu, paper = entry.resolve("cpu"), entry.resolve("paper")
     lines = ["# profile is smoke, cpu or paper; every other parameter None takes the profile's value",
              'profile: str = "cpu"  # smoke (seconds), cpu (the default) or paper (the paper\'s settings)']
+    if entry.computes:
+        lines.append("recompute: bool = False  # True computes this page's stored runs afresh (else they are read back)")
     for field in dataclasses.fields(config):
         text = comments.get(field.name, "")
         help_text = (f"{text}; " if text else "") + _profile_values(field.name, cpu, paper)
@@ -104,11 +107,13 @@ def setup(name: str, namespace: dict[str, Any]):
     entry = notebook(name)
     _chapter = name
     fields = list(entry.config.__dataclass_fields__)
-    allowed = ["profile", *fields]
+    allowed = ["profile", *(["recompute"] if entry.computes else []), *fields]
     for injected in _injected_names(namespace):
         if injected not in allowed:
             raise ConfigError(f"unknown parameter {injected!r} for notebook {name}; "
                               f"allowed: {', '.join(allowed)}")
+    if entry.computes and not isinstance(namespace.get("recompute", False), bool):
+        raise ConfigError(f"recompute must be True or False; got {namespace['recompute']!r}")
     overrides = {k: namespace[k] for k in fields if namespace.get(k) is not None}
     resolved = entry.resolve(namespace["profile"], overrides)
     # tables show whole values (cell strings, settings lists), not pandas' cut at 50 characters
@@ -138,10 +143,9 @@ def config_table(config) -> pd.DataFrame:
 
 
 def recompute_hint(run: Run) -> str:
-    """Commands that really recompute ``run``. Papermill has no ``--recompute``: the store reads
-    ADVNAS_RECOMPUTE=1 from the kernel's environment (``store.recompute_requested``), which the
-    kernel inherits from papermill (``advnas run --recompute`` sets it so). A benchmark is
-    measured by its script, never by a notebook, which only reads it."""
+    """Commands that really recompute ``run``: the command line's ``--recompute``, or the
+    chapter's ``recompute`` parameter under papermill. A benchmark is measured by its script,
+    never by a notebook, which only reads it."""
     profile = run.info.get("profile", "cpu")
     if run.info.get("experiment") == "benchmarks":
         script = f"benchmarks/{run.info['name'].replace('-', '_')}.py"
@@ -150,7 +154,7 @@ def recompute_hint(run: Run) -> str:
     name = _chapter if _chapter in chapters else chapters[0]
     path = RUNLIST[name].path if name in RUNLIST else "notebooks/NN_CHAPTER.ipynb"
     return (f"recompute with `python -m advnas run {name} --profile {profile} --recompute`, or under papermill "
-            f"`ADVNAS_RECOMPUTE=1 papermill {path} OUT.ipynb -p profile {profile}`")
+            f"`papermill {path} OUT.ipynb -p profile {profile} -p recompute True`")
 
 
 def provenance(runs: Run | list[Run]) -> Markdown:

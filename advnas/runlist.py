@@ -39,6 +39,12 @@ class Notebook:
         """The notebook file (in a checkout; an installed package holds no notebooks)."""
         return checkout_file(self.path, f"notebook {self.name}")
 
+    @property
+    def computes(self) -> bool:
+        """Whether the notebook computes stored runs of its own (and takes ``recompute``); the
+        scorecard only reads the chapters'."""
+        return self.experiment != "scorecard"
+
     def resolve(self, profile: str, overrides: dict[str, Any] | None = None) -> Config:
         """The config for ``profile`` with the user's ``overrides`` applied on top (strategy
         options merged option by option, so overriding one keeps the profile's others)."""

@@ -9,7 +9,6 @@ notebook whose key is unchanged is not executed again. The book is staged in
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -110,7 +109,7 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     entry = notebook(name)
     overrides = dict(overrides or {})
     entry.resolve(profile, overrides)  # fail at once, in one line, on a bad parameter
-    parameters = {"profile": profile, **overrides}
+    parameters = {"profile": profile, **overrides, **({"recompute": True} if recompute and entry.computes else {})}
     chosen, output = output is not None, output or executed_path(name, profile)
     key_file = output.with_suffix(".key")
     key = execution_key(name, parameters)
@@ -130,10 +129,8 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     print(f"[advnas] executing {entry.path} with {parameters}")
     started = time.perf_counter()
     try:
-        with _kernel_recompute(recompute):
-            papermill.execute_notebook(str(entry.source), str(output), parameters=parameters,
-                                       cwd=str(entry.source.parent), progress_bar=progress,
-                                       kernel_name="python3")
+        papermill.execute_notebook(str(entry.source), str(output), parameters=parameters,
+                                   cwd=str(entry.source.parent), progress_bar=progress, kernel_name="python3")
     except PapermillExecutionError as error:
         raise NotebookFailed(f"{name}: {error.ename}: {error.evalue}") from None
     _tag_parameter_cells(output)
@@ -155,22 +152,6 @@ def _tag_parameter_cells(path: Path) -> None:
             if marker in tags and tag not in tags:
                 tags.append(tag)
     nbformat.write(nb, path)
-
-
-@contextlib.contextmanager
-def _kernel_recompute(recompute: bool):
-    """The kernel inherits this process's environment: ADVNAS_RECOMPUTE tells its stored runs
-    to compute afresh, for this notebook only."""
-    before = os.environ.get("ADVNAS_RECOMPUTE")
-    if recompute:
-        os.environ["ADVNAS_RECOMPUTE"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("ADVNAS_RECOMPUTE", None)
-        else:
-            os.environ["ADVNAS_RECOMPUTE"] = before
 
 
 def _read_key(key_file: Path) -> dict[str, Any]:

@@ -9,7 +9,6 @@ scorecard's columns. It computes nothing new, so the scorecard and the chapters 
 
 from __future__ import annotations
 
-import os
 import textwrap
 from typing import Callable
 
@@ -232,14 +231,9 @@ SOURCES: dict[str, Callable[[str], list[dict]]] = {"theory": _theory, "toy": _to
 
 def table(profile: str) -> pd.DataFrame:
     """Every tested claim: where the paper makes it, its number, our verdict and evidence, and
-    the section that shows it. The scorecard reads the chapters' runs: a request to recompute
-    (ADVNAS_RECOMPUTE, ``--recompute``) is for the chapters, not for this page."""
-    recompute = os.environ.pop("ADVNAS_RECOMPUTE", None)
-    try:
-        rows = [row for source in SOURCES.values() for row in _with_staleness(source, profile)]
-    finally:
-        if recompute is not None:
-            os.environ["ADVNAS_RECOMPUTE"] = recompute
+    the section that shows it. The scorecard reads the chapters' stored runs (a missing one is
+    computed; none is recomputed: recomputing is the chapters' business)."""
+    rows = [row for source in SOURCES.values() for row in _with_staleness(source, profile)]
     frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "quote", "group", "verdict", "evidence",
                                         "section", "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.get("n")) for row in rows])

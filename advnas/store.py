@@ -89,12 +89,6 @@ def results_root() -> Path:
     return paths.results_dir()
 
 
-def recompute_requested() -> bool:
-    """ADVNAS_RECOMPUTE=1 makes every run compute afresh (``make book RECOMPUTE=1``; the
-    command line passes ``--recompute`` as an argument instead)."""
-    return os.environ.get("ADVNAS_RECOMPUTE", "") not in ("", "0")
-
-
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 200 else text[:197] + "..."
@@ -500,7 +494,7 @@ class ResultsStore:
     def run(self, experiment: str, profile: str, name: str, config: dict[str, Any],
             compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
             behaviour_of: str, device: torch.device | None = None,
-            recompute: bool | None = None, wait: bool = True) -> Run:
+            recompute: bool = False, wait: bool = True) -> Run:
         """Return the finished run for this configuration, computing it only when needed.
 
         ``compute(ctx)`` returns (metrics table, summary dict). A folder without summary.json
@@ -522,7 +516,7 @@ class ResultsStore:
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
                compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
                behaviour_of: str, device: torch.device | None = None,
-               recompute: bool | None = None, wait: bool = True) -> Run:
+               recompute: bool = False, wait: bool = True) -> Run:
         """``run`` with an explicit folder (e.g. a command line's ``--out DIR``). A finished
         run there with another configuration is an error, not silently reused; a folder
         holding files the store did not write is refused. ``wait=False``: fail with one line
@@ -541,11 +535,10 @@ class ResultsStore:
 
     def _run(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
              compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-             behaviour_of: str, device: torch.device | None, recompute: bool | None, wait: bool,
+             behaviour_of: str, device: torch.device | None, recompute: bool, wait: bool,
              adopt: bool) -> Run:
         check_profile(profile)
         behaviour.check_experiment(behaviour_of)
-        recompute = recompute_requested() if recompute is None else recompute
         if not recompute and (folder / "summary.json").is_file() and not (folder / LOCK).exists():
             return self._finished(folder, config)  # read only: no lock, nothing written
         created = _prepare_folder(folder)

@@ -10,5 +10,4 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 def results_dir(tmp_path, monkeypatch):
     """A private results store for the test."""
     monkeypatch.setenv("ADVNAS_RESULTS_DIR", str(tmp_path / "results"))
-    monkeypatch.delenv("ADVNAS_RECOMPUTE", raising=False)
     return tmp_path / "results"

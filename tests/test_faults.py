@@ -549,7 +549,6 @@ def test_fault_corrupt_checkpoint_gives_one_line_and_recompute_recovers(tmp_path
 
 
 def test_fault_ptb_recovers_a_corrupt_folder_with_recompute_alone(capsys, tmp_path, fast_data, monkeypatch):
-    monkeypatch.delenv("ADVNAS_RECOMPUTE", raising=False)
     out = tmp_path / "run"
     assert cli(capsys, *PTB, "--out", out)[0] == 0
     (out / "summary.json").write_text("{")

@@ -11,6 +11,11 @@ from advnas.notebook import parameters_source
 from advnas.runlist import RUNLIST, notebook
 
 
+def _runner_parameters(name: str) -> list[str]:
+    """Parameters beside the config's fields: ``recompute`` in every chapter that computes runs."""
+    return ["recompute"] if notebook(name).computes else []
+
+
 @pytest.mark.parametrize("name", list(RUNLIST))
 def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
     nb = nbformat.read(notebook(name).source, as_version=4)
@@ -22,7 +27,7 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
     # (regenerate with advnas.notebook.parameters_source after changing a config)
     assert params[0].source == parameters_source(name)
     names = {line.split(":")[0].strip() for line in params[0].source.splitlines() if not line.startswith("#")}
-    assert names == {"profile", *notebook(name).config.__dataclass_fields__}
+    assert names == {"profile", *_runner_parameters(name), *notebook(name).config.__dataclass_fields__}
 
 
 def test_papermill_lists_every_parameter_with_its_type_and_help():
@@ -51,7 +56,7 @@ def test_papermill_finds_every_parameter_of_the_parameters_cell(name):
     nb = nbformat.read(notebook(name).source, as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     found = [parameter.name for parameter in PythonTranslator.inspect(cell)]
-    assert found == ["profile", *notebook(name).config.__dataclass_fields__]
+    assert found == ["profile", *_runner_parameters(name), *notebook(name).config.__dataclass_fields__]
 
 
 def _same(shown, value) -> bool:
@@ -77,7 +82,7 @@ def test_the_help_of_every_parameter_shows_this_chapters_cpu_value(name):
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     cpu, paper = notebook(name).resolve("cpu"), notebook(name).resolve("paper")
     for parameter in PythonTranslator.inspect(cell):
-        if parameter.name == "profile":
+        if parameter.name in ("profile", *_runner_parameters(name)):
             continue
         shown = re.search(r"cpu(?: and paper)?: (.+?)(?:; paper: (.+))?$", parameter.help)
         assert shown, (parameter.name, parameter.help)
@@ -86,20 +91,31 @@ def test_the_help_of_every_parameter_shows_this_chapters_cpu_value(name):
         assert _same(ast.literal_eval(paper_shown), getattr(paper, parameter.name)), (parameter.name, parameter.help)
 
 
-def test_papermill_kernel_inherits_advnas_recompute(tmp_path, monkeypatch):
-    """The documented way to recompute under papermill (it has no --recompute): ADVNAS_RECOMPUTE=1
-    in papermill's environment reaches the store in the kernel."""
-    import papermill
+def test_the_recompute_parameter_reaches_the_store_in_the_kernel(tmp_path, monkeypatch):
+    """``-p recompute True`` (what ``advnas run --recompute`` passes to papermill) computes the
+    chapter's stored run afresh; without it the stored run is read back."""
+    from advnas.store import ResultsStore
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from advnas.store import recompute_requested\n"
-                                          "print('recompute', recompute_requested())")]
-    nbformat.write(nb, tmp_path / "in.ipynb")
-    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
-    papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-                               progress_bar=False)
-    outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
-    assert "".join(o.get("text", "") for o in outputs).strip() == "recompute True"
+    monkeypatch.setenv("ADVNAS_RESULTS_DIR", str(tmp_path / "results"))
+    out = tmp_path / "theory.ipynb"
+
+    def finished_at():
+        (run,) = ResultsStore(tmp_path / "results").finished_runs("theory")
+        return run.info["finished_at"]
+
+    runner.execute("theory", "smoke", output=out, progress=False)
+    first = finished_at()
+    runner.execute("theory", "smoke", output=out, progress=False, force=True)
+    assert finished_at() == first
+    runner.execute("theory", "smoke", output=out, progress=False, force=True, recompute=True)
+    assert finished_at() > first
+
+
+def test_a_recompute_that_is_not_a_boolean_fails_in_one_line():
+    from advnas.notebook import setup
+
+    with pytest.raises(ConfigError, match=r"^recompute must be True or False; got 'yes'$"):
+        setup("theory", {"profile": "smoke", "recompute": "yes", "In": []})
 
 
 def test_a_list_parameter_passed_as_text_by_papermill_is_read_as_a_list():

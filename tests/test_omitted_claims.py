@@ -187,7 +187,6 @@ def test_dense_faster_outcomes():
 
 @pytest.mark.skipif(not (paths.results_dir() / "nb201" / "cpu").is_dir(), reason="no stored cpu runs of nb201")
 def test_verdicts_from_the_stored_cpu_runs(monkeypatch):
-    monkeypatch.delenv("ADVNAS_RECOMPUTE", raising=False)
     read = store.ResultsStore._run
 
     def read_only(self, folder, *args, **kwargs):  # never compute a missing run here

@@ -177,7 +177,6 @@ def executed() -> dict[str, Path]:
     streams = [["gradients", "nb201", "toy", "theory"], ["ptb", "zero_op", "dense", "scorecard"]]
     assert sorted(n for s in streams for n in s) == sorted(RUNLIST)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("ADVNAS_RECOMPUTE", None)
     processes = [subprocess.Popen([sys.executable, "-m", "advnas", "run", *names, "--profile", PROFILE],
                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                  for names in streams]

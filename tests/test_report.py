@@ -288,22 +288,15 @@ def test_table1_shows_the_random_search_baseline_without_a_paper_row():
     assert table.drop(index="Random search").agrees.all()
 
 
-def test_the_scorecard_reads_the_chapters_runs_even_when_asked_to_recompute(monkeypatch):
-    import os
-
+def test_the_scorecard_collects_the_chapters_verdicts_with_their_section(monkeypatch):
     from advnas import scorecard
 
-    seen = []
-
     def source(profile):
-        seen.append(os.environ.get("ADVNAS_RECOMPUTE"))
         return scorecard._rows("nb201", "Sec. 5.2", [Verdict(claim="a claim", outcome="holds", evidence="evidence",
                                                              rule="a rule", comparison="a comparison")])
 
     monkeypatch.setattr(scorecard, "SOURCES", {"nb201": source})
-    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
     frame = scorecard.table("smoke")
-    assert seen == [None] and os.environ["ADVNAS_RECOMPUTE"] == "1"
     assert list(frame.verdict) == ["holds"] and frame.section[0] == "[The CIFAR-10 cell search evaluated on NAS-Bench-201](03_nb201.ipynb)"
 
 
@@ -357,14 +350,14 @@ def test_a_provenance_box_over_several_runs_covers_them_all(monkeypatch):
     text = provenance(runs).data
     assert "2 runs computed" in text and "Result folders under `results/ptb/cpu/`" in text
     assert ("recompute with `python -m advnas run ptb --profile cpu --recompute`, or under papermill "
-            f"`ADVNAS_RECOMPUTE=1 papermill notebooks/04_ptb.ipynb OUT.ipynb -p profile cpu`): {folders[0].name}.") in text
+            f"`papermill notebooks/04_ptb.ipynb OUT.ipynb -p profile cpu -p recompute True`): {folders[0].name}.") in text
     first, last = sorted(r.info["finished_at"] for r in runs)
     assert f"finished between {first} and {last}" in text
 
 
 def test_a_stale_run_names_commands_that_recompute_it(monkeypatch):
-    """Papermill has no --recompute: the hint names the runner's flag and papermill's way (the
-    kernel inherits ADVNAS_RECOMPUTE); a benchmark, which no notebook computes, its script."""
+    """The hint names the runner's flag and the chapter's recompute parameter under papermill; a
+    benchmark, which no notebook computes, its script."""
     from pathlib import Path
 
     from advnas.notebook import provenance
@@ -374,8 +367,8 @@ def test_a_stale_run_names_commands_that_recompute_it(monkeypatch):
     monkeypatch.setattr(Run, "is_stale", lambda self: True)
     toy = provenance(Run.load(sorted(root.glob("results/toy/cpu/fig1-*"))[0])).data
     assert ("**stale**: the code that produces it has changed since; recompute with `python -m advnas run toy "
-            "--profile cpu --recompute`, or under papermill `ADVNAS_RECOMPUTE=1 papermill notebooks/02_toy.ipynb "
-            "OUT.ipynb -p profile cpu`") in toy
+            "--profile cpu --recompute`, or under papermill `papermill notebooks/02_toy.ipynb "
+            "OUT.ipynb -p profile cpu -p recompute True`") in toy
     bench = provenance(Run.load(sorted(root.glob("results/benchmarks/cpu/toy-speed-*"))[0])).data
     assert "recompute it with `python benchmarks/toy_speed.py --profile cpu --recompute`" in bench
     assert (root / "benchmarks" / "toy_speed.py").is_file()

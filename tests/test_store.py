@@ -63,11 +63,13 @@ def test_interrupted_run_is_not_read_and_keeps_its_checkpoint(results_dir):
     assert [r.folder for r in store.finished_runs("exp")] == [run.folder]
 
 
-def test_recompute_flag(results_dir, monkeypatch):
+def test_recompute_is_an_argument_and_nothing_else_asks_for_it(results_dir, monkeypatch):
     store, calls = ResultsStore(), []
     store.run("exp", "smoke", "demo", {}, _compute(calls), MODULES)
-    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")
+    monkeypatch.setenv("ADVNAS_RECOMPUTE", "1")  # the environment variable of earlier versions: ignored
     store.run("exp", "smoke", "demo", {}, _compute(calls), MODULES)
+    assert len(calls) == 1
+    store.run("exp", "smoke", "demo", {}, _compute(calls), MODULES, recompute=True)
     assert len(calls) == 2
 
 

@@ -96,7 +96,6 @@ def test_every_stored_cpu_verdict_is_its_scorecard_row_and_states_its_n(monkeypa
     """The scorecard's rows at the stored cpu profile are each verdict's fields: the claim,
     outcome and evidence of its line, and "ours" from its n, which is the largest "n = K" the
     line states (what the scorecard once read from the text)."""
-    monkeypatch.delenv("ADVNAS_RECOMPUTE", raising=False)
     read = store.ResultsStore._run
 
     def read_only(self, folder, *args, **kwargs):  # never compute a missing run here

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 ALL_3X3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 # Variables that would point the installed package back at the checkout or at other folders.
 CLEARED = ("PYTHONPATH", "ADVNAS_DATA_DIR", "ADVNAS_PROJECT_DATA", "ADVNAS_RESULTS_DIR", "ADVNAS_BUILD_DIR",
-           "ADVNAS_BEHAVIOUR_CACHE", "ADVNAS_RECOMPUTE", "ADVNAS_HOME", "PIP_INDEX_URL", "PIP_FIND_LINKS")
+           "ADVNAS_BEHAVIOUR_CACHE", "ADVNAS_HOME", "PIP_INDEX_URL", "PIP_FIND_LINKS")
 
 pytest.importorskip("setuptools", minversion="68", reason="building the wheel offline needs setuptools >= 68")
 

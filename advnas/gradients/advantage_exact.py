@@ -264,7 +264,7 @@ def _compute(ctx: RunContext | None, sources: list[Path], points: list[str], chu
 
 def run(cfg: GradientStudyConfig, profile: str, snapshot_folders: list[Path | str] | None = None,
         points: tuple[str, ...] | list[str] | None = None, store: ResultsStore | None = None,
-        chunk: int | None = None, progress: bool = True, recompute: bool | None = None,
+        chunk: int | None = None, progress: bool = True, recompute: bool = False,
         data: SearchData | None = None) -> Run:
     """The exact moments at every point of the gradient study's runs, stored as run
     ``advantage-exact`` of experiment ``gradients``. ``snapshot_folders``: the study's run

@@ -53,7 +53,7 @@ def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool, b
 
 
 def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
-            store: ResultsStore | None = None, progress: bool = True, recompute: bool | None = None,
+            store: ResultsStore | None = None, progress: bool = True, recompute: bool = False,
             benchmark=None) -> Run:
     """One search through the store; found cells are scored by the shipped table, or by
     ``benchmark`` (an official NAS-Bench-201 / NATS-Bench topology API object)."""
@@ -74,10 +74,10 @@ def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folde
 
 
 def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = None,
-            progress: bool = True) -> list[Run]:
+            progress: bool = True, recompute: bool = False) -> list[Run]:
     """Every (strategy, seed) of ``cfg``, seeds outermost so that a cut-short build has
-    every strategy at the first seeds."""
-    return [run_one(cfg, strategy, seed, profile, store, progress)
+    every strategy at the first seeds (``recompute``: each afresh even when stored)."""
+    return [run_one(cfg, strategy, seed, profile, store, progress, recompute)
             for seed in cfg.seeds for strategy in cfg.strategies]
 
 
@@ -126,11 +126,12 @@ class ZeroOpData:
         return pd.concat([self.summaries, self.control], ignore_index=True)
 
 
-def zero_op_data(cfg: NB201SearchConfig, profile: str, progress: bool = True) -> ZeroOpData:
-    """The zero-operation chapter's runs at ``profile`` (stored runs are read, missing ones computed)."""
-    runs = run_all(cfg, profile, progress=progress)
-    control_runs = run_all(zero_op_control(cfg), profile, progress=progress)
-    four_ops_runs = run_all(four_operations(cfg), profile, progress=progress)
+def zero_op_data(cfg: NB201SearchConfig, profile: str, progress: bool = True, recompute: bool = False) -> ZeroOpData:
+    """The zero-operation chapter's runs at ``profile`` (stored runs are read, missing ones
+    computed; ``recompute``: all afresh)."""
+    runs = run_all(cfg, profile, progress=progress, recompute=recompute)
+    control_runs = run_all(zero_op_control(cfg), profile, progress=progress, recompute=recompute)
+    four_ops_runs = run_all(four_operations(cfg), profile, progress=progress, recompute=recompute)
     summaries, metrics = collect(runs)
     control, _ = collect(control_runs)
     control["label"] = control_label()

@@ -73,7 +73,7 @@ def _study(cfg: GradientStudyConfig, seed: int, data: SearchData, ctx: RunContex
 
 
 def run_one(cfg: GradientStudyConfig, seed: int, profile: str, store: ResultsStore | None = None,
-            progress: bool = True, recompute: bool | None = None) -> Run:
+            progress: bool = True, recompute: bool = False) -> Run:
     store = store or ResultsStore()
 
     def compute(ctx: RunContext):
@@ -84,8 +84,8 @@ def run_one(cfg: GradientStudyConfig, seed: int, profile: str, store: ResultsSto
 
 
 def run_all(cfg: GradientStudyConfig, profile: str, store: ResultsStore | None = None,
-            progress: bool = True) -> list[Run]:
-    return [run_one(cfg, seed, profile, store, progress) for seed in cfg.seeds]
+            progress: bool = True, recompute: bool = False) -> list[Run]:
+    return [run_one(cfg, seed, profile, store, progress, recompute) for seed in cfg.seeds]
 
 
 def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -97,16 +97,19 @@ def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, rec
                                  wait)
 
 
-def run_one(cfg: PTBConfig, name: str, seed: int, profile: str, store: ResultsStore | None = None) -> Run:
-    """One trial (search, retraining, evaluation) through the results store (a finished one reused)."""
+def run_one(cfg: PTBConfig, name: str, seed: int, profile: str, store: ResultsStore | None = None,
+            recompute: bool = False) -> Run:
+    """One trial (search, retraining, evaluation) through the results store (a finished one
+    reused unless ``recompute``)."""
     store = store or ResultsStore()
     return store.run(EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
-                     lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device())
+                     lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute)
 
 
-def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None) -> list[Run]:
-    """Every strategy and seed of ``cfg`` through the results store (finished ones reused)."""
-    return [run_one(cfg, name, seed, profile, store) for name in cfg.strategies for seed in cfg.seeds]
+def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> list[Run]:
+    """Every strategy and seed of ``cfg`` through the results store (finished ones reused unless
+    ``recompute``)."""
+    return [run_one(cfg, name, seed, profile, store, recompute) for name in cfg.strategies for seed in cfg.seeds]
 
 
 def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0, n_eval: int = 300) -> corpus.Corpus:

@@ -196,9 +196,11 @@ def compute(cfg: TheoryConfig, ctx: RunContext | None = None, progress: bool = T
     return table, summary
 
 
-def run(cfg: TheoryConfig, profile: str, store: ResultsStore | None = None) -> Run:
+def run(cfg: TheoryConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> Run:
+    """The chapter's computation through the store (``recompute``: afresh even when stored)."""
     store = store or ResultsStore()
-    return store.run("theory", profile, "variance", cfg.to_dict(), lambda ctx: compute(cfg, ctx), "theory")
+    return store.run("theory", profile, "variance", cfg.to_dict(), lambda ctx: compute(cfg, ctx), "theory",
+                     recompute=recompute)
 
 
 def golden() -> dict:

@@ -123,14 +123,15 @@ def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = Tru
                                  _compute(cfg, [name], device, progress), "toy", device, recompute, wait)
 
 
-def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None) -> Run:
-    """Every strategy of ``cfg`` in one lockstep run (Fig. 1), through the results store.
-    Its summary.json holds one entry per strategy under ``strategies``."""
+def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> Run:
+    """Every strategy of ``cfg`` in one lockstep run (Fig. 1), through the results store
+    (``recompute``: afresh even when stored). Its summary.json holds one entry per strategy
+    under ``strategies``."""
     store, device = store or ResultsStore(), default_device()
     config = {k: v for k, v in cfg.to_dict().items() if not k.startswith("study_")}
     config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
     return store.run("toy", profile, "fig1", config,
-                     _compute(cfg, list(cfg.strategies), device, True), "toy", device)
+                     _compute(cfg, list(cfg.strategies), device, True), "toy", device, recompute)
 
 
 def golden() -> dict:

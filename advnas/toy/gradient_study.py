@@ -81,8 +81,9 @@ STUDY_FIELDS = ("seeds", "strategies", "iterations", "batch", "lr", "beta1", "be
                 "study_edges", "study_ops", "study_pool", "study_samples", "study_points")
 
 
-def run(cfg: ToyConfig, profile: str, store=None):
-    """The study through the results store (its config: the fields it depends on)."""
+def run(cfg: ToyConfig, profile: str, store=None, recompute: bool = False):
+    """The study through the results store (its config: the fields it depends on; ``recompute``:
+    afresh even when stored)."""
     from ..store import ResultsStore
 
     config = {k: v for k, v in cfg.to_dict().items() if k in STUDY_FIELDS}
@@ -93,7 +94,7 @@ def run(cfg: ToyConfig, profile: str, store=None):
         table = measure(cfg)
         return table, {"points": list(cfg.study_points), "samples": cfg.study_samples}
 
-    return store.run("toy", profile, "gradient-study", config, compute, "toy-gradient-study")
+    return store.run("toy", profile, "gradient-study", config, compute, "toy-gradient-study", recompute=recompute)
 
 
 def golden() -> list:
