@@ -33,7 +33,7 @@ from .config import ConfigError, check_profile
 from .runlist import RUNLIST, notebook
 
 SCHEDULER_ENV = "ADVNAS_SCHEDULER"
-SEARCH_CHAPTERS = ("nb201", "zero_op", "dense", "ptb")
+SEARCH_CHAPTERS = tuple(name for name, entry in RUNLIST.items() if entry.searches)  # from the run list
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ class Job:
     def __call__(self, progress: bool = False) -> dict[str, Any]:
         """Compute (or read back) the run; a record of what happened."""
         started = time.perf_counter()
-        runs = _EXECUTORS[self.chapter if self.strategy is None else notebook(self.chapter).experiment](
-            self, progress)
+        runs = _EXECUTORS[notebook(self.chapter).experiment](self, progress)
         return {"job": self.label, "folders": [str(r.folder) for r in runs],
                 "computed_by": [r.info.get("computed_by") for r in runs],
                 "summaries": [r.summary for r in runs], "seconds": time.perf_counter() - started}
@@ -125,7 +124,7 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
     found: dict[tuple, Job] = {}
     for chapter in chapters:
         entry = notebook(chapter)
-        if chapter not in SEARCH_CHAPTERS and chapter not in _EXECUTORS:
+        if not entry.computes:
             continue  # a page that only reads other chapters' runs (the scorecard)
         if chapter == "gradients":  # one study per seed of its source search
             cfg = entry.resolve(profile, dict(frozen))

@@ -268,7 +268,7 @@ def dense_faster_verdict(recovery: pd.DataFrame, budget: int | None = None) -> V
 
 def chapter_verdicts(profile: str) -> list[tuple[str, Verdict]]:
     """The five verdicts from the chapters' stored runs at ``profile``, each with the chapter
-    whose runs it reads (a key of ``scorecard.PAGES``: "zero_op", "nb201", "toy")."""
+    whose runs it reads (a run-list chapter: "zero_op", "nb201", "toy")."""
     from .nb201 import experiment as nb201
     from .runlist import notebook  # late: the run list imports the scorecard's config
     from .toy import experiment as toy

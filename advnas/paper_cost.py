@@ -23,7 +23,7 @@ from .runlist import notebook
 
 PTB_TRAIN_TOKENS = 929_589  # Penn Treebank's training split (Mikolov's preprocessing)
 WORKERS = (1, 2, 4, 8)
-CHAPTERS = ("nb201", "zero_op", "dense", "ptb")
+CHAPTERS = jobs.SEARCH_CHAPTERS  # the run list's search chapters
 
 
 def setup_key(job: jobs.Job) -> str:

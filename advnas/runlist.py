@@ -40,6 +40,16 @@ class Notebook:
         return checkout_file(self.path, f"notebook {self.name}")
 
     @property
+    def page(self) -> str:
+        """The book page: the notebook's file name without its suffix ("03_nb201")."""
+        return Path(self.path).stem
+
+    @property
+    def searches(self) -> bool:
+        """Whether its stored runs are one per (strategy, seed): the CIFAR-10 and PTB searches."""
+        return self.experiment in SEARCH_EXPERIMENTS
+
+    @property
     def computes(self) -> bool:
         """Whether the notebook computes stored runs of its own (and takes ``recompute``); the
         scorecard only reads the chapters'."""
@@ -53,6 +63,9 @@ class Notebook:
         if isinstance(overrides.get("strategy_options"), dict) and "strategy_options" in base:
             values["strategy_options"] = merge_options(base["strategy_options"], overrides["strategy_options"])
         return self.config.from_dict(values)
+
+
+SEARCH_EXPERIMENTS = ("nb201", "ptb")  # experiments stored as one run per (strategy, seed)
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,18 @@ def notebook(name: str):
 
     return entry(name)
 
-PAGES = {"theory": "01_theory", "toy": "02_toy", "nb201": "03_nb201", "ptb": "04_ptb", "zero_op": "05_zero_op",
-         "dense": "06_dense", "gradients": "07_gradients"}
+def pages() -> dict[str, str]:
+    """Chapter -> its book page, in the book's order (from the run list)."""
+    from .runlist import RUNLIST
+
+    return {name: entry.page for name, entry in RUNLIST.items() if entry.computes}
 
 
 def _rows(chapter: str, where: str, verdicts: list[Verdict], paper_value: str = "") -> list[dict]:
     """The scorecard rows of a chapter's verdicts: each claim's words, location, number and
     group from ``claims.CLAIMS`` (``where`` and ``paper_value`` where a claim has no entry), and
     the verdict's outcome, evidence and n."""
-    section = f"[{notebook(chapter).title.split(' (')[0]}]({PAGES[chapter]}.ipynb)"
+    section = f"[{notebook(chapter).title.split(' (')[0]}]({notebook(chapter).page}.ipynb)"
     out = []
     for verdict in verdicts:
         entry = claims.find(verdict.claim)
@@ -238,8 +241,8 @@ def table(profile: str) -> pd.DataFrame:
                                         "section", "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.get("n")) for row in rows])
     # the paper's claims first, then our additions; within each, in the book's chapter order
-    pages = list(PAGES.values())
-    key = [(claims.GROUPS.index(g), next((i for i, p in enumerate(pages) if f"({p}.ipynb)" in s), len(pages)))
+    book = list(pages().values())
+    key = [(claims.GROUPS.index(g), next((i for i, p in enumerate(book) if f"({p}.ipynb)" in s), len(book)))
            for g, s in zip(frame.group, frame.section)]
     order = sorted(range(len(frame)), key=lambda i: key[i])
     return frame.iloc[order].reset_index(drop=True)
