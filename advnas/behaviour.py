@@ -57,7 +57,7 @@ GOLDEN: dict[str, str] = {
     "toy": "advnas.toy.experiment:golden",
     "toy-gradient-study": "advnas.toy.gradient_study:golden",
     "nb201": "advnas.nb201.experiment:golden",
-    "gradients": "advnas.nb201.gradient_experiment:golden",
+    "gradients": "advnas.gradients.experiment:golden",
     "ptb": "advnas.ptb.experiment:golden",
     "memory-benchmark": "benchmarks/memory.py:golden",
     "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",

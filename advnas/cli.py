@@ -186,7 +186,7 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
 def cmd_nb201_gradients(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .nb201 import gradient_experiment, gradient_study
+    from .gradients import experiment, study
     from .strategies import names
 
     allowed = names("sparse", paper_only=False)
@@ -199,18 +199,18 @@ def cmd_nb201_gradients(args: argparse.Namespace) -> int:
         raise ConfigError(f"--checkpoint must be a folder (a gradient-study snapshot, or an unfinished CIFAR-10 "
                           f"search); {folder} is not one")
     try:
-        search, _, losses = gradient_experiment.load_snapshot(folder)
+        search, _, losses = experiment.load_snapshot(folder)
     except (FileNotFoundError, KeyError, ValueError) as error:
         raise ConfigError(f"--checkpoint: {error}") from None
     seed = search.seed
-    images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
+    images, labels = study.fixed_minibatch(search, seed, search.epoch)
     if losses is None:  # an unfinished search's checkpoint: the exact reference is computed here
-        losses = gradient_study.measure_losses(search, images, labels, progress=not args.quiet)
-    point = gradient_study.Point(search, images, labels, losses)
-    rows = gradient_study.measure_point(point, [args.strategy], args.draws, seed, lambda name: {},
-                                        progress=not args.quiet)
+        losses = study.measure_losses(search, images, labels, progress=not args.quiet)
+    point = study.Point(search, images, labels, losses)
+    rows = study.measure_point(point, [args.strategy], args.draws, seed, lambda name: {},
+                               progress=not args.quiet)
     result = {"strategy": args.strategy, "epoch": search.epoch, "theta_steps": search.theta_steps,
-              **gradient_study.point_summary(point), "against": {row["target"]: row for row in rows}}
+              **study.point_summary(point), "against": {row["target"]: row for row in rows}}
     if args.json:
         print(json.dumps(result, indent=2, default=float))
     else:
@@ -258,7 +258,7 @@ def _check_device(text: str | None) -> str | None:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from .nb201 import memory
+    from .cost import memory
 
     _check_device(args.device)
     size = {} if args.paper_size else dict(QUICK_MEMORY)  # MemoryConfig's defaults are the paper's

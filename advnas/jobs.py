@@ -90,10 +90,10 @@ def _ptb(job: Job, progress: bool):
 
 
 def _gradients(job: Job, progress: bool):
-    from .nb201 import gradient_experiment
+    from .gradients import experiment
 
-    return [gradient_experiment.run_one(job.config(), job.seed, job.profile, progress=progress,
-                                        recompute=job.recompute)]
+    return [experiment.run_one(job.config(), job.seed, job.profile, progress=progress,
+                               recompute=job.recompute)]
 
 
 def _theory(job: Job, progress: bool):

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import strategies
 from .config import Config, ConfigError, check_profile
-from .nb201.gradient_config import GradientStudyConfig
+from .gradients.config import GradientStudyConfig
 from .paths import checkout_file
 from .nb201.search_config import NB201SearchConfig
 from .search.config import merge_options

@@ -200,14 +200,13 @@ def _dense(profile: str) -> list[dict]:
 
 
 def _gradients(profile: str) -> list[dict]:
-    from .nb201 import gradient_experiment, gradient_report
-
+    from .gradients import experiment, study_report
     from .gradients import report as exact
 
     cfg = notebook("gradients").resolve(profile)
-    runs = gradient_experiment.run_all(cfg, profile, progress=False)
-    metrics, _ = gradient_experiment.collect(runs)
-    verdicts = gradient_report.verdicts(gradient_report.with_norm_tests(metrics, runs))
+    runs = experiment.run_all(cfg, profile, progress=False)
+    metrics, _ = experiment.collect(runs)
+    verdicts = study_report.verdicts(study_report.with_norm_tests(metrics, runs))
     return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2",
                  verdicts + exact.verdicts(exact.stored(cfg, profile), profile))
 

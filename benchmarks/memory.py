@@ -1,6 +1,6 @@
 """Peak memory and time per search iteration of every strategy (and of plain training of one
 sampled cell) on the NAS-Bench-201 search network, each in a fresh process (see
-advnas/nb201/memory.py for how the peak is read on CUDA and on CPU), and how the peak grows
+advnas/cost/memory.py for how the peak is read on CUDA and on CPU), and how the peak grows
 with the number of candidate operations |J| (extra copies of conv 3x3), for AdvantageNAS
 and DARTS. AdvantageNAS against plain training is measured on several sampled cells
 (``cells``), since a cell's activation memory depends on its operations. Results go through
@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from advnas import strategies
-from advnas.nb201 import memory
+from advnas.cost import memory
 
 SETTINGS = {  # the paper's network (C = 16, 5 cells per stage, batch 64) except in smoke
     "smoke": {"channels": 4, "cells_per_stage": 1, "batch": 16, "iterations": 1, "extra": [0, 2],

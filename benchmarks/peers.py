@@ -7,7 +7,7 @@ same network size, batch, data (random images, augmented the same way for everyo
 thread count. Each repeat times every contender in a shuffled order; the summary holds
 medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
 and running two iterations is read from torch.profiler's records (CPU) or the CUDA
-allocator, as in advnas/nb201/memory.py. One profiled iteration per contender splits its
+allocator, as in advnas/cost/memory.py. One profiled iteration per contender splits its
 time into the network's own kernels (convolution, batch norm, pooling, ReLU), which the
 same network costs in any implementation, and the rest: our kernels alone, divided by the
 peer's whole iteration, is the lowest ratio reachable by cutting overhead (``kernel_floor``).
@@ -34,7 +34,7 @@ from torch.profiler import ProfilerActivity, profile
 from advnas.cifar.augment import augment
 from advnas.device import default_device, synchronize
 from advnas.nb201.experiment import synthetic_data
-from advnas.nb201.memory import peak_tensor_bytes
+from advnas.cost.memory import peak_tensor_bytes
 from advnas.nb201.search import make_search
 from advnas.nb201.search_config import OP_SETS, NB201SearchConfig
 

@@ -11,12 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from advnas import behaviour, distribution
-from advnas.gradients import advantage_exact
-from advnas.nb201 import gradient_experiment
+from advnas.gradients import advantage_exact, experiment
+from advnas.gradients.config import GradientStudyConfig
 from advnas.nb201.cell_enumeration import (advantage_chunk, all_cells, cell_index, cell_losses,
                                            first_order_advantages, zeroed_edge_losses)
 from advnas.nb201.experiment import synthetic_data
-from advnas.nb201.gradient_config import GradientStudyConfig
 from advnas.nb201.supernet import SearchNetwork
 from advnas.store import ResultsStore
 from advnas.strategies.base import Strategy
@@ -210,8 +209,8 @@ def test_run_on_a_stored_study_snapshot(tmp_path, monkeypatch):
                               strategies=("advantage",))
     data = synthetic_data(8)
     store = ResultsStore(tmp_path)
-    store.run("gradients", "smoke", "advantage-seed0", gradient_experiment.run_config(cfg, 0),
-              lambda ctx: gradient_experiment._study(cfg, 0, data, ctx, False), "gradients", torch.device("cpu"))
+    store.run("gradients", "smoke", "advantage-seed0", experiment.run_config(cfg, 0),
+              lambda ctx: experiment._study(cfg, 0, data, ctx, False), "gradients", torch.device("cpu"))
     run = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
     assert run.computed and run.info["name"] == "advantage-exact"
     (row,) = run.summary["rows"]

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from advnas import distribution, strategies
 from advnas.cifar.augment import augment, normalise
 from advnas.nb201.experiment import synthetic_data
-from advnas.nb201.memory import peak_tensor_bytes
+from advnas.cost.memory import peak_tensor_bytes
 from advnas.nb201.search import make_search
 from advnas.nb201.search_config import NB201SearchConfig
 from advnas.nb201.supernet import SEARCH_OPS, SearchNetwork

@@ -1,6 +1,6 @@
 """The gradient study in the CIFAR-10 space: the batched loss of every cell, the exact gradient
 of J, and the estimators measured against it (advnas/nb201/cell_enumeration.py,
-gradient_study.py, gradient_experiment.py)."""
+advnas/gradients/study.py, experiment.py, study_report.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 
 from advnas import distribution, strategies
-from advnas.nb201 import gradient_experiment, gradient_study
+from advnas.gradients import experiment, study
+from advnas.gradients.config import GradientStudyConfig
 from advnas.nb201.cell_enumeration import (all_cells, batched_logits, cell_index, cell_losses, exact_gradient,
                                            expected_loss, log_marginal_gradient, shared_first_cell)
 from advnas.nb201.experiment import synthetic_data
-from advnas.nb201.gradient_config import GradientStudyConfig
 from advnas.nb201.search import make_search
 from advnas.nb201.supernet import SearchNetwork
 from advnas.store import ResultsStore
@@ -109,7 +109,7 @@ def _linear_point(seed: int = 0):
                              settings=SimpleNamespace(theta_steps=100))
     cells = all_cells(4)
     losses = (c[torch.arange(6), cells].sum(-1) + 2.0).double()
-    return gradient_study.Point(search, None, None, losses)
+    return study.Point(search, None, None, losses)
 
 
 def _within(draws: torch.Tensor, target: torch.Tensor, standard_errors: float = 4.0) -> None:
@@ -125,9 +125,9 @@ def test_advantage_mean_matches_exact_gradient_on_a_linear_loss():
     its mean over 4,000 draws lies within 4 standard errors of the enumerated grad J."""
     point = _linear_point()
     exact = exact_gradient(point.theta, point.losses)
-    draws = gradient_study.draw_gradients("advantage", point, 4000, seed=0)
+    draws = study.draw_gradients("advantage", point, 4000, seed=0)
     _within(draws, exact)
-    row = gradient_study.compare(draws, exact, exact)
+    row = study.compare(draws, exact, exact)
     assert row["bias_p"] > 1e-4 and row["cosine"] > 0.95
 
 
@@ -136,20 +136,20 @@ def test_reinforce_estimates_its_own_target_and_gdas_is_biased():
     baseline is updated with the current loss first); random search's gradient is 0."""
     point = _linear_point(1)
     exact = exact_gradient(point.theta, point.losses)
-    draws = gradient_study.draw_gradients("reinforce", point, 4000, seed=0)
+    draws = study.draw_gradients("reinforce", point, 4000, seed=0)
     _within(draws, 0.95 * exact)
-    assert torch.count_nonzero(gradient_study.draw_gradients("random", point, 50, seed=0)) == 0
+    assert torch.count_nonzero(study.draw_gradients("random", point, 50, seed=0)) == 0
 
 
 def test_compare_reports_bias_variance_and_their_errors():
     generator = torch.Generator().manual_seed(0)
     target = torch.tensor([[1.0, -1.0], [0.5, 0.0]], dtype=torch.float64)
     draws = target + 0.1 * torch.randn(2000, 2, 2, generator=generator, dtype=torch.float64) + 0.05
-    row = gradient_study.compare(draws, target, target)
+    row = study.compare(draws, target, target)
     assert row["bias_norm"] == pytest.approx(0.1, abs=0.01)  # 0.05 on each of 4 components
     assert row["variance"] == pytest.approx(0.04, rel=0.1)  # 4 components of variance 0.01
     assert row["bias_p"] < 1e-6 and row["bias_components_tested"] == 4
-    unbiased = gradient_study.compare(draws - 0.05, target, target)
+    unbiased = study.compare(draws - 0.05, target, target)
     assert unbiased["bias_p"] > 0.01
     assert row["bias_se"] == pytest.approx(math.sqrt(row["variance"] / 2000))
 
@@ -162,8 +162,8 @@ def test_study_keeps_snapshots_that_reload_into_the_search(tmp_path):
                               strategies=("advantage", "reinforce", "random"))
     data = synthetic_data(16)
     store = ResultsStore(tmp_path)
-    run = store.run("gradients", "smoke", "advantage-seed0", gradient_experiment.run_config(cfg, 0),
-                    lambda ctx: gradient_experiment._study(cfg, 0, data, ctx, False), "gradients",
+    run = store.run("gradients", "smoke", "advantage-seed0", experiment.run_config(cfg, 0),
+                    lambda ctx: experiment._study(cfg, 0, data, ctx, False), "gradients",
                     torch.device("cpu"))
     assert set(zip(run.metrics.strategy, run.metrics.target)) == {
         ("advantage", "grad_J"), ("reinforce", "grad_J"), ("reinforce", "own"), ("random", "grad_J"),
@@ -173,21 +173,21 @@ def test_study_keeps_snapshots_that_reload_into_the_search(tmp_path):
     assert info["epoch"] == 2 and info["strategy"] == "advantage"
     draws = torch.load(snapshot / "draws.pt", weights_only=True)
     assert set(draws) == {"advantage", "reinforce", "random"} and draws["advantage"].shape == (4, 6, 4)
-    search, _, losses = gradient_experiment.load_snapshot(snapshot, torch.device("cpu"), data)
+    search, _, losses = experiment.load_snapshot(snapshot, torch.device("cpu"), data)
     assert search.epoch == 2 and losses.shape == (4096,)
     fresh = make_search(cfg.search_config(), "advantage", 0, data, torch.device("cpu"))
     fresh.run(progress=False)  # the same search, uninterrupted: measuring leaves its streams alone
     assert torch.equal(fresh.theta.detach(), search.theta.detach())
-    images, labels = gradient_study.fixed_minibatch(search, 0, search.epoch)
-    again = gradient_study.measure_losses(search, images, labels, chunk=512)
+    images, labels = study.fixed_minibatch(search, 0, search.epoch)
+    again = study.measure_losses(search, images, labels, chunk=512)
     torch.testing.assert_close(again, losses)
-    from advnas.nb201 import gradient_report
+    from advnas.gradients import study_report
 
-    tested = gradient_report.with_norm_tests(run.metrics, [run])
+    tested = study_report.with_norm_tests(run.metrics, [run])
     assert tested.norm_p.notna().sum() == 3  # advantage and reinforce against grad J, reinforce against its own
     # recompute removes the snapshots with the rest of the run's files, and nothing else
     metrics, summary = run.metrics, run.summary
-    store.run("gradients", "smoke", "advantage-seed0", gradient_experiment.run_config(cfg, 0),
+    store.run("gradients", "smoke", "advantage-seed0", experiment.run_config(cfg, 0),
               lambda ctx: (metrics, summary), "gradients", torch.device("cpu"), recompute=True)
     assert not (run.folder / "snapshots").exists()
 
@@ -203,7 +203,7 @@ def test_stored_studies_are_found_by_the_cpu_profile():
     cfg = notebook("gradients").resolve("cpu")
     root = Path(__file__).resolve().parents[1] / "results" / "gradients" / "cpu"
     stored = {p.name for p in root.iterdir()} if root.is_dir() else set()
-    wanted = {f"{cfg.source}-seed{s}-{config_hash(gradient_experiment.run_config(cfg, s))}" for s in cfg.seeds}
+    wanted = {f"{cfg.source}-seed{s}-{config_hash(experiment.run_config(cfg, s))}" for s in cfg.seeds}
     assert wanted <= stored, f"the cpu profile would recompute {sorted(wanted - stored)}"
 
 
@@ -249,15 +249,15 @@ def _metrics(ours_variance: float, ours_p: float, cases: int = 3):
 
 
 def test_verdicts_follow_the_intervals_and_the_tests():
-    from advnas.nb201 import gradient_report
+    from advnas.gradients import study_report
 
-    lower, biased = gradient_report.verdicts(_metrics(0.5, 1e-9))
+    lower, biased = study_report.verdicts(_metrics(0.5, 1e-9))
     assert lower.outcome == "holds" and biased.outcome == "fails"
     assert lower.interval[1] < 1 and lower.estimate == pytest.approx(0.5, rel=0.05)  # the geometric mean ratio
     assert "bias detected in 0 of 3 cases" in biased.evidence  # the REINFORCE control
-    higher, unbiased = gradient_report.verdicts(_metrics(2.0, 0.4))
+    higher, unbiased = study_report.verdicts(_metrics(2.0, 0.4))
     assert higher.outcome == "fails" and unbiased.outcome == "inconclusive at n = 200" and unbiased.n == 200
-    (mixed, _) = gradient_report.verdicts(_metrics(1.0, 0.4, cases=2).assign(
+    (mixed, _) = study_report.verdicts(_metrics(1.0, 0.4, cases=2).assign(
         variance=lambda f: f.variance.where(~((f.strategy == "advantage") & (f.seed == 0)), 0.5)))
     assert mixed.outcome == "inconclusive at n = 2" and mixed.n == 2
 
@@ -265,7 +265,7 @@ def test_verdicts_follow_the_intervals_and_the_tests():
 def test_norm_test_holds_its_level_where_a_component_is_a_rare_event():
     """Draws whose components are rare events (as when mu has concentrated): the norm test
     rejects a true mean about 5 % of the time at the 5 % level, and finds a shifted one."""
-    from advnas.nb201.gradient_report import norm_test
+    from advnas.gradients.study_report import norm_test
 
     generator = torch.Generator().manual_seed(0)
     mu = torch.tensor([0.97, 0.01, 0.01, 0.01], dtype=torch.float64)

@@ -10,7 +10,7 @@ contribution (Sec. 1; Sec. 4.3, "keeping the policy gradient unbiased") is about
 method computes: the first-order advantage of Eq. (7), dr/da_i^T a_i = <dr/dO_i, O_i^j(x)>.
 
 At a stored point of a search (weights w, theta, one fixed minibatch V: a snapshot of the
-gradient study, ``advnas/nb201/gradient_experiment.py``) every quantity is a finite sum over
+gradient study, ``advnas/gradients/experiment.py``) every quantity is a finite sum over
 the |J|^6 cells, so both claims are measured without sampling noise:
 
   * L(a) and A7_i(a) of every cell (one forward and one backward pass per chunk of cells,
@@ -21,7 +21,7 @@ the |J|^6 cells, so both claims are measured without sampling noise:
     delta7 = A7_i(a) (a_i - mu_i), and of REINFORCE's delta = (L(a) - b)(a - mu) with b = 0
     (Eq. 4) and with b = E L (the mean baseline), against the exact grad_theta J.
 
-Signs follow the chapter (``gradient_study.py``, ``strategies/base.py``): the code minimises
+Signs follow the chapter (``gradients/study.py``, ``strategies/base.py``): the code minimises
 the loss L (r = -L), advantages are in loss units (A6 = L(a) - L((s_i, 0)), A7 = dL/da_i^T a_i,
 what ``Strategy.per_edge_advantage`` returns) and every gradient is that of the expected
 LOSS, J = E[L], i.e. the descent direction the searches put in theta.grad. Negating both the
@@ -46,10 +46,10 @@ import torch
 from .. import distribution
 from ..device import default_device
 from ..store import SNAPSHOTS, ResultsStore, Run, RunContext
-from ..nb201 import gradient_experiment, gradient_study
 from ..nb201.cell_enumeration import all_cells, exact_gradient, first_order_advantages, zeroed_edge_losses
-from ..nb201.gradient_config import GradientStudyConfig
 from ..nb201.search import SearchData
+from . import experiment, study
+from .config import GradientStudyConfig
 
 EXPERIMENT = "gradients"  # stored beside the gradient study, and made stale by what makes it stale
 NAME = "advantage-exact"
@@ -187,11 +187,11 @@ def point_tables(run_folder: Path | str, point: str, chunk: int = 8, device: tor
                  data: SearchData | None = None, progress: bool = False):
     """(L(a) (N,), L((s_i, 0)) (N, 6), A7 (N, 6), theta (6, |J|)) at ``point`` of a gradient
     study run (``run_folder``), on the study's fixed minibatch there
-    (``gradient_study.fixed_minibatch``), all float64 on the CPU; ``chunk`` cells per pass."""
+    (``study.fixed_minibatch``), all float64 on the CPU; ``chunk`` cells per pass."""
     folder = snapshot_folder(run_folder, point)
-    search, _, _ = gradient_experiment.load_snapshot(folder, device, data)
-    seed = json.loads((folder / gradient_experiment.SEARCH).read_text())["seed"]
-    images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
+    search, _, _ = experiment.load_snapshot(folder, device, data)
+    seed = json.loads((folder / experiment.SEARCH).read_text())["seed"]
+    images, labels = study.fixed_minibatch(search, seed, search.epoch)
     n_ops = search.theta.shape[-1]
     losses, a7 = first_order_advantages(search.model, images, labels, n_ops, chunk, progress)
     zeroed = zeroed_edge_losses(search.model, images, labels, n_ops, chunk, progress)
@@ -202,7 +202,7 @@ def _monte_carlo(folder: Path, grad: torch.Tensor, mean7: torch.Tensor) -> dict[
     """The study's stored AdvantageNAS draws at the point against grad J (bias with sampling
     noise removed) and against the exact E[delta7] (``mc_vs_exact_ratio``: ||mean - E delta7||^2
     over tr Cov / n, about 1 when the draws estimate E[delta7])."""
-    path = folder / gradient_experiment.DRAWS
+    path = folder / experiment.DRAWS
     draws = torch.load(path, weights_only=True).get("advantage") if path.is_file() else None
     if draws is None:
         return {}
@@ -216,12 +216,12 @@ def measure(run_folder: Path | str, point: str, chunk: int = 8, device: torch.de
             data: SearchData | None = None, progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """(one row of numbers, the tables) at ``point`` of a gradient study run."""
     folder = snapshot_folder(run_folder, point)
-    info = json.loads((folder / gradient_experiment.SEARCH).read_text())
+    info = json.loads((folder / experiment.SEARCH).read_text())
     start = time.perf_counter()
     losses, zeroed, a7, theta = point_tables(run_folder, point, chunk, device, data, progress)
     seconds = time.perf_counter() - start
     result = analyse(theta, losses, zeroed, a7)
-    stored = folder / gradient_experiment.LOSSES
+    stored = folder / experiment.LOSSES
     row = {"source": Path(run_folder).name, "seed": info["seed"], "point": point, "epoch": info["epoch"],
            **scalars(result), "seconds": seconds,
            "stored_losses_max_difference": float((torch.load(stored, weights_only=True).double() - losses).abs().max())
@@ -238,8 +238,8 @@ def measure(run_folder: Path | str, point: str, chunk: int = 8, device: torch.de
 
 def study_folders(cfg: GradientStudyConfig, profile: str, store: ResultsStore) -> list[Path]:
     """The gradient study's run folders of ``cfg`` (one per seed), where its snapshots are."""
-    return [store.folder(gradient_experiment.EXPERIMENT, profile, f"{cfg.source}-seed{seed}",
-                         gradient_experiment.run_config(cfg, seed)) for seed in cfg.seeds]
+    return [store.folder(experiment.EXPERIMENT, profile, f"{cfg.source}-seed{seed}",
+                         experiment.run_config(cfg, seed)) for seed in cfg.seeds]
 
 
 def _compute(ctx: RunContext | None, sources: list[Path], points: list[str], chunk: int,

@@ -1,11 +1,12 @@
 """Chapter 7's exact verdicts: Theorem 4.2 (Eq. 6) and the unbiasedness of what AdvantageNAS
-computes (Eq. 7), from the stored exact moments (``advantage_exact.run``), read, never computed."""
+computes (Eq. 7), from the stored exact moments (``advantage_exact.run``), read, never computed.
+The sampled gradient study's tables, figure and verdicts are ``study_report.py``'s."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..nb201.gradient_config import GradientStudyConfig
+from .config import GradientStudyConfig
 from ..report import proposed_label
 from ..store import ResultsStore, Run
 from ..verdict import Verdict

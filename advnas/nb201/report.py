@@ -19,7 +19,7 @@ from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMO
 from ..report import paired_rule, paired_verdict
 from ..verdict import Verdict, interval_fields
 from .search_config import OP_SETS
-from .memory import PLAIN
+from ..cost.memory import PLAIN
 from .network import parse_arch
 
 

@@ -21,11 +21,11 @@ import torch
 
 from ..device import default_device
 from ..store import ResultsStore, Run, RunContext
-from . import gradient_study
-from .experiment import _cifar, synthetic_data
-from .gradient_config import GradientStudyConfig
-from .search import SearchData, make_search, split
-from .search_config import NB201SearchConfig
+from ..nb201.experiment import _cifar, synthetic_data
+from ..nb201.search import SearchData, make_search, split
+from ..nb201.search_config import NB201SearchConfig
+from . import study
+from .config import GradientStudyConfig
 
 EXPERIMENT = "gradients"
 CHECKPOINT, LOSSES, DRAWS, SEARCH = "checkpoint.pt", "losses.pt", "draws.pt", "search.json"
@@ -53,14 +53,14 @@ def _study(cfg: GradientStudyConfig, seed: int, data: SearchData, ctx: RunContex
         if any(p["point"] == point_name for p in points):
             continue
         search.run(progress, until=cfg.point_epoch(point_name))
-        images, labels = gradient_study.fixed_minibatch(search, seed, search.epoch)
-        losses = gradient_study.measure_losses(search, images, labels, cfg.chunk, progress)
-        point = gradient_study.Point(search, images, labels, losses)
+        images, labels = study.fixed_minibatch(search, seed, search.epoch)
+        losses = study.measure_losses(search, images, labels, cfg.chunk, progress)
+        point = study.Point(search, images, labels, losses)
         kept: dict[str, torch.Tensor] = {}
-        measured = gradient_study.measure_point(point, list(cfg.strategies), cfg.draws, seed, cfg.options_for,
-                                                progress, keep=kept)
+        measured = study.measure_point(point, list(cfg.strategies), cfg.draws, seed, cfg.options_for,
+                                       progress, keep=kept)
         rows += [{"seed": seed, "point": point_name, "epoch": search.epoch, **row} for row in measured]
-        points.append({"point": point_name, "seed": seed, **gradient_study.point_summary(point)})
+        points.append({"point": point_name, "seed": seed, **study.point_summary(point)})
         if ctx is not None:
             ctx.save_snapshot(point_name, {
                 CHECKPOINT: search.state_dict(), LOSSES: losses, DRAWS: kept,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from ..strategies import PROPOSED, SPARSE, names
-from .search_config import NB201SearchConfig
+from ..nb201.search_config import NB201SearchConfig
 
 # Where in the search the gradients are measured: theta still uniform (the last warm-up
 # epoch done), halfway through the search epochs, and at the end of the search.

@@ -1,4 +1,6 @@
-"""Tables, figure and verdicts of the gradient study (``gradient_study.py``)."""
+"""Chapter 7's sampled gradient study (``study.py``, run through ``experiment.py``): its tables,
+figure and verdicts, from the stored draws. The exact moments of AdvantageNAS's estimators
+(``advantage_exact.py``) are reported by ``report.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from .. import stats
 from ..report import label, order, proposed_label
 from ..strategies import PROPOSED
 from ..verdict import Verdict
-from .gradient_config import POINTS
+from .config import POINTS
 
 if TYPE_CHECKING:
     import torch
@@ -266,7 +268,7 @@ def reproduction_sentence(runs, cfg) -> str:
     """Whether each study's rerun of the source search is the stored search of the CIFAR-10
     chapter with the same settings and seed (entropy of mu per epoch, final argmax cell)."""
     from ..store import ResultsStore, Run
-    from .experiment import EXPERIMENT
+    from ..nb201.experiment import EXPERIMENT
 
     store, parts = ResultsStore(), []
     search_cfg = cfg.search_config()
@@ -316,7 +318,7 @@ def norm_tests(runs) -> pd.DataFrame:
     import torch
 
     from ..strategies import make
-    from .cell_enumeration import exact_gradient, log_marginal_gradient
+    from ..nb201.cell_enumeration import exact_gradient, log_marginal_gradient
 
     rows = []
     for run in runs:

@@ -4,7 +4,7 @@ The paper argues that AdvantageNAS lowers the variance of the architecture gradi
 bias (Sec. 4.3-4.4, Theorems 4.1 and 4.2) but measures neither. Here, at a point of a real
 search (weights w and theta fixed) and on one fixed augmented V minibatch, the exact
 gradient of J(theta) = E_{a ~ p_theta}[L(a, w; V)] is a finite sum over the 4,096 cells
-(``cell_enumeration.py``). Each strategy's own theta-gradient (the code its searches run,
+(``nb201/cell_enumeration.py``). Each strategy's own theta-gradient (the code its searches run,
 ``search/theta_step.py``) is drawn ``draws`` times independently at that point and compared
 with it:
 
@@ -46,8 +46,8 @@ from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
 from ..search.theta_step import theta_gradient
 from ..strategies import Draw, Strategy
-from .cell_enumeration import cell_index, cell_losses, exact_gradient, log_marginal_gradient
-from .search import CellSearchTask
+from ..nb201.cell_enumeration import cell_index, cell_losses, exact_gradient, log_marginal_gradient
+from ..nb201.search import CellSearchTask
 
 WARMUP_CALLS = 20  # draws that warm up a strategy's running statistics before measuring
 TARGETS = ("grad_J", "own")
@@ -185,7 +185,7 @@ def point_summary(point: Point) -> dict[str, Any]:
     the cells' losses under p_theta."""
     theta = point.theta
     mu = distribution.probabilities(theta.double())
-    from .cell_enumeration import all_cells  # noqa: PLC0415 (kept local: one use)
+    from ..nb201.cell_enumeration import all_cells  # noqa: PLC0415 (kept local: one use)
     cells = all_cells(point.n_ops).to(theta.device)
     p = mu[torch.arange(theta.shape[0], device=theta.device), cells].prod(-1).cpu()
     mean = float((p * point.losses).sum())

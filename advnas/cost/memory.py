@@ -1,7 +1,7 @@
 """Peak memory and time of one search iteration of each strategy on the NAS-Bench-201
 search network: the claim behind sparse propagation (Sec. 3), measured.
 
-One measurement runs in a fresh Python process (``python -m advnas.nb201.memory``), so that
+One measurement runs in a fresh Python process (``python -m advnas.cost.memory``), so that
 peaks do not mix: the data are made, the network is built, one warm-up iteration is run
 (optimiser states allocated), one more iteration is run for the peak, then ``iterations``
 search iterations (a theta step on a validation minibatch plus a weight step, as
@@ -41,11 +41,11 @@ from .. import distribution, strategies
 from ..cifar.augment import augment
 from ..config import SEED_LIMIT, SEED_RULE, Config
 from ..device import synchronize
-from .network import NB201Network
-from .experiment import synthetic_data
-from .search import SearchData, make_search
-from .search_config import OP_SETS, NB201SearchConfig
-from .supernet import SearchNetwork
+from ..nb201.experiment import synthetic_data
+from ..nb201.network import NB201Network
+from ..nb201.search import SearchData, make_search
+from ..nb201.search_config import OP_SETS, NB201SearchConfig
+from ..nb201.supernet import SearchNetwork
 
 PLAIN = "plain"
 
@@ -212,7 +212,7 @@ def measure(strategy: str, channels: int = 16, cells_per_stage: int = 5, batch: 
     args = {"strategy": strategy, "channels": channels, "cells_per_stage": cells_per_stage, "batch": batch,
             "ops": ops, "extra_conv3x3": extra_conv3x3, "iterations": iterations, "device": device,
             "cell_seed": cell_seed}
-    proc = subprocess.run([sys.executable, "-m", "advnas.nb201.memory", json.dumps(args)],
+    proc = subprocess.run([sys.executable, "-m", "advnas.cost.memory", json.dumps(args)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"memory measurement of {strategy} failed: {proc.stderr.strip().splitlines()[-1:]}")
