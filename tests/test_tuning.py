@@ -17,7 +17,7 @@ def test_a_strategy_in_the_table_searches_and_records_its_own_rate():
 
 
 def test_the_table_leaves_the_identity_of_every_run_at_the_profiles_rate():
-    cpu = notebook("nb201").resolve("cpu")
+    cpu = notebook("nb201").resolve("cpu", {"theta_lr_by_strategy": {}})
     tuned = notebook("nb201").resolve("cpu", {"theta_lr_by_strategy": {"gdas": 1.0, "advantage": cpu.theta_lr}})
     assert tuned.run_config("advantage", 3) == cpu.run_config("advantage", 3)
     assert tuned.run_config("gdas", 3) == cpu.replace(theta_lr=1.0).run_config("gdas", 3)
@@ -69,3 +69,12 @@ def test_tuning_searches_use_seeds_apart_from_every_reported_trial():
     assert {job.seed for job in jobs}.isdisjoint(reported)
     assert len(jobs) == len(tuning.TUNED) * len(tuning.CANDIDATE_THETA_LRS) * len(tuning.TUNING_SEEDS)
     assert "random" not in {job.strategy for job in jobs}
+
+
+def test_the_cpu_profile_searches_every_strategy_at_the_rate_the_rule_chooses():
+    """The stored tuning searches decide the cpu profile's rates (chapters 3, 5 and 6 share them)."""
+    for chapter in ("nb201", "zero_op", "dense"):
+        cfg = notebook(chapter).resolve("cpu")
+        chosen = tuning.chosen_rates(tuning.stored(notebook("nb201").resolve("cpu"), "cpu"))
+        assert set(chosen) == set(tuning.TUNED)
+        assert {name: cfg.theta_lr_of(name) for name in chosen} == chosen, chapter
