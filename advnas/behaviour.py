@@ -188,22 +188,24 @@ def reference() -> dict[str, Any]:
 
 
 # Experiments whose golden outputs are keyed by case, each key naming its strategy as one of
-# its "/"-separated parts: a run of one strategy records the digest of that strategy's cases
-# only, so a change to one strategy leaves the other strategies' results fresh.
-PER_STRATEGY = frozenset({"nb201", "ptb"})
+# its "/"-separated parts: a run records the digest of its own strategies' cases only, so a
+# change to one strategy, or a strategy added, leaves the other strategies' results fresh.
+PER_STRATEGY = frozenset({"nb201", "ptb", "toy"})
 
 
-def part_of(outputs: Any, strategy: str) -> dict[str, Any]:
-    """The golden cases of ``strategy`` (keys such as "with-none/advantage/[]" or "gdas")."""
-    return {k: v for k, v in outputs.items() if strategy in k.split("/")}
+def part_of(outputs: Any, part: str) -> dict[str, Any]:
+    """The golden cases of the strategies of ``part`` (one name, or several joined by ","),
+    among keys such as "with-none/advantage/[]" or "gdas"."""
+    names = set(part.split(","))
+    return {k: v for k, v in outputs.items() if names & set(k.split("/"))}
 
 
 def part_for(name: str, config: dict[str, Any]) -> str | None:
     """The part of experiment ``name``'s golden run that a run of ``config`` depends on: its
-    strategy, for a one-strategy run of a per-strategy experiment; otherwise None (the whole)."""
+    strategies (joined by ","), for a run of a per-strategy experiment; otherwise None (the whole)."""
     chosen = config.get("strategies") if isinstance(config, dict) else None
-    if name in PER_STRATEGY and isinstance(chosen, list) and len(chosen) == 1:
-        return chosen[0]
+    if name in PER_STRATEGY and isinstance(chosen, list) and chosen:
+        return ",".join(chosen)
     return None
 
 

@@ -104,20 +104,45 @@ def markdown(profile: str = "cpu") -> str:
     return "\n".join(lines) + "\n"
 
 
-def more_trials(profile: str = "cpu", target_trials: int = 10, workers: int = 2) -> pd.DataFrame:
-    """What more trials would cost, per search chapter: one seed more is one search per strategy
-    of the chapter (a strategy whose runs another chapter shares, such as AdvantageNAS in chapter
-    6, counted in both), priced at the median compute time of that strategy's stored runs, run
-    ``workers`` at a time;
-    beside it, what raising the chapter's trials to ``target_trials`` would take and the time
-    left in its group's budget."""
+#: the most trials the `cpu` profile plans for a search chapter's comparisons
+TARGET_TRIALS = 10
+
+
+@dataclass(frozen=True)
+class ChapterCost:
+    """What one chapter's trials cost at a profile: its trials, the wall time of one seed more
+    (``workers`` at a time) and what is left of its group's budget."""
+    chapter: str
+    trials: int
+    hours_per_seed: float
+    hours_left: float
+
+    def hours_to(self, target: int) -> float:
+        return self.hours_per_seed * max(target - self.trials, 0)
+
+    def sentence(self, target: int = TARGET_TRIALS) -> str:
+        """Why the chapter does not run more trials, for an inconclusive row."""
+        if self.trials >= target:
+            return (f"More trials: this chapter already runs {self.trials}, the most the profile plans "
+                    f"(`advnas/budget.py`, TARGET_TRIALS = {target}).")
+        need = self.hours_to(target)
+        fits = "within" if need <= self.hours_left else "beyond"
+        return (f"More trials: {target} would take {need:.2f} h more on 2 cores, {fits} the {self.hours_left:.2f} h "
+                f"left of its group's budget (`advnas/budget.py`).")
+
+
+def chapter_costs(profile: str = "cpu", workers: int = 2) -> dict[str, ChapterCost]:
+    """Per search chapter: one seed more is one search per strategy of the chapter (a strategy
+    whose runs another chapter shares, such as AdvantageNAS in chapter 6, counted in both),
+    priced at the median compute time of that strategy's stored runs, run ``workers`` at a
+    time; with the time left in its group's budget."""
     from . import jobs
     from .runlist import notebook
     from .store import Run
 
     left = {group: hours - row["wall time occupied, h"]
             for (group, (_, hours)), (_, row) in zip(BUDGETS.items(), table(profile).iterrows())}
-    rows = []
+    out = {}
     for group, (chapters, _) in BUDGETS.items():
         for chapter in chapters:
             if chapter == TUNING:
@@ -130,10 +155,18 @@ def more_trials(profile: str = "cpu", target_trials: int = 10, workers: int = 2)
                         and (f / "summary.json").exists()]
                 if done:
                     seconds.append(float(pd.Series([compute_seconds(r.info) for r in done]).median()))
-            per_seed = sum(seconds) / workers / 3600
-            extra = max(target_trials - len(cfg.seeds), 0)
-            rows.append({"chapter": notebook(chapter).title.split(" (")[0], "trials now": len(cfg.seeds),
-                         "one seed more, h": round(per_seed, 2),
-                         f"to {target_trials} trials, h": round(per_seed * extra, 2),
-                         "left in the group's budget, h": round(left[group], 2)})
+            out[chapter] = ChapterCost(chapter, len(cfg.seeds), sum(seconds) / workers / 3600, left[group])
+    return out
+
+
+def more_trials(profile: str = "cpu", target_trials: int = TARGET_TRIALS, workers: int = 2) -> pd.DataFrame:
+    """What more trials would cost, per search chapter (``chapter_costs``): one seed more, raising
+    the chapter's trials to ``target_trials``, and the time left in its group's budget."""
+    from .runlist import notebook
+
+    rows = [{"chapter": notebook(c.chapter).title.split(" (")[0], "trials now": c.trials,
+             "one seed more, h": round(c.hours_per_seed, 2),
+             f"to {target_trials} trials, h": round(c.hours_to(target_trials), 2),
+             "left in the group's budget, h": round(c.hours_left, 2)}
+            for c in chapter_costs(profile, workers).values()]
     return pd.DataFrame(rows).set_index("chapter")

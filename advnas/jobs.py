@@ -225,20 +225,20 @@ def run_on_cluster(jobs: list[Job], workers: int | None = None, scheduler: str |
         threads = None if scheduler else _threads_per_job(n)
         gpu = torch.cuda.is_available() or os.environ.get("ADVNAS_DASK_GPU") == "1"
         futures = {client.submit(execute, job, threads, key=f"advnas-{i}-{job.label.replace(' ', '-')}",
-                                 pure=False, resources={"GPU": 1} if gpu else None): job
+                                 pure=False, resources={"GPU": 1} if gpu else None): (i, job)
                    for i, job in enumerate(jobs)}
         results, failed = {}, []
         for done, future in enumerate(as_completed(futures), 1):
-            job = futures[future]
+            i, job = futures[future]  # by position: a job's overrides may hold a dict
             try:
-                results[job] = future.result()
-                print(f"[advnas] {done}/{len(jobs)} done: {job.label} ({results[job]['seconds']:.0f} s)", file=log)
+                results[i] = future.result()
+                print(f"[advnas] {done}/{len(jobs)} done: {job.label} ({results[i]['seconds']:.0f} s)", file=log)
             except Exception as error:  # noqa: BLE001 — reported below, the others go on
                 failed.append(f"{job.label}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
                 print(f"[advnas] {done}/{len(jobs)} FAILED: {failed[-1]}", file=log)
         if failed:
             raise JobsFailed(f"{len(failed)} of {len(jobs)} runs failed: " + "; ".join(failed))
-        return [results[job] for job in jobs]
+        return [results[i] for i in range(len(jobs))]
     finally:
         if own:
             cluster = client.cluster
@@ -264,7 +264,9 @@ def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] | None = None,
 
     seeds = tuning.TUNING_SEEDS if seeds is None else seeds
     rates = tuning.CANDIDATE_THETA_LRS if rates is None else rates
-    return [Job(tuning.chapter_of(name), profile, name, seed, overrides=(("theta_lr", float(rate)),))
+    # the per-strategy rates the profile chose are cleared, so that every candidate runs at its own
+    return [Job(tuning.chapter_of(name), profile, name, seed,
+                overrides=(("theta_lr", float(rate)), ("theta_lr_by_strategy", {})))
             for seed in seeds for rate in rates for name in tuning.TUNED]
 
 

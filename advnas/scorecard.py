@@ -44,7 +44,8 @@ def _rows(chapter: str, where: str, verdicts: list[Verdict], paper_value: str = 
         out.append({"claim": verdict.claim, "paper": entry.where if entry else where,
                     "paper's number": entry.number() if entry else paper_value,
                     "quote": entry.quote if entry else "", "group": entry.group if entry else claims.PAPER,
-                    "verdict": verdict.outcome, "evidence": verdict.evidence, "n": verdict.n, "section": section})
+                    "verdict": verdict.outcome, "evidence": verdict.evidence, "n": verdict.n, "section": section,
+                    "chapter": chapter})
     return out
 
 
@@ -119,7 +120,8 @@ def _benchmarks(profile: str) -> list[dict]:
     speed = store.latest("benchmarks", "nb201-speed", profile)
     if speed is not None:
         verdicts.append(_theta_step_verdict(speed, ours))
-    return _rows("dense", "Sec. 4.3, App. G", verdicts)
+    # benchmark repeats, not search trials: no price of more trials
+    return [{**row, "benchmark": True} for row in _rows("dense", "Sec. 4.3, App. G", verdicts)]
 
 
 def _memory_verdicts(m: dict, ours: str) -> list[Verdict]:
@@ -236,6 +238,7 @@ def table(profile: str) -> pd.DataFrame:
     the section that shows it. The scorecard reads the chapters' stored runs (a missing one is
     computed; none is recomputed: recomputing is the chapters' business)."""
     rows = [row for source in SOURCES.values() for row in _with_staleness(source, profile)]
+    rows = _with_trials_note(rows, profile)
     frame = pd.DataFrame(rows, columns=["claim", "paper", "paper's number", "quote", "group", "verdict", "evidence",
                                         "section", "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.get("n")) for row in rows])
@@ -245,6 +248,20 @@ def table(profile: str) -> pd.DataFrame:
            for g, s in zip(frame.group, frame.section)]
     order = sorted(range(len(frame)), key=lambda i: key[i])
     return frame.iloc[order].reset_index(drop=True)
+
+
+def _with_trials_note(rows: list[dict], profile: str) -> list[dict]:
+    """An inconclusive row whose n counts a search chapter's trials says what more trials would
+    cost against what is left of the profile's budget (``budget.ChapterCost.sentence``); the
+    budget is the `cpu` profile's, so other profiles' rows are left as they are."""
+    if profile != "cpu":
+        return rows
+    from . import budget
+
+    costs = budget.chapter_costs(profile)
+    return [{**row, "evidence": f"{row['evidence']} {costs[row['chapter']].sentence()}"}
+            if kind_of(row["verdict"]) == "inconclusive" and row.get("n") is not None and row["chapter"] in costs
+            and not row.get("benchmark") else row for row in rows]
 
 
 def _with_staleness(source: Callable[[str], list[dict]], profile: str) -> list[dict]:

@@ -50,7 +50,24 @@ def test_timings_name_every_commit_a_group_of_runs_was_computed_at():
 
 def test_more_trials_are_priced_per_search_chapter_from_the_stored_runs():
     frame = budget.more_trials("cpu", target_trials=10)
-    assert list(frame["trials now"]) == [5, 3, 3, 5]  # chapters 3, 5, 6 and 4 at cpu
+    assert list(frame["trials now"]) == [10, 3, 3, 5]  # chapters 3, 5, 6 and 4 at cpu
     assert (frame["one seed more, h"] > 0).all()
     expected = frame["one seed more, h"] * (10 - frame["trials now"])
     assert ((frame["to 10 trials, h"] - expected).abs() <= 0.005 * (10 - frame["trials now"]) + 0.01).all()
+
+
+def test_a_chapter_at_the_planned_trials_says_so_and_one_below_prices_the_rest():
+    full = budget.ChapterCost("nb201", trials=10, hours_per_seed=0.25, hours_left=1.0)
+    assert full.hours_to(10) == 0 and "already runs 10" in full.sentence(10)
+    short = budget.ChapterCost("zero_op", trials=3, hours_per_seed=0.25, hours_left=1.0)
+    assert short.hours_to(10) == 1.75
+    assert "1.75 h more" in short.sentence(10) and "beyond the 1.00 h left" in short.sentence(10)
+    assert "within the 1.00 h left" in budget.ChapterCost("ptb", 8, 0.25, 1.0).sentence(10)
+
+
+def test_the_tuning_candidates_are_searched_at_their_own_rate_not_the_profiles_chosen_one():
+    from advnas import jobs
+
+    todo = jobs.tuning_jobs("cpu")
+    rates = {(j.strategy, j.config().run_config(j.strategy, j.seed)["theta_lr"]) for j in todo}
+    assert len(todo) == len(rates) == 24
