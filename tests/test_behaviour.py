@@ -129,10 +129,26 @@ def test_a_change_to_one_strategy_makes_only_its_results_stale(tmp_path):
 
 def test_a_run_records_the_part_of_its_strategy():
     assert behaviour.part_for("nb201", {"strategies": ["gdas"]}) == "gdas"
-    assert behaviour.part_for("nb201", {"strategies": ["gdas", "darts"]}) is None
+    assert behaviour.part_for("toy", {"strategies": ["gdas", "darts"]}) == "gdas,darts"
     assert behaviour.part_for("theory", {"strategies": ["gdas"]}) is None
     cases = behaviour.part_of(behaviour.reference()["nb201"]["outputs"], "advantage")
     assert len(cases) == 3  # both spaces, and the Eq. 9 control
+    toy = behaviour.reference()["toy"]["outputs"]
+    assert set(behaviour.part_of(toy, "gdas,darts")) == {"gdas", "darts"}
+
+
+def test_a_strategy_added_leaves_the_toy_runs_of_the_others_fresh(monkeypatch):
+    """The toy searches its strategies side by side; one more beside them changes none of their
+    golden cases, so a stored toy run of the paper's eight keeps its digest."""
+    from advnas import strategies
+    from test_strategies import _Ninth
+
+    monkeypatch.setattr(strategies, "STRATEGIES", {"ninth": _Ninth, **strategies.STRATEGIES})  # drawn first
+    outputs = behaviour.run_golden("toy")
+    assert "ninth" in outputs
+    eight = ",".join(strategies.names())
+    before = behaviour.reference()["toy"]
+    assert behaviour.digest_of_part(before, outputs, eight) == behaviour.hash_outputs(behaviour.part_of(before["outputs"], eight))
 
 
 def test_the_reference_is_kept_at_full_precision_with_a_digest_per_strategy():
