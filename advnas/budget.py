@@ -116,6 +116,7 @@ class ChapterCost:
     trials: int
     hours_per_seed: float
     hours_left: float
+    workers: int = 2  # searches run side by side, as hours_per_seed was priced
 
     def hours_to(self, target: int) -> float:
         return self.hours_per_seed * max(target - self.trials, 0)
@@ -127,7 +128,7 @@ class ChapterCost:
                     f"(`advnas/budget.py`, TARGET_TRIALS = {target}).")
         need = self.hours_to(target)
         fits = "within" if need <= self.hours_left else "beyond"
-        return (f"More trials: {target} would take {need:.2f} h more on 2 cores, {fits} the {self.hours_left:.2f} h "
+        return (f"More trials: {target} would take {need:.2f} h more with {self.workers} workers, {fits} the {self.hours_left:.2f} h "
                 f"left of its group's budget (`advnas/budget.py`).")
 
 
@@ -155,7 +156,7 @@ def chapter_costs(profile: str = "cpu", workers: int = 2) -> dict[str, ChapterCo
                         and (f / "summary.json").exists()]
                 if done:
                     seconds.append(float(pd.Series([compute_seconds(r.info) for r in done]).median()))
-            out[chapter] = ChapterCost(chapter, len(cfg.seeds), sum(seconds) / workers / 3600, left[group])
+            out[chapter] = ChapterCost(chapter, len(cfg.seeds), sum(seconds) / workers / 3600, left[group], workers)
     return out
 
 
