@@ -210,7 +210,7 @@ def _gradients(profile: str) -> list[dict]:
     metrics, _ = experiment.collect(runs)
     verdicts = study_report.verdicts(study_report.with_norm_tests(metrics, runs))
     return _rows("gradients", "Sec. 4.3–4.4, Theorem 4.2",
-                 verdicts + exact.verdicts(exact.stored(cfg, profile), profile))
+                 verdicts + exact.verdicts(exact.stored(cfg, profile), profile, cfg))
 
 
 def _ptb(profile: str) -> list[dict]:

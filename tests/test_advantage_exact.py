@@ -3,6 +3,7 @@ and of the enumeration they rest on (the zeroed-edge losses of Eq. 6, the advant
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 
 from advnas import behaviour, distribution
 from advnas.gradients import advantage_exact, experiment
+from advnas.gradients import report as exact_report
 from advnas.gradients.config import GradientStudyConfig
 from advnas.nb201.cell_enumeration import (advantage_chunk, all_cells, cell_index, cell_losses,
                                            first_order_advantages, zeroed_edge_losses)
@@ -211,16 +213,26 @@ def test_run_on_a_stored_study_snapshot(tmp_path, monkeypatch):
     store = ResultsStore(tmp_path)
     store.run("gradients", "smoke", "advantage-seed0", experiment.run_config(cfg, 0),
               lambda ctx: experiment._study(cfg, 0, data, ctx, False), "gradients", torch.device("cpu"))
-    run = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
-    assert run.computed and run.info["name"] == "advantage-exact"
-    (row,) = run.summary["rows"]
+    (run,) = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
+    assert run.computed and run.info["name"] == "advantage-exact-seed0-end"
+    row = run.summary["row"]
     assert row["point"] == "end" and row["epoch"] == 2 and not row["zero_op_in_space"]
     assert row["theorem_4_2_max_error"] < 1e-12
     assert row["stored_losses_max_difference"] < 1e-5
     assert 0 < row["eq7_bias_share"] < 1 and -1 <= row["eq7_cosine"] <= 1
     assert row["mc_draws"] == 50 and row["mc_vs_exact_ratio"] < 10
-    tables = torch.load(run.folder / "snapshots" / f"{row['source']}-end" / advantage_exact.TABLES,
-                        weights_only=True)
+    tables = torch.load(run.folder / "snapshots" / "end" / advantage_exact.TABLES, weights_only=True)
     assert tables["a7"].shape == (4096, 6) and tables["zeroed_losses"].shape == (4096, 6)
-    again = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
+    (again,) = advantage_exact.run(cfg, "smoke", store=store, chunk=1024, progress=False, data=data)
     assert not again.computed and again.metrics.shape[0] == 1
+    # The report reads the stored cases; a seed added to the study leaves them stored and
+    # names what is missing and its price.
+    assert [r.folder for r in exact_report.stored(cfg, "smoke", store)] == [run.folder]
+    eq6, eq7 = exact_report.verdicts(exact_report.stored(cfg, "smoke", store), "smoke", cfg)
+    assert eq6.outcome == "holds" and eq6.n == 1 and "not computed" not in eq6.evidence
+    more = dataclasses.replace(cfg, seeds=(0, 1))
+    assert [r.folder for r in exact_report.stored(more, "smoke", store)] == [run.folder]
+    eq6, _ = exact_report.verdicts(exact_report.stored(more, "smoke", store), "smoke", more)
+    assert eq6.n == 1 and "1 of the study's 2 (seed, point) cases are not computed yet (seeds 1)" in eq6.evidence
+    with pytest.raises(ValueError, match="seeds must be among"):
+        advantage_exact.run(cfg, "smoke", store=store, seeds=[3], data=data)

@@ -236,49 +236,55 @@ def measure(run_folder: Path | str, point: str, chunk: int = 8, device: torch.de
 # Through the results store ---------------------------------------------------------------
 
 
-def study_folders(cfg: GradientStudyConfig, profile: str, store: ResultsStore) -> list[Path]:
+def study_folders(cfg: GradientStudyConfig, profile: str, store: ResultsStore) -> dict[int, Path]:
     """The gradient study's run folders of ``cfg`` (one per seed), where its snapshots are."""
-    return [store.folder(experiment.EXPERIMENT, profile, f"{cfg.source}-seed{seed}",
-                         experiment.run_config(cfg, seed)) for seed in cfg.seeds]
+    return {seed: store.folder(experiment.EXPERIMENT, profile, f"{cfg.source}-seed{seed}",
+                               experiment.run_config(cfg, seed)) for seed in cfg.seeds}
 
 
-def _compute(ctx: RunContext | None, sources: list[Path], points: list[str], chunk: int,
+def run_name(seed: int, point: str) -> str:
+    """One run per (seed, point): a case is the unit of work (about 18 CPU-minutes at the `cpu`
+    profile), so the cases spread over workers and an added seed adds runs, leaving the others."""
+    return f"{NAME}-seed{seed}-{point}"
+
+
+def run_config(source: Path | str, point: str) -> dict[str, Any]:
+    return {"source": Path(source).name, "point": point}
+
+
+def _compute(ctx: RunContext | None, source: Path, point: str, chunk: int,
              data: SearchData | None, progress: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Every (source run, point), checkpointed after each; the tables kept as snapshots."""
+    """One (source run, point); its tables kept as the run's snapshot."""
     device = ctx.device if ctx is not None else torch.device("cpu")
-    state = ctx.load_checkpoint() if ctx is not None else None
-    rows = list(state["rows"]) if state is not None else []
-    for folder in sources:
-        for point in points:
-            if any(r["source"] == folder.name and r["point"] == point for r in rows):
-                continue
-            row, tables = measure(folder, point, chunk, device, data, progress)
-            rows.append(row)
-            if ctx is not None:
-                ctx.save_snapshot(f"{folder.name}-{point}", {TABLES: tables})
-                ctx.save_checkpoint({"rows": rows})
-    summary = {"sources": [f.name for f in sources], "points": list(points), "chunk": chunk, "rows": rows,
-               "theorem_4_2_max_error": max((r["theorem_4_2_max_error"] for r in rows), default=math.nan)}
-    return pd.DataFrame(rows), summary
+    row, tables = measure(source, point, chunk, device, data, progress)
+    if ctx is not None:
+        ctx.save_snapshot(point, {TABLES: tables})
+    return pd.DataFrame([row]), {"source": source.name, "point": point, "chunk": chunk, "row": row}
 
 
-def run(cfg: GradientStudyConfig, profile: str, snapshot_folders: list[Path | str] | None = None,
+def run(cfg: GradientStudyConfig, profile: str, snapshot_folders: dict[int, Path | str] | None = None,
         points: tuple[str, ...] | list[str] | None = None, store: ResultsStore | None = None,
         chunk: int | None = None, progress: bool = True, recompute: bool = False,
-        data: SearchData | None = None) -> Run:
-    """The exact moments at every point of the gradient study's runs, stored as run
-    ``advantage-exact`` of experiment ``gradients``. ``snapshot_folders``: the study's run
-    folders (default: those of ``cfg`` at ``profile``); ``points``: default ``cfg.points``;
-    ``chunk``: cells per batched pass (default ``cfg.chunk`` on a GPU, ``CPU_CHUNK`` on a CPU)."""
+        data: SearchData | None = None, seeds: list[int] | None = None) -> list[Run]:
+    """The exact moments at every point of the gradient study's runs, one stored run per (seed,
+    point) (``run_name``) of experiment ``gradients``. ``snapshot_folders``: the study's run
+    folders by seed (default: those of ``cfg`` at ``profile``); ``seeds``: some of them only;
+    ``points``: default ``cfg.points``; ``chunk``: cells per batched pass (default ``cfg.chunk``
+    on a GPU, ``CPU_CHUNK`` on a CPU)."""
     store = store or ResultsStore()
-    sources = [Path(f) for f in (snapshot_folders if snapshot_folders is not None
-                                 else study_folders(cfg, profile, store))]
+    sources = {seed: Path(f) for seed, f in (snapshot_folders if snapshot_folders is not None
+                                              else study_folders(cfg, profile, store)).items()}
+    if seeds is not None:
+        unknown = sorted(set(seeds) - set(sources))
+        if unknown:
+            raise ValueError(f"seeds must be among the gradient study's {sorted(sources)}, got {unknown}")
+        sources = {seed: sources[seed] for seed in seeds}
     points = list(points if points is not None else cfg.points)
-    missing = [str(snapshot_folder(f, p)) for f in sources for p in points if not snapshot_folder(f, p).is_dir()]
+    missing = [str(snapshot_folder(f, p)) for f in sources.values() for p in points if not snapshot_folder(f, p).is_dir()]
     if missing:
         raise FileNotFoundError(f"no gradient-study snapshot at {', '.join(missing)}: run the gradient study first")
     chunk = chunk or (cfg.chunk if default_device().type == "cuda" else CPU_CHUNK)
-    config = {"sources": [f.name for f in sources], "points": points}
-    return store.run(EXPERIMENT, profile, NAME, config,
-                     lambda ctx: _compute(ctx, sources, points, chunk, data, progress),
-                     EXPERIMENT, default_device(), recompute)
+    return [store.run(EXPERIMENT, profile, run_name(seed, point), run_config(source, point),
+                      lambda ctx, source=source, point=point: _compute(ctx, source, point, chunk, data, progress),
+                      EXPERIMENT, default_device(), recompute)
+            for seed, source in sources.items() for point in points]
