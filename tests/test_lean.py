@@ -43,7 +43,7 @@ def _gates(kind: str, n_ops: int, seed: int) -> torch.Tensor:
 def test_lean_gradients_equal_the_plain_formula(ops, kind, skipped, mode):
     torch.manual_seed(0)
     x, y = torch.randn(6, 3, 32, 32), torch.randint(0, 10, (6,))
-    reference = SearchNetwork(3, 2, ops, lean=False)
+    reference = SearchNetwork(3, 2, ops, lean=False, fused=False)
     if mode == "eval":  # running statistics that differ from the batch's
         reference(x, _gates("one-hot", len(ops), 9))
         reference.eval()
@@ -92,7 +92,7 @@ def test_theta_step_keeps_no_more_than_plain_training_of_the_same_cell():
     more activation per edge (this test fails on it)."""
     torch.manual_seed(2)
     x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 10, (8,))
-    lean, reference = SearchNetwork(4, 2), SearchNetwork(4, 2, lean=False)
+    lean, reference = SearchNetwork(4, 2), SearchNetwork(4, 2, lean=False, fused=False)
     for seed in range(6):
         cell = _gates("one-hot", 4, seed)
         plain = NB201Network(lean.arch_string(cell), 4, 2)

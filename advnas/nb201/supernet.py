@@ -9,9 +9,10 @@ the batch, the positions and the cells: the first-order advantage of Eq. (7).
 
 Under sparse propagation, when the gates need a gradient, each gated output goes through
 ``lean.gated_output``, which keeps only what training the sampled architecture alone keeps.
-Dense propagation, and ``lean=False``, use the plain formula ``gate * op(x)``, which keeps
-every computed output O(x), as the dense methods' own code does; it is also the reference
-the tests compare the lean path against.
+Dense propagation (and ``lean=False``) keeps every computed output O(x), as the dense
+methods' own code does, and sums a node's gated outputs in one autograd function
+(``mixing.weighted_sum``); ``fused=False`` writes the plain formula ``gate * op(x)`` term by
+term, the reference the tests compare both paths against.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .lean import Recipe, gated_output
+from .lean import Recipe, gated_output, tensor_like
+from .mixing import weighted_sum
 from .network import skeleton
 from .ops import make_op
 
@@ -39,31 +41,47 @@ class SearchCell(nn.Module):
         self.candidates = nn.ModuleList(nn.ModuleList(make_op(op, channels) for op in ops) for _ in EDGES)
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor, computed: list[list[bool]], skipped: str,
-                lean: bool = False, unit: list[list[bool]] | None = None) -> tuple[torch.Tensor, Recipe | None]:
+                lean: bool = False, unit: list[list[bool]] | None = None,
+                fused: bool = False) -> tuple[torch.Tensor, Recipe | None]:
         """The cell's output and, when ``lean``, its recipe. A recipe does not reach back
         into the previous cell (recomputation would chain through the whole network), so a
         skip connection from the cell's input keeps that input. ``unit[e][k]``: the gate is
-        exactly 1 and needs no gradient, so 1 * op(x) is op(x), without the multiply."""
+        exactly 1 and needs no gradient, so 1 * op(x) is op(x), without the multiply.
+        ``fused``: the gated outputs of a node are summed by ``mixing.weighted_sum`` (a zero
+        operation's term, 0 with gate gradient 0, left out). The skipped operations' gates
+        (exactly 0, ``skipped="ones"``) are summed as scalars and added to the node once."""
         nodes, recipes = [x], [None]
         for target in (1, 2, 3):
-            total, node_recipe = 0, Recipe((x.shape, x.dtype, x.device)) if lean else None
+            total, node_recipe = 0, Recipe(tensor_like(x)) if lean else None
+            index, outputs, routed = [], [], None
             for e, (source, t) in enumerate(EDGES):
                 if t != target:
                     continue
                 for k, op in enumerate(self.candidates[e]):
-                    if computed[e][k] and lean:
+                    if not computed[e][k]:
+                        if skipped == "ones":  # 0 in value; routes sum dL/d(node) to the gate
+                            routed = gates[e, k] if routed is None else routed + gates[e, k]
+                    elif lean:
                         out, term = gated_output(gates[e, k], op, nodes[source], recipes[source], self.kinds[k])
                         total = total + out
                         if term is not None:
                             node_recipe.terms.append(term)
-                    elif computed[e][k] and unit is not None and unit[e][k]:
+                    elif unit is not None and unit[e][k]:
                         total = total + op(nodes[source])  # = 1 * op(x), bit for bit
-                    elif computed[e][k]:
+                    elif fused:
+                        if self.kinds[k] != "none":
+                            index.append((e, k))
+                            outputs.append(op(nodes[source]))
+                    else:
                         total = total + gates[e, k] * op(nodes[source])
-                    elif skipped == "ones":
-                        total = total + gates[e, k]  # exactly 0 in value; routes sum dL/d(edge)
-                        if lean:
-                            node_recipe.terms.append((gates[e, k], None, ()))
+            if outputs:
+                total = total + weighted_sum(gates, index, outputs)
+            elif isinstance(total, int):  # every term a zero operation's
+                total = torch.zeros_like(x)
+            if routed is not None:
+                total = total + routed
+                if lean:
+                    node_recipe.terms.append((routed, None, ()))
             nodes.append(total)
             recipes.append(node_recipe)
         return nodes[3], recipes[3]
@@ -71,10 +89,10 @@ class SearchCell(nn.Module):
 
 class SearchNetwork(nn.Module):
     def __init__(self, channels: int = 16, cells_per_stage: int = 5, ops: tuple[str, ...] = SEARCH_OPS,
-                 num_classes: int = 10, lean: bool = True):
+                 num_classes: int = 10, lean: bool = True, fused: bool = True):
         super().__init__()
         self.ops = tuple(ops)
-        self.lean = lean
+        self.lean, self.fused = lean, fused
         self.stem, layers, self.head = skeleton(channels, cells_per_stage, num_classes,
                                                 lambda c: SearchCell(c, self.ops))
         self.layers = nn.ModuleList(layers)
@@ -89,10 +107,12 @@ class SearchNetwork(nn.Module):
         computed = (torch.ones_like(gates, dtype=torch.bool) if dense else gates.detach() != 0).cpu().tolist()
         graph = gates.requires_grad or gates.grad_fn is not None
         lean = self.lean and not dense and graph
+        fused = self.fused and graph and not lean
         unit = None if graph else (gates.detach() == 1).cpu().tolist()
         h = self.stem(x)
         for layer in self.layers:
-            h = layer(h, gates, computed, skipped, lean, unit)[0] if isinstance(layer, SearchCell) else layer(h)
+            h = (layer(h, gates, computed, skipped, lean, unit, fused)[0] if isinstance(layer, SearchCell)
+                 else layer(h))
         return self.head(h)
 
     def arch_string(self, one_hot: torch.Tensor) -> str:
