@@ -21,7 +21,7 @@ POINTS = ("warmup_end", "middle", "end")
 @dataclass(frozen=True)
 class GradientStudyConfig(NB201SearchConfig):
     strategies: tuple[str, ...] = tuple(names("sparse", paper_only=False))  # the estimators measured
-    seeds: tuple[int, ...] = (0, 1)  # searches of the source strategy, one per seed
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)  # searches of the source strategy, one per seed: 5 independent cases per point
     source: str = PROPOSED  # whose search provides the weights and theta
     points: tuple[str, ...] = POINTS
     draws: int = 1000  # independent theta-gradients per strategy and point
