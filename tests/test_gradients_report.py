@@ -16,18 +16,18 @@ def _run(eq6_error: float, eq7_bias: float):
 
 
 def test_theorem_4_2_holds_at_rounding_level_and_eq7_fails_with_a_bias():
-    eq6, eq7 = report.verdicts(_run(2e-16, 0.75), "cpu")
+    eq6, eq7 = report.verdicts([_run(2e-16, 0.75)], "cpu")
     assert eq6.outcome == "holds" and eq7.outcome == "fails"
     assert eq6.n == eq7.n == 4 and eq7.estimate == 0.75 and eq6.estimate == 2e-16
     assert "n = 4 (seed, point) cases (2 seeds)" in eq7.evidence and "0.750–0.750" in eq7.evidence
 
 
 def test_an_exact_deviation_above_rounding_fails_and_no_bias_holds():
-    eq6, eq7 = report.verdicts(_run(1e-6, 1e-12), "cpu")
+    eq6, eq7 = report.verdicts([_run(1e-6, 1e-12)], "cpu")
     assert (eq6.kind, eq7.kind) == ("fails", "holds")
 
 
 def test_without_a_stored_computation_both_rows_are_untested():
-    verdicts = report.verdicts(None, "cpu")
+    verdicts = report.verdicts([], "cpu")
     assert [v.kind for v in verdicts] == ["untested", "untested"]
     assert all(v.n is None and v.evidence == "" and v.markdown().endswith(" command).**") for v in verdicts)
