@@ -33,6 +33,7 @@ import json
 import math
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -50,34 +51,45 @@ RTOL = 1e-11
 REFERENCE = paths.PACKAGE_DIR / "behaviour_reference.json"
 DRIFT = paths.PACKAGE_DIR / "behaviour_drift.json"
 
-# Experiment -> its golden run, "module:function" (a package module, or a file of the
-# project's benchmarks/ folder).
-GOLDEN: dict[str, str] = {
-    "theory": "advnas.theory.experiment:golden",
-    "toy": "advnas.toy.experiment:golden",
-    "toy-gradient-study": "advnas.toy.gradient_study:golden",
-    "nb201": "advnas.nb201.experiment:golden",
-    "gradients": "advnas.gradients.experiment:golden",
-    "ptb": "advnas.ptb.experiment:golden",
-    "memory-benchmark": "benchmarks/memory.py:golden",
-    "nb201-speed-benchmark": "benchmarks/nb201_speed.py:golden",
-    "toy-speed-benchmark": "benchmarks/toy_speed.py:golden",
-    "ptb-speed-benchmark": "benchmarks/ptb_speed.py:golden",
-    "gradient-reference-benchmark": "benchmarks/gradient_reference.py:golden",
-    "peers-benchmark": "benchmarks/peers.py:golden",
-    "paper-epoch-benchmark": "benchmarks/paper_epoch.py:golden",
-    "convergence-benchmark": "benchmarks/convergence.py:golden",
+@dataclass(frozen=True)
+class Golden:
+    """An experiment's golden run: ``function``, "module:function" (a package module, or a
+    file of the project's benchmarks/ folder); ``per_strategy``: its outputs are keyed by
+    case, each key naming its strategy as one of its "/"-separated parts, so a run records
+    the digest of its own strategies' cases only (``part_for``) and a change to one strategy,
+    or a strategy added, leaves the other strategies' results fresh."""
+
+    function: str
+    per_strategy: bool = False
+
+
+#: experiment (its folder in the results store) -> its golden run: the one table of them
+EXPERIMENTS: dict[str, Golden] = {
+    "theory": Golden("advnas.theory.experiment:golden"),
+    "toy": Golden("advnas.toy.experiment:golden", per_strategy=True),
+    "toy-gradient-study": Golden("advnas.toy.gradient_study:golden"),
+    "nb201": Golden("advnas.nb201.experiment:golden", per_strategy=True),
+    "gradients": Golden("advnas.gradients.experiment:golden"),
+    "ptb": Golden("advnas.ptb.experiment:golden", per_strategy=True),
+    "memory-benchmark": Golden("benchmarks/memory.py:golden"),
+    "nb201-speed-benchmark": Golden("benchmarks/nb201_speed.py:golden"),
+    "toy-speed-benchmark": Golden("benchmarks/toy_speed.py:golden"),
+    "ptb-speed-benchmark": Golden("benchmarks/ptb_speed.py:golden"),
+    "gradient-reference-benchmark": Golden("benchmarks/gradient_reference.py:golden"),
+    "peers-benchmark": Golden("benchmarks/peers.py:golden"),
+    "paper-epoch-benchmark": Golden("benchmarks/paper_epoch.py:golden"),
+    "convergence-benchmark": Golden("benchmarks/convergence.py:golden"),
 }
 
 
 def check_experiment(name: str) -> str:
-    if name not in GOLDEN:
-        raise ValueError(f"behaviour must be one of {', '.join(GOLDEN)}; got {name!r}")
+    if name not in EXPERIMENTS:
+        raise ValueError(f"behaviour must be one of {', '.join(EXPERIMENTS)}; got {name!r}")
     return name
 
 
 def _function(name: str) -> Callable[[], Any]:
-    module, _, function = GOLDEN[check_experiment(name)].partition(":")
+    module, _, function = EXPERIMENTS[check_experiment(name)].function.partition(":")
     if module.endswith(".py"):
         root = paths.checkout_root()
         path = root / module if root else None
@@ -187,12 +199,6 @@ def reference() -> dict[str, Any]:
         return {}
 
 
-# Experiments whose golden outputs are keyed by case, each key naming its strategy as one of
-# its "/"-separated parts: a run records the digest of its own strategies' cases only, so a
-# change to one strategy, or a strategy added, leaves the other strategies' results fresh.
-PER_STRATEGY = frozenset({"nb201", "ptb", "toy"})
-
-
 def part_of(outputs: Any, part: str) -> dict[str, Any]:
     """The golden cases of the strategies of ``part`` (one name, or several joined by ","),
     among keys such as "with-none/advantage/[]" or "gdas"."""
@@ -204,7 +210,7 @@ def part_for(name: str, config: dict[str, Any]) -> str | None:
     """The part of experiment ``name``'s golden run that a run of ``config`` depends on: its
     strategies (joined by ","), for a run of a per-strategy experiment; otherwise None (the whole)."""
     chosen = config.get("strategies") if isinstance(config, dict) else None
-    if name in PER_STRATEGY and isinstance(chosen, list) and chosen:
+    if name in EXPERIMENTS and EXPERIMENTS[name].per_strategy and isinstance(chosen, list) and chosen:
         return ",".join(chosen)
     return None
 
@@ -312,13 +318,13 @@ def update_reference(names: list[str] | None = None) -> dict[str, Any]:
     experiment whose outputs still match its committed ones keeps its committed digest (so its
     stored results stay fresh); one whose outputs changed gets the hash of the new outputs."""
     current = reference()
-    for name in names or list(GOLDEN):
+    for name in names or list(EXPERIMENTS):
         outputs = run_golden(name)
         before = current.get(name)
         kept = before is not None and same_outputs(outputs, before["outputs"], _stored_precision(before))
         current[name] = {"digest": before["digest"] if kept else hash_outputs(outputs), "precision": "full",
                          "outputs": outputs}
-        if name in PER_STRATEGY:
+        if EXPERIMENTS[name].per_strategy:
             current[name]["parts"] = {s: digest_of_part(before, outputs, s) for s in _strategy_names()
                                       if part_of(outputs, s)}
     atomic_write_json(REFERENCE, current)

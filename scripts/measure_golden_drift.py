@@ -63,7 +63,7 @@ def worker(out: Path) -> None:
         torch.backends.mkldnn.enabled = False
     from advnas import behaviour
 
-    outputs = {name: behaviour.run_golden(name) for name in behaviour.GOLDEN}
+    outputs = {name: behaviour.run_golden(name) for name in behaviour.EXPERIMENTS}
     out.write_text(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
                                "onednn": torch.backends.mkldnn.enabled, "outputs": outputs}))
 

@@ -18,7 +18,7 @@ from advnas.store import ResultsStore
 ROOT = paths.checkout_root()
 
 
-@pytest.mark.parametrize("name", list(behaviour.GOLDEN))
+@pytest.mark.parametrize("name", list(behaviour.EXPERIMENTS))
 def test_the_committed_reference_matches_the_code(name):
     """After a deliberate change of behaviour: python -m advnas results --update-reference."""
     outputs = behaviour.run_golden(name)
@@ -156,7 +156,7 @@ def test_the_reference_is_kept_at_full_precision_with_a_digest_per_strategy():
     not make another CPU's outputs look different; per-strategy digests are recorded."""
     reference = behaviour.reference()
     assert all(entry.get("precision") == "full" for entry in reference.values())
-    for name in behaviour.PER_STRATEGY:
+    for name in [n for n, golden in behaviour.EXPERIMENTS.items() if golden.per_strategy]:
         parts = reference[name]["parts"]
         assert parts and all(behaviour.part_of(reference[name]["outputs"], s) for s in parts)
         part = next(iter(parts))
@@ -175,7 +175,7 @@ def test_the_tolerance_is_an_order_of_magnitude_above_the_measured_drift():
     """RTOL rests on a measurement (scripts/measure_golden_drift.py): every golden run under
     torch's plain kernels (and the vector sets the measuring CPU had) and with oneDNN off."""
     drift = json.loads(behaviour.DRIFT.read_text())
-    assert {row["golden_run"] for row in drift["rows"]} == set(behaviour.GOLDEN)
+    assert {row["golden_run"] for row in drift["rows"]} == set(behaviour.EXPERIMENTS)
     settings = {row["setting"] for row in drift["rows"]}
     assert {"ATEN_CPU_CAPABILITY=default", "oneDNN off"} <= settings
     assert any(row["kernels"] == "DEFAULT" for row in drift["rows"])
@@ -190,7 +190,7 @@ def test_the_golden_runs_carry_the_committed_digests_under_plain_kernels():
     """Another CPU, simulated: torch's plain (non-vectorised) kernels in a fresh process. Every
     golden run, and every strategy's part, must carry the committed digest."""
     script = ("import json, torch; from advnas import behaviour as b; ref = b.reference(); out = {}\n"
-              "for name in b.GOLDEN:\n"
+              "for name in b.EXPERIMENTS:\n"
               "    o = b.run_golden(name)\n"
               "    out[name] = {'digest': b.digest_of(name, o), 'parts': {s: b.digest_of(name, o, s) "
               "for s in ref[name].get('parts', {})}, 'difference': b.largest_difference(o, ref[name]['outputs'])}\n"
@@ -210,6 +210,6 @@ def test_the_golden_runs_carry_the_committed_digests_under_plain_kernels():
 def test_the_reproducing_page_tables_the_measured_drift():
     text = behaviour.drift_markdown()
     drift = json.loads(behaviour.DRIFT.read_text())
-    assert all(f"| {name} |" in text for name in behaviour.GOLDEN)
+    assert all(f"| {name} |" in text for name in behaviour.EXPERIMENTS)
     assert f"the tolerance is {behaviour.RTOL:.0e}" in text and drift["git_commit"] in text
     assert "| golden run | default |" in text
