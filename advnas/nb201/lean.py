@@ -63,17 +63,29 @@ def relu_conv(x: torch.Tensor, conv: torch.nn.Conv2d) -> torch.Tensor:
     return _ReLUConv.apply(x, conv.weight, conv.stride, conv.padding)
 
 
+def _scaled(gate: torch.Tensor, t: torch.Tensor, unit: bool) -> torch.Tensor:
+    """gate * t; t itself when the gate is exactly 1 (``unit``), the same values without the pass."""
+    return t if unit else gate * t
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """<a, b> = (a * b).sum() without the temporary product, read in a's memory layout."""
+    order = (0, 2, 3, 1) if a.dim() == 4 and not a.is_contiguous() and \
+        a.is_contiguous(memory_format=torch.channels_last) else tuple(range(a.dim()))
+    return torch.dot(a.permute(order).reshape(-1), b.permute(order).reshape(-1))
+
+
 class _Gated(torch.autograd.Function):
     """gate * value, where value = compute(*inputs) and backward recomputes it with
     ``recompute(*inputs)``; only ``inputs`` are kept."""
 
     @staticmethod
-    def forward(ctx, gate, compute, recompute, *inputs):
+    def forward(ctx, gate, unit, compute, recompute, *inputs):
         with torch.no_grad():
             value = compute(*inputs)
-        ctx.recompute = recompute
+        ctx.recompute, ctx.unit = recompute, unit
         ctx.save_for_backward(gate, *inputs)
-        return gate * value
+        return value if unit else gate * value
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -82,9 +94,9 @@ class _Gated(torch.autograd.Function):
             leaves = [t.detach().requires_grad_(t.requires_grad) for t in inputs]
             value = ctx.recompute(*leaves)
             wanted = [leaf for leaf in leaves if leaf.requires_grad]
-            grads = iter(torch.autograd.grad(value, wanted, gate * grad_out) if wanted else ())
-        grad_gate = (grad_out * value.detach()).sum().reshape(gate.shape) if ctx.needs_input_grad[0] else None
-        return (grad_gate, None, None, *[next(grads) if leaf.requires_grad else None for leaf in leaves])
+            grads = iter(torch.autograd.grad(value, wanted, _scaled(gate, grad_out, ctx.unit)) if wanted else ())
+        grad_gate = _dot(grad_out, value.detach()).reshape(gate.shape) if ctx.needs_input_grad[0] else None
+        return (grad_gate, None, None, None, *[next(grads) if leaf.requires_grad else None for leaf in leaves])
 
 
 class _GatedBN(torch.autograd.Function):
@@ -94,12 +106,12 @@ class _GatedBN(torch.autograd.Function):
     sum_c grad_out_c, from which <grad_out, BN(z)> = sum_c w_c <grad_out_c, zhat_c> + b_c sum grad_out_c."""
 
     @staticmethod
-    def forward(ctx, gate, z, weight, bias, bn):
+    def forward(ctx, gate, z, weight, bias, bn, unit):
         with torch.no_grad():
             value, mean, invstd, running, training = _batch_norm(bn, z)
         ctx.save_for_backward(gate, z, weight, bias)
-        ctx.stats = (mean, invstd, running, training, bn.eps)
-        return gate * value
+        ctx.stats, ctx.unit = (mean, invstd, running, training, bn.eps), unit
+        return value if unit else gate * value
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -109,8 +121,9 @@ class _GatedBN(torch.autograd.Function):
             grad_out, z, weight, running_mean, running_var, mean, invstd, training, eps,
             (ctx.needs_input_grad[1], True, True))
         grad_gate = ((weight * dw).sum() + (bias * db).sum()).reshape(gate.shape) if ctx.needs_input_grad[0] else None
-        return (grad_gate, gate * dz if dz is not None else None, gate * dw if ctx.needs_input_grad[2] else None,
-                gate * db if ctx.needs_input_grad[3] else None, None)
+        return (grad_gate, _scaled(gate, dz, ctx.unit) if dz is not None else None,
+                _scaled(gate, dw, ctx.unit) if ctx.needs_input_grad[2] else None,
+                _scaled(gate, db, ctx.unit) if ctx.needs_input_grad[3] else None, None, None)
 
 
 def _batch_norm(bn: torch.nn.modules.batchnorm._BatchNorm, z: torch.Tensor):
@@ -133,20 +146,21 @@ class _GatedPool(torch.autograd.Function):
     the pooling's backward, which the input gradient needs anyway."""
 
     @staticmethod
-    def forward(ctx, gate, x, pool):
+    def forward(ctx, gate, x, pool, unit):
         with torch.no_grad():
             value = pool(x)
         ctx.save_for_backward(gate, x)
+        ctx.unit = unit
         ctx.pool = (_pair(pool.kernel_size), _pair(pool.stride if pool.stride is not None else pool.kernel_size),
                     _pair(pool.padding), pool.ceil_mode, pool.count_include_pad, pool.divisor_override)
-        return gate * value
+        return value if unit else gate * value
 
     @staticmethod
     def backward(ctx, grad_out):
         gate, x = ctx.saved_tensors
         back = torch.ops.aten.avg_pool2d_backward(grad_out, x, *ctx.pool)
-        grad_gate = (back * x).sum().reshape(gate.shape) if ctx.needs_input_grad[0] else None
-        return grad_gate, gate * back if ctx.needs_input_grad[1] else None, None
+        grad_gate = _dot(back, x).reshape(gate.shape) if ctx.needs_input_grad[0] else None
+        return grad_gate, _scaled(gate, back, ctx.unit) if ctx.needs_input_grad[1] else None, None, None
 
 
 class _GatedSkip(torch.autograd.Function):
@@ -167,7 +181,7 @@ class _GatedSkip(torch.autograd.Function):
         grad_gate = None
         if ctx.needs_input_grad[0]:
             with torch.no_grad():
-                grad_gate = (grad_out * ctx.recompute(*inputs)).sum().reshape(gate.shape)
+                grad_gate = _dot(grad_out, ctx.recompute(*inputs)).reshape(gate.shape)
         return (grad_gate, gate * grad_out if ctx.needs_input_grad[1] else None, None, *[None] * len(inputs))
 
 
@@ -216,10 +230,11 @@ def _identity(x: torch.Tensor) -> torch.Tensor:
 
 
 def gated_output(gate: torch.Tensor, op: torch.nn.Module, x: torch.Tensor, recipe: Recipe | None,
-                 kind: str) -> tuple[torch.Tensor, tuple]:
+                 kind: str, unit: bool = False) -> tuple[torch.Tensor, tuple]:
     """(gate * op(x), the term for the target node's recipe). ``kind`` is the operation's
     family ("conv", "pool", "skip", "none"); ``recipe`` says how to recompute x, or None
-    when x must be kept."""
+    when x must be kept; ``unit``: the gate is exactly 1 (a sampled one-hot architecture), so
+    the products with it are left out (the same values, bit for bit)."""
     if kind == "conv":
         _, conv, bn = op
         z = relu_conv(x, conv)
@@ -231,14 +246,14 @@ def gated_output(gate: torch.Tensor, op: torch.nn.Module, x: torch.Tensor, recip
             recompute = lambda z, w, b: F.batch_norm(z, mean, var, w, b, False, 0.0, eps)  # noqa: E731
         inputs = (z, bn.weight, bn.bias)
         if bn.affine:
-            out = _GatedBN.apply(gate, z, bn.weight, bn.bias, bn)
+            out = _GatedBN.apply(gate, z, bn.weight, bn.bias, bn, unit)
         else:
-            out = _Gated.apply(gate, lambda z, w, b: bn(z), recompute, *inputs)
+            out = _Gated.apply(gate, unit, lambda z, w, b: bn(z), recompute, *inputs)
         return out, (gate, recompute, inputs)
     if kind == "pool":
         if isinstance(op, torch.nn.AvgPool2d):
-            return _GatedPool.apply(gate, x, op), (gate, op, (x,))
-        return _Gated.apply(gate, op, op, x), (gate, op, (x,))
+            return _GatedPool.apply(gate, x, op, unit), (gate, op, (x,))
+        return _Gated.apply(gate, unit, op, op, x), (gate, op, (x,))
     if kind == "skip":
         if recipe is None:
             return _GatedSkip.apply(gate, x, _identity, x), (gate, _identity, (x,))
@@ -247,5 +262,5 @@ def gated_output(gate: torch.Tensor, op: torch.nn.Module, x: torch.Tensor, recip
     if kind == "none":
         like = tensor_like(x)
         zeros = lambda: zeros_like(like)  # noqa: E731
-        return _Gated.apply(gate, zeros, zeros), None
+        return _Gated.apply(gate, unit, zeros, zeros), None
     raise ValueError(f"kind must be one of conv, pool, skip, none; got {kind!r}")

@@ -46,11 +46,12 @@ class SearchCell(nn.Module):
         """The cell's output and, when ``lean``, its recipe. A recipe does not reach back
         into the previous cell (recomputation would chain through the whole network), so a
         skip connection from the cell's input keeps that input. ``unit[e][k]``: the gate is
-        exactly 1 and needs no gradient, so 1 * op(x) is op(x), without the multiply.
+        exactly 1, so 1 * op(x) is op(x), without the multiply (under ``lean`` the gated
+        output leaves out its products with the gate, and still gives the gate its gradient).
         ``fused``: the gated outputs of a node are summed by ``mixing.weighted_sum`` (a zero
         operation's term, 0 with gate gradient 0, left out). The skipped operations' gates
         (exactly 0, ``skipped="ones"``) are summed as scalars and added to the node once."""
-        nodes, recipes = [x], [None]
+        nodes, recipes, graph = [x], [None], gates.requires_grad
         for target in (1, 2, 3):
             total, node_recipe = 0, Recipe(tensor_like(x)) if lean else None
             index, outputs, routed = [], [], None
@@ -62,11 +63,12 @@ class SearchCell(nn.Module):
                         if skipped == "ones":  # 0 in value; routes sum dL/d(node) to the gate
                             routed = gates[e, k] if routed is None else routed + gates[e, k]
                     elif lean:
-                        out, term = gated_output(gates[e, k], op, nodes[source], recipes[source], self.kinds[k])
+                        out, term = gated_output(gates[e, k], op, nodes[source], recipes[source], self.kinds[k],
+                                                 unit is not None and unit[e][k])
                         total = total + out
                         if term is not None:
                             node_recipe.terms.append(term)
-                    elif unit is not None and unit[e][k]:
+                    elif unit is not None and unit[e][k] and not graph:
                         total = total + op(nodes[source])  # = 1 * op(x), bit for bit
                     elif fused:
                         if self.kinds[k] != "none":
@@ -104,11 +106,11 @@ class SearchNetwork(nn.Module):
             raise ValueError(f"gates must have shape ({len(EDGES)}, {len(self.ops)}); got {tuple(gates.shape)}")
         if skipped not in ("zero", "ones"):
             raise ValueError(f"skipped must be 'zero' or 'ones'; got {skipped!r}")
-        computed = (torch.ones_like(gates, dtype=torch.bool) if dense else gates.detach() != 0).cpu().tolist()
-        graph = gates.requires_grad or gates.grad_fn is not None
+        nonzero, unit = torch.stack([gates.detach() != 0, gates.detach() == 1]).cpu().tolist()  # one transfer
+        computed = [[True] * len(row) for row in nonzero] if dense else nonzero
+        graph = gates.requires_grad
         lean = self.lean and not dense and graph
         fused = self.fused and graph and not lean
-        unit = None if graph else (gates.detach() == 1).cpu().tolist()
         h = self.stem(x)
         for layer in self.layers:
             h = (layer(h, gates, computed, skipped, lean, unit, fused)[0] if isinstance(layer, SearchCell)
