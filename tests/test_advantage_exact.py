@@ -233,6 +233,6 @@ def test_run_on_a_stored_study_snapshot(tmp_path, monkeypatch):
     more = dataclasses.replace(cfg, seeds=(0, 1))
     assert [r.folder for r in exact_report.stored(more, "smoke", store)] == [run.folder]
     eq6, _ = exact_report.verdicts(exact_report.stored(more, "smoke", store), "smoke", more)
-    assert eq6.n == 1 and "1 of the study's 2 (seed, point) cases are not computed yet (seeds 1)" in eq6.evidence
+    assert eq6.n == 1 and "1 of the study's 2 (seed, point) cases are not computed yet (seed 1)" in eq6.evidence
     with pytest.raises(ValueError, match="seeds must be among"):
         advantage_exact.run(cfg, "smoke", store=store, seeds=[3], data=data)

@@ -39,16 +39,18 @@ def missing_sentence(cfg: GradientStudyConfig, runs: list[Run], profile: str) ->
     if not todo:
         return ""
     seconds = [float(r.info["wall_time_s"]) for r in runs]
-    cost = (f"about {sorted(seconds)[len(seconds) // 2] / 60:.0f} CPU-minutes each (the median of the stored "
-            "cases)" if seconds else "about 18 CPU-minutes each at `cpu`")
+    cost = (f"about {sorted(seconds)[len(seconds) // 2] / 60:.0f} minutes each (the median wall time of the "
+            "stored cases)" if seconds else "about 18 minutes each at `cpu` on one core")
     seeds = sorted({seed for seed, _ in todo})
-    return (f"{len(todo)} of the study's {len(planned(cfg))} (seed, point) cases are not computed yet (seeds "
-            f"{', '.join(map(str, seeds))}), {cost}: `{COMMAND.format(profile=profile)}` computes them, one "
-            "stored run per case, and resumes where it stopped.")
+    which = f"seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}"
+    return (f"{len(todo)} of the study's {len(planned(cfg))} (seed, point) cases are not computed yet ({which}), "
+            f"{cost}: `{COMMAND.format(profile=profile)}` computes them, one stored run per case, and resumes "
+            "where it stopped.")
 
 
 def _cases(rows: pd.DataFrame) -> str:
-    return f"n = {len(rows)} (seed, point) cases ({rows.seed.nunique()} seeds)"
+    seeds = rows.seed.nunique()
+    return f"n = {len(rows)} (seed, point) cases ({seeds} seed{'s' if seeds != 1 else ''})"
 
 
 def _range(values: pd.Series, digits: int = 3) -> str:
