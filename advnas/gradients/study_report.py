@@ -140,9 +140,11 @@ def variance_verdict(metrics: pd.DataFrame) -> Verdict | None:
     return Verdict(
         claim=f"Sec. 4.3–4.4: {ours}'s θ-gradient has a lower variance than {rival}'s in the CIFAR-10 space",
         outcome=stats.verdict(log_interval, claimed="less"),
-        evidence=f"tr Var ratio {ours} ÷ {rival}, geometric mean over n = {log_interval.n} seeds "
+        evidence=f"tr Var ratio {ours} ÷ {rival}, geometric mean over n = {log_interval.n} seed{'s' if log_interval.n != 1 else ''} "
                  f"({len(ratios)} (seed, point) cases, the log ratios averaged within each seed) "
-                 f"{math.exp(log_interval.mean):.3f}, 95 % t interval [{low:.3f}, {high:.3f}]; per case "
+                 f"{math.exp(log_interval.mean):.3f}, "
+                 + (f"95 % t interval [{low:.3f}, {high:.3f}]" if log_interval.n >= 2 else "no interval from one seed")
+                 + "; per case "
                  + ", ".join(f"{r:.3f}" for r in ratios.ratio) + ".",
         rule="holds when the 95 % t interval of the log ratio lies below zero (the ratio's below 1), fails when "
              "it lies above, inconclusive otherwise",
