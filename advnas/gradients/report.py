@@ -73,7 +73,8 @@ def verdicts(runs: list[Run], profile: str, cfg: GradientStudyConfig | None = No
         return [Verdict(claim=eq6, outcome=why, rule=rule6, comparison=compared6),
                 Verdict(claim=eq7, outcome=why, rule=rule7, comparison=compared7)]
     rows = pd.concat([r.metrics for r in runs], ignore_index=True)
-    untried = f" {missing_sentence(cfg, runs, profile)}" if cfg is not None and missing_sentence(cfg, runs, profile) else ""
+    missing = missing_sentence(cfg, runs, profile) if cfg is not None else ""
+    untried = f" {missing}" if missing else ""
     worst6 = float(rows.theorem_4_2_max_error.max())
     unbiased7 = bool((rows.eq7_relative_bias <= EXACT_TOLERANCE).all())
     return [

@@ -68,10 +68,20 @@ def _scaled(gate: torch.Tensor, t: torch.Tensor, unit: bool) -> torch.Tensor:
     return t if unit else gate * t
 
 
-def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """<a, b> = (a * b).sum() without the temporary product, read in a's memory layout."""
-    order = (0, 2, 3, 1) if a.dim() == 4 and not a.is_contiguous() and \
-        a.is_contiguous(memory_format=torch.channels_last) else tuple(range(a.dim()))
+CHANNELS_LAST_ORDER = (0, 2, 3, 1)
+
+
+def memory_order(t: torch.Tensor) -> tuple[int, ...]:
+    """The dimension order in which ``t`` is laid out (channels last: N, H, W, C)."""
+    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
+        return CHANNELS_LAST_ORDER
+    return tuple(range(t.dim()))
+
+
+def dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """<a, b> = (a * b).sum() without the temporary product, read in a's memory layout (a
+    view of a, not a copy)."""
+    order = memory_order(a)
     return torch.dot(a.permute(order).reshape(-1), b.permute(order).reshape(-1))
 
 
@@ -95,7 +105,7 @@ class _Gated(torch.autograd.Function):
             value = ctx.recompute(*leaves)
             wanted = [leaf for leaf in leaves if leaf.requires_grad]
             grads = iter(torch.autograd.grad(value, wanted, _scaled(gate, grad_out, ctx.unit)) if wanted else ())
-        grad_gate = _dot(grad_out, value.detach()).reshape(gate.shape) if ctx.needs_input_grad[0] else None
+        grad_gate = dot(grad_out, value.detach()).reshape(gate.shape) if ctx.needs_input_grad[0] else None
         return (grad_gate, None, None, None, *[next(grads) if leaf.requires_grad else None for leaf in leaves])
 
 
@@ -159,7 +169,7 @@ class _GatedPool(torch.autograd.Function):
     def backward(ctx, grad_out):
         gate, x = ctx.saved_tensors
         back = torch.ops.aten.avg_pool2d_backward(grad_out, x, *ctx.pool)
-        grad_gate = _dot(back, x).reshape(gate.shape) if ctx.needs_input_grad[0] else None
+        grad_gate = dot(back, x).reshape(gate.shape) if ctx.needs_input_grad[0] else None
         return grad_gate, _scaled(gate, back, ctx.unit) if ctx.needs_input_grad[1] else None, None, None
 
 
@@ -181,7 +191,7 @@ class _GatedSkip(torch.autograd.Function):
         grad_gate = None
         if ctx.needs_input_grad[0]:
             with torch.no_grad():
-                grad_gate = _dot(grad_out, ctx.recompute(*inputs)).reshape(gate.shape)
+                grad_gate = dot(grad_out, ctx.recompute(*inputs)).reshape(gate.shape)
         return (grad_gate, gate * grad_out if ctx.needs_input_grad[1] else None, None, *[None] * len(inputs))
 
 
@@ -190,7 +200,7 @@ def tensor_like(x: torch.Tensor) -> tuple[torch.Size, torch.dtype, torch.device,
     format matters: a channels-last node (the layout the augmented images and the convolutions
     give) summed with a contiguous tensor makes the whole cell contiguous, where CPU pooling
     is about 3x slower."""
-    channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
+    channels_last = memory_order(x) == CHANNELS_LAST_ORDER
     return x.shape, x.dtype, x.device, torch.channels_last if channels_last else torch.contiguous_format
 
 

@@ -16,12 +16,7 @@ from __future__ import annotations
 
 import torch
 
-
-def _memory_order(t: torch.Tensor) -> tuple[int, ...]:
-    """The dimension order in which ``t`` is laid out (channels last: N, H, W, C)."""
-    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
-        return (0, 2, 3, 1)
-    return tuple(range(t.dim()))
+from .lean import dot
 
 
 class WeightedSum(torch.autograd.Function):
@@ -30,7 +25,7 @@ class WeightedSum(torch.autograd.Function):
         """sum_t gates[index[t]] * outputs[t]; ``gates`` (edges, ops), ``index`` (edge, op) per term."""
         ctx.index = index
         ctx.save_for_backward(gates, *outputs)
-        (e, k), total = index[0], None
+        total = None
         for (e, k), out in zip(index, outputs):
             if total is None:
                 total = out * gates[e, k]
@@ -43,9 +38,7 @@ class WeightedSum(torch.autograd.Function):
         gates, *outputs = ctx.saved_tensors
         grad_gates = None
         if ctx.needs_input_grad[0]:
-            order = _memory_order(grad)
-            flat = grad.permute(order).reshape(-1)  # a view, not a copy, in the gradient's own layout
-            dots = torch.stack([torch.dot(flat, out.permute(order).reshape(-1)) for out in outputs])
+            dots = torch.stack([dot(grad, out) for out in outputs])
             rows, cols = (torch.tensor(axis, device=gates.device) for axis in zip(*ctx.index))
             grad_gates = torch.zeros_like(gates).index_put_((rows, cols), dots, accumulate=True)
         grads = [grad * gates[e, k] if ctx.needs_input_grad[2 + t] else None for t, (e, k) in enumerate(ctx.index)]
