@@ -24,12 +24,25 @@ from datetime import datetime
 import pandas as pd
 
 TUNING = "tuning"  # the tuning searches of advnas/nb201/tuning.py (not a run-list chapter)
-#: group -> (run-list chapters, budget in hours)
-BUDGETS: dict[str, tuple[tuple[str, ...], float]] = {
-    "CIFAR-10 searches (chapters 3, 5, 6)": (("nb201", "zero_op", "dense"), 6.0),
-    "PTB searches (chapter 4)": (("ptb",), 1.5),
-    "θ learning-rate tuning searches (chapter 3)": ((TUNING,), 3.0),
-}
+
+
+def groups() -> dict[str, tuple[tuple[str, ...], float]]:
+    """Group label -> (its chapters, its budget in hours): the run list's budgets (each chapter
+    names its own), then the tuning searches' (``tuning.BUDGET_HOURS``, shown in chapter 3)."""
+    from .nb201 import tuning
+    from .runlist import RUNLIST
+
+    members: dict = {}
+    for name, entry in RUNLIST.items():
+        if entry.budget is not None:
+            members.setdefault(entry.budget, []).append(name)
+    out = {}
+    for budget, chapters in members.items():
+        numbers = ", ".join(str(RUNLIST[c].number) for c in chapters)
+        out[f"{budget.name} (chapter{'s' if len(chapters) > 1 else ''} {numbers})"] = (tuple(chapters), budget.hours)
+    out[f"θ learning-rate tuning searches (chapter {RUNLIST[tuning.CHAPTER].number})"] = ((TUNING,),
+                                                                                           tuning.BUDGET_HOURS)
+    return out
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ def table(profile: str = "cpu") -> pd.DataFrame:
     from .store import Run
 
     rows = []
-    for group, (chapters, hours) in BUDGETS.items():
+    for group, (chapters, hours) in groups().items():
         if chapters == (TUNING,):
             todo = jobs.tuning_jobs(profile)
         else:
@@ -92,7 +105,7 @@ def table(profile: str = "cpu") -> pd.DataFrame:
 def markdown(profile: str = "cpu") -> str:
     """The budget, said and tabled, for the Reproducing page."""
     frame = table(profile)
-    said = "; ".join(f"{hours:g} hours for the {group}" for group, (_, hours) in BUDGETS.items())
+    said = "; ".join(f"{hours:g} hours for the {group}" for group, (_, hours) in groups().items())
     intro = (f"The `{profile}` profile's searches have a compute budget on a 2-core machine: {said}, a run "
              "shared by chapters counted once (`advnas/budget.py`). The stored runs against it (wall time "
              "occupied: the union of the runs' computing intervals, so runs computed side by side count once; "
@@ -141,10 +154,11 @@ def chapter_costs(profile: str = "cpu", workers: int = 2) -> dict[str, ChapterCo
     from .runlist import notebook
     from .store import Run
 
+    budgets = groups()
     left = {group: hours - row["wall time occupied, h"]
-            for (group, (_, hours)), (_, row) in zip(BUDGETS.items(), table(profile).iterrows())}
+            for (group, (_, hours)), (_, row) in zip(budgets.items(), table(profile).iterrows())}
     out = {}
-    for group, (chapters, _) in BUDGETS.items():
+    for group, (chapters, _) in budgets.items():
         for chapter in chapters:
             if chapter == TUNING:
                 continue

@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import torch
 
@@ -70,48 +70,11 @@ class Job:
     def __call__(self, progress: bool = False) -> dict[str, Any]:
         """Compute (or read back) the run; a record of what happened."""
         started = time.perf_counter()
-        runs = _EXECUTORS[notebook(self.chapter).experiment](self, progress)
+        runs = notebook(self.chapter).runs(self.config(), self.strategy, self.seed, self.profile, progress,
+                                           self.recompute)
         return {"job": self.label, "folders": [str(r.folder) for r in runs],
                 "computed_by": [r.info.get("computed_by") for r in runs],
                 "summaries": [r.summary for r in runs], "seconds": time.perf_counter() - started}
-
-
-def _search(job: Job, progress: bool):
-    from .nb201 import experiment
-
-    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile, progress=progress,
-                               recompute=job.recompute)]
-
-
-def _ptb(job: Job, progress: bool):
-    from .ptb import experiment
-
-    return [experiment.run_one(job.config(), job.strategy, job.seed, job.profile, recompute=job.recompute)]
-
-
-def _gradients(job: Job, progress: bool):
-    from .gradients import experiment
-
-    return [experiment.run_one(job.config(), job.seed, job.profile, progress=progress,
-                               recompute=job.recompute)]
-
-
-def _theory(job: Job, progress: bool):
-    from .theory import experiment
-
-    return [experiment.run(job.config(), job.profile, recompute=job.recompute)]
-
-
-def _toy(job: Job, progress: bool):
-    from .toy import experiment, gradient_study
-
-    cfg = job.config()
-    return [experiment.run_all(cfg, job.profile, recompute=job.recompute),
-            gradient_study.run(cfg, job.profile, recompute=job.recompute)]
-
-
-_EXECUTORS: dict[str, Callable[[Job, bool], list]] = {"nb201": _search, "ptb": _ptb, "theory": _theory,
-                                                      "toy": _toy, "gradients": _gradients}
 
 
 def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | None = None,
@@ -275,12 +238,11 @@ def all_chapters() -> list[str]:
 
 
 def folder_of(job: Job) -> Path | None:
-    """The store folder of a search job (None for the theory and toy chapters)."""
+    """The store folder of a search job (None for the other chapters' jobs)."""
     from .store import ResultsStore
 
-    if job.strategy is None:
-        return None
-    cfg = job.config()
     entry = notebook(job.chapter)
-    name = f"{job.strategy}-seed{job.seed}" if entry.experiment == "nb201" else f"{job.strategy}-s{job.seed}"
-    return ResultsStore().folder(entry.experiment, job.profile, name, cfg.run_config(job.strategy, job.seed))
+    if entry.run_name is None:
+        return None
+    return ResultsStore().folder(entry.experiment, job.profile, entry.run_name(job.strategy, job.seed),
+                                 job.config().run_config(job.strategy, job.seed))

@@ -1,12 +1,12 @@
 """Five claims of the paper that no chapter's report tests (App. B, App. F, footnote 5, App. H
 and a sentence of Sec. 5.1), each with a verdict computed from the stored runs of the chapter
-that holds them; the scorecard lists them with the others.
+that holds them: the chapter's ``verdicts`` in the run list add them to its own, so the scorecard
+lists them with the others.
 
 Each ``*_verdict`` function is pure: it takes frames that are already loaded and returns one
 ``Verdict`` (``advnas.verdict``), as the chapters' reports do. Its evidence states n, the
 estimate, its 95 % interval and the rule that turns them into the outcome; its fields hold the
-same numbers. ``chapter_verdicts(profile)`` reads the stored runs of the chapters (as the
-scorecard does) and returns the five verdicts, each with the chapter whose runs it reads.
+same numbers.
 
 Rates (of `none` edges, of collapsed trials) get a Clopper–Pearson interval (``clopper_pearson``,
 the exact binomial interval: plain Python, no scipy); means and paired differences get the t
@@ -262,25 +262,3 @@ def dense_faster_verdict(recovery: pd.DataFrame, budget: int | None = None) -> V
         f"when every interval lies above zero (the dense method faster), fails when any lies below, "
         f"otherwise inconclusive.",
         f"{ours} minus each dense method, iterations until the argmax architecture is the teacher, paired by seed")
-
-
-# The stored runs -------------------------------------------------------------------------------
-
-def chapter_verdicts(profile: str) -> list[tuple[str, Verdict]]:
-    """The five verdicts from the chapters' stored runs at ``profile``, each with the chapter
-    whose runs it reads (a run-list chapter: "zero_op", "nb201", "toy")."""
-    from .nb201 import experiment as nb201
-    from .runlist import notebook  # late: the run list imports the scorecard's config
-    from .toy import experiment as toy
-    from .toy import report as toy_report
-
-    zero_cfg = notebook("zero_op").resolve(profile)
-    with_none, _ = nb201.collect(nb201.run_all(zero_cfg, profile, progress=False))
-    four_ops, _ = nb201.collect(nb201.run_all(nb201.four_operations(zero_cfg), profile, progress=False))
-    _, metrics = nb201.collect(nb201.run_all(notebook("nb201").resolve(profile), profile, progress=False))
-    run = toy.run_all(notebook("toy").resolve(profile), profile)
-    return [("zero_op", zero_op_selection_verdict(with_none)),
-            ("zero_op", params_change_verdict(with_none, four_ops)),
-            ("zero_op", proxyless_collapse_verdict(with_none)),
-            ("nb201", proxyless_entropy_verdict(metrics)),
-            ("toy", dense_faster_verdict(toy_report.recovery_iterations(run), run.config["iterations"]))]

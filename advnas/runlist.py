@@ -12,17 +12,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import strategies
 from .config import Config, ConfigError, check_profile
+from .gradients import experiment as gradients_experiment
+from .gradients import report as gradients_report
 from .gradients.config import GradientStudyConfig
+from .nb201 import experiment as nb201_experiment
+from .nb201 import stored_verdicts as nb201_verdicts
 from .paths import checkout_file
 from .nb201.search_config import NB201SearchConfig
+from .ptb import experiment as ptb_experiment
+from .ptb import report as ptb_report
 from .search.config import merge_options
+from .store import Run
+from .theory import experiment as theory_experiment
+from .theory import report as theory_report
 from .theory.config import TheoryConfig
+from .toy import experiment as toy_experiment
+from .toy import report as toy_report
 from .toy.config import ToyConfig
 from .ptb.config import PTBConfig
+from .verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A compute budget shared by the chapters that name it: wall time on a 2-core machine for
+    all their stored `cpu` searches together, a run shared by chapters counted once
+    (``advnas/budget.py`` tables the stored runs against it)."""
+
+    name: str
+    hours: float
 
 
 @dataclass(frozen=True)
@@ -33,6 +55,14 @@ class Notebook:
     config: type[Config]
     experiment: str  # its folder in the results store
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # One job of the run list (``advnas.jobs``): (config, strategy, seed, profile, progress,
+    # recompute) -> the stored runs it computes or reads back; None for a page that only reads.
+    runs: Callable[..., list[Run]] | None = None
+    # (strategy, seed) -> the stored run's name, for the chapters stored one run per (strategy, seed)
+    run_name: Callable[[str, int], str] | None = None
+    # (config, profile) -> the verdicts of the claims it tests, from its stored runs (the scorecard's rows)
+    verdicts: Callable[[Config, str], list[Verdict]] | None = None
+    budget: Budget | None = None  # the compute budget its stored searches count against
 
     @property
     def source(self) -> Path:
@@ -47,13 +77,18 @@ class Notebook:
     @property
     def searches(self) -> bool:
         """Whether its stored runs are one per (strategy, seed): the CIFAR-10 and PTB searches."""
-        return self.experiment in SEARCH_EXPERIMENTS
+        return self.run_name is not None
 
     @property
     def computes(self) -> bool:
         """Whether the notebook computes stored runs of its own (and takes ``recompute``); the
         scorecard only reads the chapters'."""
-        return self.experiment != "scorecard"
+        return self.runs is not None
+
+    @property
+    def number(self) -> int:
+        """Its chapter number in the book (the page's leading digits)."""
+        return int(self.page.split("_")[0])
 
     def resolve(self, profile: str, overrides: dict[str, Any] | None = None) -> Config:
         """The config for ``profile`` with the user's ``overrides`` applied on top (strategy
@@ -63,9 +98,6 @@ class Notebook:
         if isinstance(overrides.get("strategy_options"), dict) and "strategy_options" in base:
             values["strategy_options"] = merge_options(base["strategy_options"], overrides["strategy_options"])
         return self.config.from_dict(values)
-
-
-SEARCH_EXPERIMENTS = ("nb201", "ptb")  # experiments stored as one run per (strategy, seed)
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,8 @@ _NB201_CPU = {"seeds": [0, 1, 2, 3, 4], "channels": 8, "cells_per_stage": 1, "tr
               "theta_lr_by_strategy": {"parsec": 1.0, "gdas": 1.0, "reinforce": 0.3, "advantage": 0.3,
                                        "darts": 1.0, "snas": 0.3}}
 _THREE_TRIALS = [0, 1, 2]
+CIFAR_BUDGET = Budget("CIFAR-10 searches", 6.0)
+PTB_BUDGET = Budget("PTB searches", 1.5)
 _DENSE_COMPARISON = (*strategies.DENSE, strategies.PROPOSED)  # App. G, Fig. 3
 
 RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
@@ -107,6 +141,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="Variance of the policy gradient (Sec. 4.4, Theorems 4.1 and 4.2)",
         config=TheoryConfig,
         experiment="theory",
+        runs=theory_experiment.job_runs,
+        verdicts=theory_report.stored_verdicts,
         profiles={
             "smoke": {"edge_counts": [1, 2, 5, 10], "n_instances": 3, "mc_edge_counts": [10],
                       "mc_samples": 2000},
@@ -120,6 +156,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="The toy regression task (Sec. 5.1, Fig. 1) and the eight strategies (Table 1)",
         config=ToyConfig,
         experiment="toy",
+        runs=toy_experiment.job_runs,
+        verdicts=toy_report.stored_verdicts,
         profiles={
             "smoke": {"iterations": 40, "seeds": [0, 1], "study_samples": 50, "study_pool": 200,
                       "study_points": [0, 20]},
@@ -135,6 +173,10 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="The CIFAR-10 cell search evaluated on NAS-Bench-201 (Sec. 5.2, Table 2, Figs. 2, 4, 5)",
         config=NB201SearchConfig,
         experiment="nb201",
+        runs=nb201_experiment.job_runs,
+        run_name=nb201_experiment.run_name,
+        verdicts=nb201_verdicts.cifar,
+        budget=CIFAR_BUDGET,
         profiles={
             "smoke": _NB201_SMOKE,
             "cpu": {**_NB201_CPU, "seeds": list(range(10))},
@@ -147,6 +189,10 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="The recurrent cell search on Penn Treebank (Sec. 5.3, Table 3, Fig. 6)",
         config=PTBConfig,
         experiment="ptb",
+        runs=ptb_experiment.job_runs,
+        run_name=ptb_experiment.run_name,
+        verdicts=ptb_report.stored_verdicts,
+        budget=PTB_BUDGET,
         profiles={
             "smoke": {"hidden": 8, "batch": 16, "search_epochs": 2, "epoch_tokens": 1600,
                       "retrain_epochs": 1, "retrain_epoch_tokens": 1600, "eval_batch": 16,
@@ -169,6 +215,10 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="The zero-operation ablation (App. B, App. F, Table 4)",
         config=NB201SearchConfig,
         experiment="nb201",
+        runs=nb201_experiment.job_runs,
+        run_name=nb201_experiment.run_name,
+        verdicts=nb201_verdicts.zero_op,
+        budget=CIFAR_BUDGET,
         profiles={
             "smoke": {**_NB201_SMOKE, "ops": "with-none"},
             "cpu": {**_NB201_CPU, "ops": "with-none", "seeds": _THREE_TRIALS},
@@ -181,6 +231,10 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="Dense propagation against AdvantageNAS (App. G, Fig. 3), with measured time and memory",
         config=NB201SearchConfig,
         experiment="nb201",
+        runs=nb201_experiment.job_runs,
+        run_name=nb201_experiment.run_name,
+        verdicts=nb201_verdicts.dense,
+        budget=CIFAR_BUDGET,
         profiles={
             "smoke": {**_NB201_SMOKE, "strategies": list(_DENSE_COMPARISON)},
             "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON), "seeds": _THREE_TRIALS},
@@ -193,6 +247,8 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
         title="The architecture gradient measured in the CIFAR-10 space: bias and variance of every strategy",
         config=GradientStudyConfig,
         experiment="gradients",
+        runs=gradients_experiment.job_runs,
+        verdicts=gradients_report.stored_verdicts,
         profiles={
             # A 2-channel network and minibatches of 4: the 4,096 cells in seconds.
             "smoke": {**{k: v for k, v in _NB201_SMOKE.items() if k != "strategies"}, "channels": 2, "batch": 4,

@@ -48,6 +48,9 @@ class Verdict:
     # interval lies nearest zero); None where two numbers decide together.
     estimate: float | None = None
     interval: tuple[float, float] | None = None  # (low, high) of ``estimate``; None where none exists (n < 2)
+    # Whether more search trials would tighten it (the scorecard prices them for an inconclusive
+    # verdict); False where n counts something else, such as a benchmark's repeats.
+    priced: bool = True
 
     def __post_init__(self):
         kind_of(self.outcome)  # rejects an outcome that is not one of the four kinds

@@ -21,9 +21,12 @@ def test_occupied_time_counts_overlapping_runs_once_and_gaps_not_at_all():
     assert budget.occupied_seconds(list(reversed(runs))) == (12 + 10) * 60
 
 
-def test_every_search_chapter_has_a_budget():
-    chapters = {c for chapters, _ in budget.BUDGETS.values() for c in chapters}
+def test_every_search_chapter_has_a_budget_named_in_its_run_list_entry():
+    groups = budget.groups()
+    chapters = {c for chapters, _ in groups.values() for c in chapters}
     assert chapters == {"nb201", "zero_op", "dense", "ptb", budget.TUNING}
+    assert groups["CIFAR-10 searches (chapters 3, 5, 6)"] == (("nb201", "zero_op", "dense"), 6.0)
+    assert groups["PTB searches (chapter 4)"] == (("ptb",), 1.5)
 
 
 def test_the_tuning_searches_have_a_budget_group_of_their_own():

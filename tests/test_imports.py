@@ -10,8 +10,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "advnas"
-BOOK_LAYER = {"advnas.runlist", "advnas.jobs", "advnas.scorecard", "advnas.claims", "advnas.omitted_claims",
-              "advnas.notebook", "advnas.pages", "advnas.runner", "advnas.cli", "advnas.offline_book",
+BOOK_LAYER = {"advnas.runlist", "advnas.jobs", "advnas.scorecard", "advnas.claims",
+              "advnas.notebook", "advnas.runner", "advnas.cli", "advnas.offline_book",
               "advnas.budget", "advnas.paper_cost", "advnas.__main__"}
 
 

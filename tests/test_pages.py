@@ -1,7 +1,7 @@
 """Every page says exactly what it did: the chapters executed at the `cpu` profile from the
 stored results show no raw object, no nan/inf, no number outside its quantity's range, no
 figure caption numbered like the paper's figures, and no colliding labels in the cell drawings
-(``advnas/pages.py``, ``advnas/cells.text_overlaps``).
+(``tests/page_checks.py``, ``advnas/cells.text_overlaps``).
 
 The chapters are executed as the book executes them (``python -m advnas run NAME --profile
 cpu``, two processes at a time); a chapter whose executed notebook is up to date (its key:
@@ -25,7 +25,8 @@ import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from advnas import cells, pages, paper, runner  # noqa: E402
+from advnas import cells, paper, runner  # noqa: E402
+import page_checks as pages  # noqa: E402
 from advnas.report import shown  # noqa: E402
 from advnas.runlist import RUNLIST, notebook  # noqa: E402
 

@@ -1,6 +1,7 @@
 """The shared report helpers (advnas/report.py, advnas/cells.py) and the chapters' verdicts,
 on small hand-made tables: each verdict follows the numbers (it flips when they flip)."""
 
+import dataclasses
 import math
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ import pytest  # noqa: E402
 from advnas import cells, report, strategies  # noqa: E402
 from advnas.nb201 import report as nb201  # noqa: E402
 from advnas.ptb import report as ptb  # noqa: E402
+from advnas.runlist import RUNLIST  # noqa: E402
 from advnas.toy import report as toy  # noqa: E402
 from advnas.verdict import Verdict  # noqa: E402
 
@@ -291,11 +293,11 @@ def test_table1_shows_the_random_search_baseline_without_a_paper_row():
 def test_the_scorecard_collects_the_chapters_verdicts_with_their_section(monkeypatch):
     from advnas import scorecard
 
-    def source(profile):
-        return scorecard._rows("nb201", "Sec. 5.2", [Verdict(claim="a claim", outcome="holds", evidence="evidence",
-                                                             rule="a rule", comparison="a comparison")])
+    def verdicts(cfg, profile):
+        return [Verdict(claim="a claim", outcome="holds", evidence="evidence", rule="a rule",
+                        comparison="a comparison")]
 
-    monkeypatch.setattr(scorecard, "SOURCES", {"nb201": source})
+    monkeypatch.setattr(scorecard, "RUNLIST", {"nb201": dataclasses.replace(RUNLIST["nb201"], verdicts=verdicts)})
     frame = scorecard.table("smoke")
     assert list(frame.verdict) == ["holds"] and frame.section[0] == "[The CIFAR-10 cell search evaluated on NAS-Bench-201](03_nb201.ipynb)"
 
@@ -395,13 +397,15 @@ def test_the_scorecard_marks_a_verdict_whose_stored_runs_are_stale(monkeypatch):
     monkeypatch.setattr(Run, "is_stale", lambda self: self.folder == stale_folder)
 
     def reads(experiment, name):
-        def source(profile):
+        def verdicts(cfg, profile):
             ResultsStore(root).latest(experiment, name, "cpu")
-            return scorecard._rows("toy", "Sec. 5.1", [Verdict(claim=f"a claim on {name}", outcome="holds",
-                                                               evidence="evidence", rule="r", comparison="c")])
-        return source
+            return [Verdict(claim=f"a claim on {name}", outcome="holds", evidence="evidence", rule="r",
+                            comparison="c")]
+        return verdicts
 
-    monkeypatch.setattr(scorecard, "SOURCES", {"toy": reads("toy", "fig1"), "theory": reads("benchmarks", "memory")})
+    monkeypatch.setattr(scorecard, "RUNLIST", {
+        "toy": dataclasses.replace(RUNLIST["toy"], verdicts=reads("toy", "fig1")),
+        "theory": dataclasses.replace(RUNLIST["theory"], verdicts=reads("benchmarks", "memory"))})
     frame = scorecard.table("cpu")
     assert list(frame.stale) == [stale_folder.name, ""]
     shown = scorecard.summary_table(frame)
@@ -415,7 +419,7 @@ def test_the_no_additional_cost_row_compares_with_reinforce_as_it_needs_it(monke
     the ratio against REINFORCE with a backward pass stands beside it with its own verdict."""
     from types import SimpleNamespace
 
-    from advnas import scorecard
+    from advnas.cost import verdicts as cost
     from advnas.store import ResultsStore
 
     speed = SimpleNamespace(config={"settings": {"repeats": 7}}, summary={"sizes": {
@@ -425,22 +429,23 @@ def test_the_no_additional_cost_row_compares_with_reinforce_as_it_needs_it(monke
                                 "advantage_over_reinforce_with_backward": {"median": 0.96, "quartiles": [0.9, 1.02]}}}})
     monkeypatch.setattr(ResultsStore, "latest", lambda self, experiment, name, profile:
                         speed if name == "nb201-speed" else None)
-    (row,) = scorecard._benchmarks("cpu")
-    assert row["verdict"] == "fails" and "median 3.400, quartiles 3.200–3.600 at C=16" in row["evidence"]
-    assert "median 0.960, quartiles 0.900–1.020: holds." in row["evidence"]
-    assert row["n"] is None  # neither ratio is inconclusive: the line states no n
-    assert scorecard._ratio_verdict({"quartiles": [1.0, 1.1]}, 1.05, 7) == "inconclusive at n = 7"
-    verdict = scorecard._theta_step_verdict(speed, "AdvantageNAS")
+    (row,) = cost.stored_verdicts("cpu")
+    assert row.outcome == "fails" and "median 3.400, quartiles 3.200–3.600 at C=16" in row.evidence
+    assert "median 0.960, quartiles 0.900–1.020: holds." in row.evidence
+    assert row.n is None  # neither ratio is inconclusive: the line states no n
+    assert not row.priced  # a benchmark's repeats: no price of more search trials
+    assert cost.ratio_verdict({"quartiles": [1.0, 1.1]}, 1.05, 7) == "inconclusive at n = 7"
+    verdict = cost.theta_step_verdict(speed, "AdvantageNAS")
     assert verdict.estimate == 3.4 and verdict.interval == (3.2, 3.6)
 
 
 def test_the_variance_row_follows_typically_with_its_stated_threshold(monkeypatch):
     """Sec. 4.4 says "typically": the row holds when the advantage is lower on at least
-    scorecard.TYPICALLY of the edges in every regime, and names the shares and counts."""
+    theory.report.TYPICALLY of the edges in every regime, and names the shares and counts."""
     from types import SimpleNamespace
 
-    from advnas import scorecard
     from advnas.theory import experiment
+    from advnas.theory import report as theory_report
 
     def fake(share_standard):
         metrics = pd.DataFrame(
@@ -454,8 +459,9 @@ def test_the_variance_row_follows_typically_with_its_stated_threshold(monkeypatc
                    "theorem41_min_slack": 0.01}
         return SimpleNamespace(summary=summary, metrics=metrics)
 
+    cfg = RUNLIST["theory"].resolve("cpu")
     monkeypatch.setattr(experiment, "run", lambda cfg, profile: fake(0.95))
-    row = scorecard._theory("cpu")[0]
-    assert row["verdict"] == "holds" and "standard 95.0% (mean over 4 instances, 20 edge cases)" in row["evidence"]
-    monkeypatch.setattr(experiment, "run", lambda cfg, profile: fake(scorecard.TYPICALLY - 0.01))
-    assert scorecard._theory("cpu")[0]["verdict"] == "fails"
+    verdict = theory_report.stored_verdicts(cfg, "cpu")[0]
+    assert verdict.outcome == "holds" and "standard 95.0% (mean over 4 instances, 20 edge cases)" in verdict.evidence
+    monkeypatch.setattr(experiment, "run", lambda cfg, profile: fake(theory_report.TYPICALLY - 0.01))
+    assert theory_report.stored_verdicts(cfg, "cpu")[0].outcome == "fails"

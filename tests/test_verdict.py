@@ -107,9 +107,9 @@ def test_every_stored_cpu_verdict_is_its_scorecard_row_and_states_its_n(monkeypa
     seen = []
     rows = scorecard._rows
 
-    def recording(chapter, where, verdicts, paper_value=""):
+    def recording(chapter, verdicts):
         seen.extend(verdicts)
-        return rows(chapter, where, verdicts, paper_value)
+        return rows(chapter, verdicts)
 
     monkeypatch.setattr(scorecard, "_rows", recording)
     frame = scorecard.table("cpu")

@@ -88,6 +88,12 @@ def run_all(cfg: GradientStudyConfig, profile: str, store: ResultsStore | None =
     return [run_one(cfg, seed, profile, store, progress, recompute) for seed in cfg.seeds]
 
 
+def job_runs(cfg: GradientStudyConfig, strategy: str | None, seed: int, profile: str, progress: bool = False,
+             recompute: bool = False) -> list[Run]:
+    """A job of the run list (``advnas.jobs``): the study of one seed's search (of ``cfg.source``)."""
+    return [run_one(cfg, seed, profile, progress=progress, recompute=recompute)]
+
+
 def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(one row per point, strategy and target; one row per point)."""
     metrics = pd.concat([r.metrics for r in runs], ignore_index=True)

@@ -104,3 +104,14 @@ def table(runs: list[Run]) -> pd.DataFrame:
                "var_ratio_eq7_eq6": "tr Cov δ7 ÷ δ6", "var_ratio_eq6_mean_baseline": "tr Cov δ6 ÷ mean baseline"}
     rows = pd.concat([r.metrics for r in runs], ignore_index=True)
     return rows[list(columns)].rename(columns=columns)
+
+
+def stored_verdicts(cfg: GradientStudyConfig, profile: str) -> list[Verdict]:
+    """The chapter's claims: the sampled study's (Sec. 4.3–4.4) and the exact moments' (Theorem
+    4.2, Eq. 7), from its stored runs."""
+    from . import experiment, study_report
+
+    runs = experiment.run_all(cfg, profile, progress=False)
+    metrics, _ = experiment.collect(runs)
+    return (study_report.verdicts(study_report.with_norm_tests(metrics, runs))
+            + verdicts(stored(cfg, profile), profile, cfg))

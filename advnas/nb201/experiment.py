@@ -52,13 +52,17 @@ def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool, b
     return compute
 
 
+def run_name(strategy: str, seed: int) -> str:
+    return f"{strategy}-seed{seed}"
+
+
 def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
             store: ResultsStore | None = None, progress: bool = True, recompute: bool = False,
             benchmark=None) -> Run:
     """One search through the store; found cells are scored by the shipped table, or by
     ``benchmark`` (an official NAS-Bench-201 / NATS-Bench topology API object)."""
     store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, f"{strategy}-seed{seed}", _run_config(cfg, strategy, seed, benchmark),
+    return store.run(EXPERIMENT, profile, run_name(strategy, seed), _run_config(cfg, strategy, seed, benchmark),
                      _compute(cfg, strategy, seed, progress, benchmark), EXPERIMENT, default_device(), recompute)
 
 
@@ -67,7 +71,7 @@ def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folde
     """One search into an explicit folder (the command line's ``--out``); ``wait=False``: one
     line naming the holder's pid when another process computes into that folder. ``benchmark``
     as for ``run_one``."""
-    return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, f"{strategy}-seed{seed}",
+    return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, run_name(strategy, seed),
                                  _run_config(cfg, strategy, seed, benchmark),
                                  _compute(cfg, strategy, seed, progress, benchmark),
                                  EXPERIMENT, default_device(), recompute, wait)
@@ -79,6 +83,12 @@ def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = N
     every strategy at the first seeds (``recompute``: each afresh even when stored)."""
     return [run_one(cfg, strategy, seed, profile, store, progress, recompute)
             for seed in cfg.seeds for strategy in cfg.strategies]
+
+
+def job_runs(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, progress: bool = False,
+             recompute: bool = False) -> list[Run]:
+    """A job of the run list (``advnas.jobs``): one search."""
+    return [run_one(cfg, strategy, seed, profile, progress=progress, recompute=recompute)]
 
 
 def zero_op_control(cfg: NB201SearchConfig) -> NB201SearchConfig:

@@ -31,6 +31,8 @@ from .search_config import NB201SearchConfig
 CANDIDATE_THETA_LRS = (0.1, 0.3, 1.0)
 TUNING_SEEDS = (100,)  # apart from every reported trial's seed (0-9)
 TUNED = (*strategies.SPARSE, *strategies.DENSE)  # the paper's eight; random search has no theta
+CHAPTER = "nb201"  # the run-list chapter that shows the tuning (its table)
+BUDGET_HOURS = 3.0  # compute budget of all tuning searches together, on a 2-core machine (advnas/budget.py)
 
 
 @dataclass(frozen=True)

@@ -89,10 +89,14 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     return metrics, summary
 
 
+def run_name(strategy: str, seed: int) -> str:
+    return f"{strategy}-s{seed}"
+
+
 def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, recompute: bool = False,
            wait: bool = False) -> Run:
     """One trial into an explicit folder (the command line's --out)."""
-    return ResultsStore().run_at(folder, EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
+    return ResultsStore().run_at(folder, EXPERIMENT, profile, run_name(name, seed), cfg.run_config(name, seed),
                                  lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute,
                                  wait)
 
@@ -102,7 +106,7 @@ def run_one(cfg: PTBConfig, name: str, seed: int, profile: str, store: ResultsSt
     """One trial (search, retraining, evaluation) through the results store (a finished one
     reused unless ``recompute``)."""
     store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, f"{name}-s{seed}", cfg.run_config(name, seed),
+    return store.run(EXPERIMENT, profile, run_name(name, seed), cfg.run_config(name, seed),
                      lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute)
 
 
@@ -110,6 +114,12 @@ def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None, rec
     """Every strategy and seed of ``cfg`` through the results store (finished ones reused unless
     ``recompute``)."""
     return [run_one(cfg, name, seed, profile, store, recompute) for name in cfg.strategies for seed in cfg.seeds]
+
+
+def job_runs(cfg: PTBConfig, strategy: str, seed: int, profile: str, progress: bool = False,
+             recompute: bool = False) -> list[Run]:
+    """A job of the run list (``advnas.jobs``): one trial (no progress bar of its own)."""
+    return [run_one(cfg, strategy, seed, profile, recompute=recompute)]
 
 
 def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0, n_eval: int = 300) -> corpus.Corpus:

@@ -261,3 +261,10 @@ def speed_benchmark_verdict(run) -> str:
              for size, v in run.summary["sizes"].items()]
     return (f"One search iteration (a weight step and a θ step, two chunks) ÷ one plain training step "
             f"(one chunk), target {target_text(target)}: " + "; ".join(parts) + ".")
+
+
+def stored_verdicts(cfg, profile: str) -> list[Verdict]:
+    """The chapter's claims (Sec. 5.3, Table 3), from its stored trials."""
+    from .experiment import run_all
+
+    return verdicts(run_all(cfg, profile))

@@ -203,6 +203,12 @@ def run(cfg: TheoryConfig, profile: str, store: ResultsStore | None = None, reco
                      recompute=recompute)
 
 
+def job_runs(cfg: TheoryConfig, strategy: None, seed: None, profile: str, progress: bool = False,
+             recompute: bool = False) -> list[Run]:
+    """The chapter's one job of the run list (``advnas.jobs``)."""
+    return [run(cfg, profile, recompute=recompute)]
+
+
 def golden() -> dict:
     """Behaviour fingerprint (``advnas/behaviour.py``): the chapter's computation, reduced."""
     cfg = TheoryConfig(edge_counts=(1, 2, 5), n_instances=2, mc_edge_counts=(5,), mc_samples=500)

@@ -134,6 +134,15 @@ def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None, rec
                      _compute(cfg, list(cfg.strategies), device, True), "toy", device, recompute)
 
 
+def job_runs(cfg: ToyConfig, strategy: None, seed: None, profile: str, progress: bool = False,
+             recompute: bool = False) -> list[Run]:
+    """The chapter's one job of the run list (``advnas.jobs``): Fig. 1's searches and the
+    gradient study."""
+    from . import gradient_study
+
+    return [run_all(cfg, profile, recompute=recompute), gradient_study.run(cfg, profile, recompute=recompute)]
+
+
 def golden() -> dict:
     """Behaviour fingerprint (``advnas/behaviour.py``): every strategy, 2 trials on a 3 x 4
     toy for 30 iterations; each strategy's test-loss table and summary are its outputs, keyed by

@@ -207,3 +207,12 @@ def verdicts(run) -> list[Verdict]:
             f"{comparison_text(found, '', 3)}.",
             f"{ours} minus ProxylessNAS, share of the second half's evaluations at the teacher, paired by seed"))
     return out
+
+
+def stored_verdicts(cfg, profile: str) -> list[Verdict]:
+    """The chapter's claims (Fig. 1's, and Sec. 5.1's on dense propagation), from its stored runs."""
+    from ..omitted_claims import dense_faster_verdict
+    from .experiment import run_all
+
+    run = run_all(cfg, profile)
+    return [*verdicts(run), dense_faster_verdict(recovery_iterations(run), run.config["iterations"])]
