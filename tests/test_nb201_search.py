@@ -3,6 +3,7 @@ best, and resume after an interruption (in process and by killing the command li
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -108,6 +109,30 @@ def test_theta_frozen_during_warmup_then_searched():
     assert search.theta_steps == 128 // 32
     assert not torch.equal(search.theta.detach(), initial)
     assert search.rows[-1]["theta_lr"] == pytest.approx(3e-4)  # first search epoch: cosine at 0
+
+
+@pytest.mark.parametrize("name", ["darts", "advantage", "gdas"])
+def test_a_theta_step_forms_the_same_theta_gradient_with_no_weight_gradient(name):
+    """The loop's theta step runs with the weights frozen (``loop.frozen``): theta's gradient is
+    the one of the unfrozen network, no weight gradient is formed, and the weights are
+    trainable again afterwards."""
+    from advnas.search.loop import frozen
+    from advnas.search.theta_step import theta_gradient
+
+    search = make_search(tiny(), name, 0, fake_data(), torch.device("cpu"))
+    batch = search.task.theta_batch()
+
+    def gradient(freeze: bool):
+        search.strategy.generator.manual_seed(7)
+        with frozen(search.model) if freeze else contextlib.nullcontext():
+            found, _ = theta_gradient(search.strategy, search.theta, 0, lambda draw: search.task.loss(batch, draw))
+        return found
+
+    search.model.eval()  # the same batch statistics twice
+    torch.testing.assert_close(gradient(True), gradient(False), rtol=1e-5, atol=1e-7)
+    search.model.zero_grad(set_to_none=True)
+    search.theta_step(batch)
+    assert all(p.grad is None and p.requires_grad for p in search.model.parameters())
 
 
 def test_weight_draws_follow_each_strategy():

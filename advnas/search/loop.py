@@ -19,9 +19,10 @@ interrupted search resumes and ends exactly as an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 from tqdm import tqdm
@@ -58,6 +59,21 @@ def weight_optimizer(parameters, s: LoopSettings) -> Hooked:
 def theta_optimizer(theta: torch.Tensor, s: LoopSettings) -> Hooked:
     return Hooked(torch.optim.Adam([theta], lr=s.theta_lr, betas=s.theta_betas, eps=1e-8),
                   s.theta_weight_decay, s.theta_clip)
+
+
+@contextlib.contextmanager
+def frozen(model: torch.nn.Module) -> Iterator[None]:
+    """The model's weights without requires_grad for the duration: a backward pass then forms
+    no weight gradient (autograd.grad to theta skips them in torch's own operations, not in
+    custom Functions, which see only requires_grad) and stops where no gate lies upstream."""
+    trained = [p for p in model.parameters() if p.requires_grad]
+    for p in trained:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in trained:
+            p.requires_grad_(True)
 
 
 class SearchLoop:
@@ -98,8 +114,9 @@ class SearchLoop:
         return self.task.logged(loss.detach(), batch)
 
     def theta_step(self, batch: Any) -> torch.Tensor:
-        result = theta_step(self.strategy, self.theta, self.theta_optimizer, self.theta_steps,
-                            lambda draw: self.task.loss(batch, draw))
+        with frozen(self.model):  # theta's gradient only: no weight gradient is formed
+            result = theta_step(self.strategy, self.theta, self.theta_optimizer, self.theta_steps,
+                                lambda draw: self.task.loss(batch, draw))
         self.theta_steps += 1
         logged = self.task.logged(result.loss, batch)
         if self.has_process_best:
