@@ -4,8 +4,10 @@ one search iteration (a weight step and an architecture step) of xautodl's GDAS
 (`TinyNetworkGDAS`) and first-order DARTS (`TinyNetworkDarts`) against ours (GDAS, DARTS
 and AdvantageNAS), on the NAS-Bench-201 space with the zero operation (5 candidates), the
 same network size, batch, data (random images, augmented the same way for everyone) and
-thread count. Each repeat times every contender in a shuffled order; the summary holds
-medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
+thread count. Each repeat times every pair (ours, the peer it is compared with) back to
+back, the pairs in a shuffled order and the two in alternating order, so that a ratio
+compares iterations seconds apart (the machine's speed drifts over a run); the summary
+holds medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
 and running two iterations is read from torch.profiler's records (CPU) or the CUDA
 allocator, as in advnas/cost/memory.py. One profiled iteration per contender splits its
 time into the network's own kernels (convolution, batch norm, pooling, ReLU), which the
@@ -45,6 +47,8 @@ SETTINGS = {
 }
 OURS = ("gdas", "darts", "advantage")
 PEERS = ("xautodl-gdas", "xautodl-darts")
+PAIRS = {"gdas_over_xautodl_gdas": ("gdas", "xautodl-gdas"), "darts_over_xautodl_darts": ("darts", "xautodl-darts"),
+         "advantage_over_xautodl_gdas": ("advantage", "xautodl-gdas")}
 TARGETS = {"gdas_over_xautodl_gdas": 0.8, "darts_over_xautodl_darts": 0.6, "advantage_over_xautodl_gdas": 1.0}
 
 
@@ -153,29 +157,25 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
     order = torch.Generator().manual_seed(0)
     rows = []
     for r in range(s["repeats"]):
-        for i in torch.randperm(len(names), generator=order).tolist():
-            seconds = _stored.timed(steps[names[i]], s["steps"], device)
-            rows.append({"contender": names[i], "repeat": r, "seconds": seconds})
+        for p in torch.randperm(len(PAIRS), generator=order).tolist():
+            key = list(PAIRS)[p]
+            for name in PAIRS[key][::1 if r % 2 == 0 else -1]:
+                seconds = _stored.timed(steps[name], s["steps"], device)
+                rows.append({"pair": key, "contender": name, "repeat": r, "seconds": seconds})
     table = pd.DataFrame(rows)
     table["peak_bytes"] = table.contender.map(peaks)
-    wide = table.pivot(index="repeat", columns="contender", values="seconds")
     summary = {
         "device": str(device), "torch_threads": torch.get_num_threads(), **{k: s[k] for k in
                                                                            ("channels", "cells_per_stage", "batch")},
         "ops": list(OP_SETS["with-none"]),
-        "median_seconds": {k: float(v) for k, v in wide.median().items()},
+        "median_seconds": {k: float(v) for k, v in table.groupby("contender").seconds.median().items()},
         "peak_bytes": peaks,
-        "time": {"gdas_over_xautodl_gdas": _ratio(wide, "gdas", "xautodl-gdas"),
-                 "darts_over_xautodl_darts": _ratio(wide, "darts", "xautodl-darts"),
-                 "advantage_over_xautodl_gdas": _ratio(wide, "advantage", "xautodl-gdas")},
-        "memory": {"gdas_over_xautodl_gdas": peaks["gdas"] / peaks["xautodl-gdas"],
-                   "darts_over_xautodl_darts": peaks["darts"] / peaks["xautodl-darts"],
-                   "advantage_over_xautodl_gdas": peaks["advantage"] / peaks["xautodl-gdas"]},
+        "time": {key: _ratio(table[table.pair == key].pivot(index="repeat", columns="contender", values="seconds"),
+                             *pair) for key, pair in PAIRS.items()},
+        "memory": {key: peaks[ours] / peaks[theirs] for key, (ours, theirs) in PAIRS.items()},
         "targets": TARGETS,
         "kernel_seconds": kernels,
-        "kernel_floor": {"gdas_over_xautodl_gdas": _floor(kernels, "gdas", "xautodl-gdas"),
-                         "darts_over_xautodl_darts": _floor(kernels, "darts", "xautodl-darts"),
-                         "advantage_over_xautodl_gdas": _floor(kernels, "advantage", "xautodl-gdas")},
+        "kernel_floor": {key: _floor(kernels, *pair) for key, pair in PAIRS.items()},
     }
     return table, summary
 

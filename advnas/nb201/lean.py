@@ -49,9 +49,11 @@ class _ReLUConv(torch.autograd.Function):
     def backward(ctx, grad_out):
         x, weight = ctx.saved_tensors
         stride, padding = ctx.conv
+        # The input's values serve the weight gradient only (the input gradient needs its
+        # shape): with the weights frozen (the theta step) relu(x) is not formed again.
         grad_in, grad_weight, _ = torch.ops.aten.convolution_backward(
-            grad_out, torch.relu(x), weight, None, stride, padding, (1, 1), False, (0, 0), 1,
-            (ctx.needs_input_grad[0], ctx.needs_input_grad[1], False))
+            grad_out, torch.relu(x) if ctx.needs_input_grad[1] else x, weight, None, stride, padding, (1, 1),
+            False, (0, 0), 1, (ctx.needs_input_grad[0], ctx.needs_input_grad[1], False))
         # ReLU's own backward: grad where x > 0, else 0. (grad_in * (x > 0) gives the same
         # values but builds a bool mask and a type-promoting multiply: ~4x slower on CPU.)
         grad_x = torch.ops.aten.threshold_backward(grad_in, x, 0) if grad_in is not None else None
@@ -110,35 +112,45 @@ class _Gated(torch.autograd.Function):
 
 
 class _GatedBN(torch.autograd.Function):
-    """gate * BN(z) for an affine batch norm; keeps z (BN's backward keeps it anyway) and the
-    per-channel statistics, and recomputes nothing: BN's backward of dL/dy, run once with
-    grad_out, gives dz, and its weight and bias gradients sum_c <grad_out_c, zhat_c> and
-    sum_c grad_out_c, from which <grad_out, BN(z)> = sum_c w_c <grad_out_c, zhat_c> + b_c sum grad_out_c."""
+    """gate * BN(z) for an affine batch norm, as the batch norm with weight gate * w and bias
+    gate * b (no product with the output); keeps z (BN's backward keeps it anyway) and the
+    per-channel statistics, and recomputes nothing. BN's backward, run once with dL/dy and the
+    scaled weight, gives dz, and the per-channel sums sum_c <grad_out_c, zhat_c> and sum_c
+    grad_out_c, from which <grad_out, BN(z)> = sum_c w_c <grad_out_c, zhat_c> + b_c sum grad_out_c
+    and the gradients of w and b (the gate times those sums)."""
 
     @staticmethod
     def forward(ctx, gate, z, weight, bias, bn, unit):
         with torch.no_grad():
-            value, mean, invstd, running, training = _batch_norm(bn, z)
+            scaled = (weight, bias) if unit else (gate * weight, gate * bias)
+            value, mean, invstd, running, training = _batch_norm(bn, z, *scaled)
         ctx.save_for_backward(gate, z, weight, bias)
         ctx.stats, ctx.unit = (mean, invstd, running, training, bn.eps), unit
-        return value if unit else gate * value
+        return value
 
     @staticmethod
     def backward(ctx, grad_out):
         gate, z, weight, bias = ctx.saved_tensors
         mean, invstd, (running_mean, running_var), training, eps = ctx.stats
         dz, dw, db = torch.ops.aten.native_batch_norm_backward(
-            grad_out, z, weight, running_mean, running_var, mean, invstd, training, eps,
-            (ctx.needs_input_grad[1], True, True))
+            grad_out, z, _scaled(gate, weight, ctx.unit), running_mean, running_var, mean, invstd, training,
+            eps, (ctx.needs_input_grad[1], True, True))
         grad_gate = ((weight * dw).sum() + (bias * db).sum()).reshape(gate.shape) if ctx.needs_input_grad[0] else None
-        return (grad_gate, _scaled(gate, dz, ctx.unit) if dz is not None else None,
-                _scaled(gate, dw, ctx.unit) if ctx.needs_input_grad[2] else None,
+        return (grad_gate, dz, _scaled(gate, dw, ctx.unit) if ctx.needs_input_grad[2] else None,
                 _scaled(gate, db, ctx.unit) if ctx.needs_input_grad[3] else None, None, None)
 
 
-def _batch_norm(bn: torch.nn.modules.batchnorm._BatchNorm, z: torch.Tensor):
-    """bn(z), as the module computes it (running statistics updated alike), with the saved
-    statistics its backward needs: (value, mean, invstd, (running mean, running var), training)."""
+def gated_bn(gate: torch.Tensor, z: torch.Tensor, bn: torch.nn.modules.batchnorm._BatchNorm,
+             unit: bool = False) -> torch.Tensor:
+    """gate * bn(z) for an affine ``bn`` through ``_GatedBN``."""
+    return _GatedBN.apply(gate, z, bn.weight, bn.bias, bn, unit)
+
+
+def _batch_norm(bn: torch.nn.modules.batchnorm._BatchNorm, z: torch.Tensor, weight: torch.Tensor,
+                bias: torch.Tensor):
+    """bn(z) with the affine ``weight`` and ``bias``, as the module computes it (running
+    statistics updated alike), with the saved statistics its backward needs: (value, mean,
+    invstd, (running mean, running var), training)."""
     factor = 0.0 if bn.momentum is None else bn.momentum
     if bn.training and bn.track_running_stats and bn.num_batches_tracked is not None:
         bn.num_batches_tracked.add_(1)
@@ -146,7 +158,7 @@ def _batch_norm(bn: torch.nn.modules.batchnorm._BatchNorm, z: torch.Tensor):
     training = bn.training or (bn.running_mean is None and bn.running_var is None)
     track = not bn.training or bn.track_running_stats
     running = (bn.running_mean if track else None, bn.running_var if track else None)
-    value, mean, invstd = torch.native_batch_norm(z, bn.weight, bn.bias, *running, training, factor, bn.eps)
+    value, mean, invstd = torch.native_batch_norm(z, weight, bias, *running, training, factor, bn.eps)
     return value, mean, invstd, running, training
 
 
@@ -256,7 +268,7 @@ def gated_output(gate: torch.Tensor, op: torch.nn.Module, x: torch.Tensor, recip
             recompute = lambda z, w, b: F.batch_norm(z, mean, var, w, b, False, 0.0, eps)  # noqa: E731
         inputs = (z, bn.weight, bn.bias)
         if bn.affine:
-            out = _GatedBN.apply(gate, z, bn.weight, bn.bias, bn, unit)
+            out = gated_bn(gate, z, bn, unit)
         else:
             out = _Gated.apply(gate, unit, lambda z, w, b: bn(z), recompute, *inputs)
         return out, (gate, recompute, inputs)

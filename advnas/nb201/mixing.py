@@ -8,8 +8,10 @@ dL/dO_t = a_t dL/dy and a temporary dL/dy * O_t reduced to the gate's gradient
 <dL/dy, O_t> (the first-order advantage of Eq. (7), summed over the batch, the positions and
 the cells). ``WeightedSum`` does the forward pass in place into one tensor and the gate
 gradients as dot products, which allocate nothing; it keeps the same tensors (the O_t, which
-the gate gradients need). Values and gradients equal those of the term-by-term formula up
-to rounding (the tests check it).
+the gate gradients need). A convolution's term comes already gated (``lean.gated_bn`` folds
+the gate into its batch norm's affine parameters), so neither its product nor its dot is
+formed here. Values and gradients equal those of the term-by-term formula up to rounding
+(the tests check it).
 """
 
 from __future__ import annotations
@@ -21,30 +23,36 @@ from .lean import dot
 
 class WeightedSum(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, gates: torch.Tensor, index: tuple[tuple[int, int], ...], *outputs: torch.Tensor):
-        """sum_t gates[index[t]] * outputs[t]; ``gates`` (edges, ops), ``index`` (edge, op) per term."""
+    def forward(ctx, gates: torch.Tensor, index: tuple[tuple[int, int] | None, ...], *outputs: torch.Tensor):
+        """sum_t gates[index[t]] * outputs[t]; ``gates`` (edges, ops), ``index`` (edge, op) per
+        term, None for a term already multiplied by its gate (its gate gradient formed by the
+        function that made it)."""
         ctx.index = index
-        ctx.save_for_backward(gates, *outputs)
+        ctx.save_for_backward(gates, *[out for (i, out) in zip(index, outputs) if i is not None])
         total = None
-        for (e, k), out in zip(index, outputs):
-            if total is None:
-                total = out * gates[e, k]
+        for i, out in zip(index, outputs):
+            if i is None:
+                total = out.clone() if total is None else total.add_(out)
+            elif total is None:
+                total = out * gates[i]
             else:
-                total.addcmul_(out, gates[e, k])
+                total.addcmul_(out, gates[i])
         return total
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         gates, *outputs = ctx.saved_tensors
+        gated = [i for i in ctx.index if i is not None]
         grad_gates = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and gated:
             dots = torch.stack([dot(grad, out) for out in outputs])
-            rows, cols = (torch.tensor(axis, device=gates.device) for axis in zip(*ctx.index))
+            rows, cols = (torch.tensor(axis, device=gates.device) for axis in zip(*gated))
             grad_gates = torch.zeros_like(gates).index_put_((rows, cols), dots, accumulate=True)
-        grads = [grad * gates[e, k] if ctx.needs_input_grad[2 + t] else None for t, (e, k) in enumerate(ctx.index)]
+        grads = [None if not ctx.needs_input_grad[2 + t] else grad if i is None else grad * gates[i]
+                 for t, i in enumerate(ctx.index)]
         return (grad_gates, None, *grads)
 
 
-def weighted_sum(gates: torch.Tensor, index: list[tuple[int, int]], outputs: list[torch.Tensor]) -> torch.Tensor:
-    """sum_t gates[index[t]] * outputs[t] through ``WeightedSum``."""
+def weighted_sum(gates: torch.Tensor, index: list[tuple[int, int] | None], outputs: list[torch.Tensor]) -> torch.Tensor:
+    """sum_t gates[index[t]] * outputs[t] through ``WeightedSum`` (index None: outputs[t] as it is)."""
     return WeightedSum.apply(gates, tuple(index), *outputs)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .lean import Recipe, gated_output, tensor_like
+from .lean import Recipe, gated_bn, gated_output, tensor_like
 from .mixing import weighted_sum
 from .network import skeleton
 from .ops import make_op
@@ -49,9 +49,13 @@ class SearchCell(nn.Module):
         exactly 1, so 1 * op(x) is op(x), without the multiply (under ``lean`` the gated
         output leaves out its products with the gate, and still gives the gate its gradient).
         ``fused``: the gated outputs of a node are summed by ``mixing.weighted_sum`` (a zero
-        operation's term, 0 with gate gradient 0, left out). The skipped operations' gates
-        (exactly 0, ``skipped="ones"``) are summed as scalars and added to the node once."""
-        nodes, recipes, graph = [x], [None], gates.requires_grad
+        operation's term, 0 with gate gradient 0, left out; a convolution's gated in its batch
+        norm, ``lean.gated_bn``, and the ReLU of a node formed, kept and differentiated once for
+        all the convolutions that read it).
+        The skipped operations' gates (exactly 0, ``skipped="ones"``) are summed as scalars and
+        added to the node once."""
+        nodes, recipes, graph, relus = [x], [None], gates.requires_grad, {}
+        gate = [row.unbind() for row in gates.unbind()]  # gate[e][k]: one view per gate, made at once
         for target in (1, 2, 3):
             total, node_recipe = 0, Recipe(tensor_like(x)) if lean else None
             index, outputs, routed = [], [], None
@@ -61,9 +65,9 @@ class SearchCell(nn.Module):
                 for k, op in enumerate(self.candidates[e]):
                     if not computed[e][k]:
                         if skipped == "ones":  # 0 in value; routes sum dL/d(node) to the gate
-                            routed = gates[e, k] if routed is None else routed + gates[e, k]
+                            routed = gate[e][k] if routed is None else routed + gate[e][k]
                     elif lean:
-                        out, term = gated_output(gates[e, k], op, nodes[source], recipes[source], self.kinds[k],
+                        out, term = gated_output(gate[e][k], op, nodes[source], recipes[source], self.kinds[k],
                                                  unit is not None and unit[e][k])
                         total = total + out
                         if term is not None:
@@ -71,11 +75,16 @@ class SearchCell(nn.Module):
                     elif unit is not None and unit[e][k] and not graph:
                         total = total + op(nodes[source])  # = 1 * op(x), bit for bit
                     elif fused:
-                        if self.kinds[k] != "none":
+                        if self.kinds[k] == "conv" and op[2].affine:  # gated in its BN; ReLU once per node
+                            if source not in relus:
+                                relus[source] = torch.relu(nodes[source])
+                            index.append(None)
+                            outputs.append(gated_bn(gate[e][k], op[1](relus[source]), op[2]))
+                        elif self.kinds[k] != "none":
                             index.append((e, k))
                             outputs.append(op(nodes[source]))
                     else:
-                        total = total + gates[e, k] * op(nodes[source])
+                        total = total + gate[e][k] * op(nodes[source])
             if outputs:
                 total = total + weighted_sum(gates, index, outputs)
             elif isinstance(total, int):  # every term a zero operation's
@@ -110,7 +119,7 @@ class SearchNetwork(nn.Module):
         computed = [[True] * len(row) for row in nonzero] if dense else nonzero
         graph = gates.requires_grad
         lean = self.lean and not dense and graph
-        fused = self.fused and graph and not lean
+        fused = self.fused and not lean
         h = self.stem(x)
         for layer in self.layers:
             h = (layer(h, gates, computed, skipped, lean, unit, fused)[0] if isinstance(layer, SearchCell)
