@@ -151,6 +151,23 @@ def test_a_strategy_added_leaves_the_toy_runs_of_the_others_fresh(monkeypatch):
     assert behaviour.digest_of_part(before, outputs, eight) == behaviour.hash_outputs(behaviour.part_of(before["outputs"], eight))
 
 
+@pytest.mark.parametrize("name", ["nb201", "ptb"])
+def test_a_strategy_added_searches_cifar10_and_ptb_and_leaves_the_others_fresh(monkeypatch, name):
+    """One class registered (tests/test_strategies.py: _Ninth) and the CIFAR-10 and PTB golden
+    runs search with it too; every strategy of the paper keeps its committed part digest, so
+    no stored run of theirs goes stale."""
+    from advnas import strategies
+    from test_strategies import _Ninth
+
+    monkeypatch.setattr(strategies, "STRATEGIES", {"ninth": _Ninth, **strategies.STRATEGIES})  # drawn first
+    outputs = behaviour.run_golden(name)
+    ninth = behaviour.part_of(outputs, "ninth")
+    assert ninth and all("summary" in case for case in ninth.values())
+    before = behaviour.reference()[name]
+    for strategy in before["parts"]:
+        assert behaviour.digest_of_part(before, outputs, strategy) == before["parts"][strategy], strategy
+
+
 def test_the_reference_is_kept_at_full_precision_with_a_digest_per_strategy():
     """Full precision: a value straddling a rounding boundary of the digest's ``DIGITS`` must
     not make another CPU's outputs look different; per-strategy digests are recorded."""
