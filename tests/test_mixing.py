@@ -76,7 +76,8 @@ def test_gdas_skipped_gates_routed_once_per_node_bit_for_bit():
             torch.testing.assert_close(b[1], a[1], rtol=1e-10, atol=1e-14)
 
 
-def test_fused_dense_forward_keeps_no_more_than_the_plain_formula():
+def test_fused_dense_forward_keeps_less_than_the_plain_formula():
+    """The convolutions' gated outputs are not kept (their gates are folded into the batch norms)."""
     plain, fused = _pair(WITH_NONE)
     x, y = torch.randn(4, 3, 32, 32, dtype=torch.float64), torch.randint(0, 10, (4,))
     gates = torch.softmax(torch.randn(6, len(WITH_NONE), dtype=torch.float64), -1).requires_grad_(True)
@@ -92,4 +93,4 @@ def test_fused_dense_forward_keeps_no_more_than_the_plain_formula():
             F.cross_entropy(net(x, gates, dense=True), y)
         return sum(storages.values())
 
-    assert saved(fused) <= saved(plain)
+    assert saved(fused) < saved(plain)

@@ -9,10 +9,12 @@ the batch, the positions and the cells: the first-order advantage of Eq. (7).
 
 Under sparse propagation, when the gates need a gradient, each gated output goes through
 ``lean.gated_output``, which keeps only what training the sampled architecture alone keeps.
-Dense propagation (and ``lean=False``) keeps every computed output O(x), as the dense
-methods' own code does, and sums a node's gated outputs in one autograd function
-(``mixing.weighted_sum``); ``fused=False`` writes the plain formula ``gate * op(x)`` term by
-term, the reference the tests compare both paths against.
+Dense propagation (and ``lean=False``) sums a node's gated outputs in one autograd function
+(``mixing.weighted_sum``), which keeps the outputs O(x) of the skip connections and poolings
+for their gate gradients; a convolution's gate is folded into its batch norm
+(``lean.gated_bn``), which keeps the batch norm's input only, as plain training does (the
+dense methods' own code keeps every O(x)). ``fused=False`` writes the plain formula
+``gate * op(x)`` term by term, the reference the tests compare both paths against.
 """
 
 from __future__ import annotations
