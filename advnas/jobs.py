@@ -233,10 +233,6 @@ def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] | None = None,
             for seed in seeds for rate in rates for name in tuning.TUNED]
 
 
-def all_chapters() -> list[str]:
-    return list(RUNLIST)
-
-
 def folder_of(job: Job) -> Path | None:
     """The store folder of a search job (None for the other chapters' jobs)."""
     from .store import ResultsStore
