@@ -29,6 +29,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .. import distribution
+from ..search.loop import frozen
 from .supernet import EDGES, SearchCell, SearchNetwork
 
 
@@ -303,19 +304,6 @@ def _gated_cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor
     return nodes[3]
 
 
-@contextlib.contextmanager
-def _weights_frozen(model: nn.Module) -> Iterator[None]:
-    """Inside the block no parameter of ``model`` requires grad (no weight gradient is formed)."""
-    wanted = [p for p in model.parameters() if p.requires_grad]
-    for p in wanted:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in wanted:
-            p.requires_grad_(True)
-
-
 def advantage_chunk(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor,
                     choices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(L(a), (K,); the first-order advantage of Eq. (7) in loss units, (K, 6)) of the cells
@@ -324,7 +312,7 @@ def advantage_chunk(model: SearchNetwork, images: torch.Tensor, labels: torch.Te
     network's cells, what ``Strategy.per_edge_advantage`` takes from the search's backward."""
     batch, k_cells = images.shape[0], choices.shape[0]
     gates = torch.ones(k_cells, len(EDGES), dtype=images.dtype, device=images.device, requires_grad=True)
-    with grouped_batch_norm(model, batch), _weights_frozen(model), torch.enable_grad():
+    with grouped_batch_norm(model, batch), frozen(model), torch.enable_grad():
         h = model.stem(images).repeat(k_cells, 1, 1, 1)
         for layer in model.layers:
             h = _gated_cell_forward(layer, h, choices, batch, gates) if isinstance(layer, SearchCell) else layer(h)
