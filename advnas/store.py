@@ -40,7 +40,6 @@ import os
 import shutil
 import socket
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ import pandas as pd
 import torch
 
 from . import behaviour, paths, provenance
-from .atomic import atomic_write_bytes, atomic_write_csv, atomic_write_json  # noqa: F401 — the store's API
+from .atomic import atomic_write, atomic_write_csv, atomic_write_json, read_json
 from .config import ConfigError, check_profile
 
 try:  # POSIX
@@ -98,10 +97,10 @@ def _is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
-def _read_json(path: Path, what: str) -> Any:
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
         raise RunFolderError(f"{path.name} in {path.parent} is unreadable ({_one_line(error)}); "
                              f"{RECOVER}") from None
 
@@ -127,14 +126,7 @@ class RunContext:
         """Atomically; the state (plain tensors and containers) carries the configuration's hash."""
         tagged = {**state, CHECKPOINT_HASH: self.config_hash} if isinstance(state, dict) else \
             {"state": state, CHECKPOINT_HASH: self.config_hash, "__advnas_wrapped__": True}
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".checkpoint.", suffix=".tmp")
-        os.close(fd)
-        try:
-            torch.save(tagged, tmp)
-            os.replace(tmp, self.checkpoint_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.checkpoint_path, lambda handle: torch.save(tagged, handle))
 
     def save_snapshot(self, name: str, files: dict[str, Any]) -> Path:
         """Keep ``files`` (file name -> a torch state, saved with ``torch.save``, or a JSON-able
@@ -144,15 +136,8 @@ class RunContext:
         for filename, content in files.items():
             if filename.endswith(".json"):
                 atomic_write_json(folder / filename, content)
-                continue
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".tmp")
-            os.close(fd)
-            try:
-                torch.save(content, tmp)
-                os.replace(tmp, folder / filename)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            else:
+                atomic_write(folder / filename, lambda handle: torch.save(content, handle))
         return folder
 
     def load_checkpoint(self) -> Any | None:
@@ -179,6 +164,10 @@ class RunContext:
         return state
 
 
+# an experiment's compute function: given its context, it returns (metrics table, summary dict)
+Compute = Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]]
+
+
 @dataclass
 class Run:
     """A finished run read back from its folder."""
@@ -193,7 +182,7 @@ class Run:
     def load(cls, folder: Path) -> "Run":
         if not (folder / "summary.json").exists():
             raise FileNotFoundError(f"{folder} holds no finished run (summary.json missing)")
-        info = _read_json(folder / "config.json", "config")
+        info = _read_json(folder / "config.json")
         if not isinstance(info, dict) or not isinstance(info.get("config"), dict):
             raise RunFolderError(f"config.json in {folder} is not a run's record; {RECOVER}")
         return cls(folder, info)
@@ -204,7 +193,7 @@ class Run:
 
     @cached_property
     def summary(self) -> dict[str, Any]:
-        return _read_json(self.folder / "summary.json", "summary")
+        return _read_json(self.folder / "summary.json")
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -354,19 +343,15 @@ class FolderLock:
             return
         if self.fd is None:
             return
-        if fcntl is not None:
-            if remove:
-                self.path.unlink(missing_ok=True)  # while held: a waiter sees the file is gone and retries
-            os.close(self.fd)
-        else:  # Windows removes no file another process holds open: unlock and close first
+        if fcntl is None:  # Windows removes no file another process holds open: unlock and close first
             _unlock(self.fd)
-            os.close(self.fd)
-            if remove:
-                try:
-                    self.path.unlink(missing_ok=True)
-                except PermissionError:  # a waiter has it open, and takes the lock next: it stays
-                    pass
+        elif remove:
+            self.path.unlink(missing_ok=True)  # while held: a waiter sees the file is gone and retries
+        os.close(self.fd)
         self.fd = None
+        if remove and fcntl is None:
+            with contextlib.suppress(PermissionError):  # a waiter has it open, and takes the lock next: it stays
+                self.path.unlink(missing_ok=True)
 
 
 def _prepare_folder(folder: Path) -> list[Path]:
@@ -399,10 +384,7 @@ def _legacy_finished(folder: Path) -> bool:
     """A finished run of an older version (no marker): a store-written config.json + summary.json."""
     if not (folder / "summary.json").is_file() or not (folder / "config.json").is_file():
         return False
-    try:
-        info = json.loads((folder / "config.json").read_text())
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
+    info = read_json(folder / "config.json")
     return isinstance(info, dict) and {"experiment", "config", "profile", "finished_at"} <= set(info)
 
 
@@ -416,10 +398,7 @@ def _earlier_sittings(folder: Path) -> list[dict[str, Any]]:
     commit recorded by sittings since it was; the run's own is in its provenance). None without a
     checkpoint to resume from (the run starts over, so earlier work is not part of it)."""
     checkpoint = folder / "checkpoint.pt"
-    try:
-        record = json.loads((folder / SITTINGS).read_text())
-    except (OSError, ValueError):
-        return []
+    record = read_json(folder / SITTINGS)
     if not checkpoint.exists() or not isinstance(record, dict):
         return []
     earlier = list(record.get("earlier", []))
@@ -491,10 +470,8 @@ class ResultsStore:
     def folder(self, experiment: str, profile: str, name: str, config: dict[str, Any]) -> Path:
         return self.root / experiment / check_profile(profile) / f"{name}-{provenance.config_hash(config)}"
 
-    def run(self, experiment: str, profile: str, name: str, config: dict[str, Any],
-            compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-            behaviour_of: str, device: torch.device | None = None,
-            recompute: bool = False, wait: bool = True) -> Run:
+    def run(self, experiment: str, profile: str, name: str, config: dict[str, Any], compute: Compute,
+            behaviour_of: str, device: torch.device | None = None, recompute: bool = False, wait: bool = True) -> Run:
         """Return the finished run for this configuration, computing it only when needed.
 
         ``compute(ctx)`` returns (metrics table, summary dict). A folder without summary.json
@@ -514,8 +491,7 @@ class ResultsStore:
         return _noted(self._finished(folder, config))
 
     def run_at(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
-               compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-               behaviour_of: str, device: torch.device | None = None,
+               compute: Compute, behaviour_of: str, device: torch.device | None = None,
                recompute: bool = False, wait: bool = True) -> Run:
         """``run`` with an explicit folder (e.g. a command line's ``--out DIR``). A finished
         run there with another configuration is an error, not silently reused; a folder
@@ -534,8 +510,7 @@ class ResultsStore:
         return run
 
     def _run(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
-             compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-             behaviour_of: str, device: torch.device | None, recompute: bool, wait: bool,
+             compute: Compute, behaviour_of: str, device: torch.device | None, recompute: bool, wait: bool,
              adopt: bool) -> Run:
         check_profile(profile)
         behaviour.check_experiment(behaviour_of)
@@ -560,7 +535,7 @@ class ResultsStore:
             elif (folder / "summary.json").is_file():
                 return self._finished(folder, config)  # finished by the process we waited for
             elif marker_path.exists():
-                marker = _read_json(marker_path, "marker")
+                marker = _read_json(marker_path)
                 bound = marker.get("config") if isinstance(marker, dict) else None
                 if bound != config:
                     raise RunFolderError(
@@ -592,8 +567,7 @@ class ResultsStore:
         return run
 
     def _compute(self, folder: Path, experiment: str, profile: str, name: str, config: dict[str, Any],
-                 compute: Callable[[RunContext], tuple[pd.DataFrame, dict[str, Any]]],
-                 behaviour_of: str, device: torch.device | None, adopt: bool) -> Run:
+                 compute: Compute, behaviour_of: str, device: torch.device | None, adopt: bool) -> Run:
         from .data import sources_used
 
         device = device or torch.device("cpu")
