@@ -41,7 +41,7 @@ import torch
 
 from . import paths
 from .provenance import source_hash
-from .atomic import atomic_write_json
+from .atomic import atomic_write_json, read_json
 
 DIGITS = 10  # significant digits of a golden number in the digest
 # Tolerance when comparing golden outputs with the reference: relative for numbers above 1,
@@ -176,7 +176,7 @@ def largest_difference(a: Any, b: Any) -> float:
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
             return math.inf
-        return max((largest_difference(a[k], b[k]) for k in a), default=0.0)
+        a, b = list(a.values()), [b[k] for k in a]
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return math.inf
@@ -193,10 +193,7 @@ def same_outputs(a: Any, b: Any, rtol: float = RTOL) -> bool:
 
 
 def reference() -> dict[str, Any]:
-    try:
-        return json.loads(REFERENCE.read_text())
-    except (OSError, ValueError):
-        return {}
+    return read_json(REFERENCE, {})
 
 
 def part_of(outputs: Any, part: str) -> dict[str, Any]:
@@ -216,15 +213,8 @@ def part_for(name: str, config: dict[str, Any]) -> str | None:
 
 
 def digest_of(name: str, outputs: Any, part: str | None = None) -> str:
-    """The committed digest when ``outputs`` (or their ``part``) match the reference within
-    ``RTOL``, else their own hash. A part's committed digest is recorded in the reference's
-    "parts" (the hash of the reference's part when not recorded)."""
-    ref = reference().get(name)
-    if part is not None:
-        return digest_of_part(ref, outputs, part)
-    if ref is not None and same_outputs(outputs, ref["outputs"], _stored_precision(ref)):
-        return ref["digest"]
-    return hash_outputs(outputs)
+    """``digest_of_part`` against the committed reference of experiment ``name``."""
+    return digest_of_part(reference().get(name), outputs, part)
 
 
 @functools.lru_cache(maxsize=None)
@@ -252,10 +242,7 @@ def digest(name: str, part: str | None = None) -> str:
     # the tests under ATEN_CPU_CAPABILITY=default executes the golden runs again)
     key = f"{name}{'#' + part if part else ''}:{source_hash()}:{_reference_hash()}:{torch.backends.cpu.get_cpu_capability()}"
     path = _cache_path()
-    try:
-        cache = json.loads(path.read_text())
-    except (OSError, ValueError):
-        cache = {}
+    cache = read_json(path, {})
     if key not in cache:
         cache[key] = digest_of(name, _golden_outputs(name, source_hash()), part)
         try:
@@ -276,9 +263,8 @@ def _stored_precision(entry: dict[str, Any]) -> float:
 def drift_markdown() -> str:
     """The measurement behind ``RTOL`` as a Markdown table: the largest difference of each golden
     run from the committed reference under each setting (``behaviour_drift.json``)."""
-    try:
-        drift = json.loads(DRIFT.read_text())
-    except (OSError, ValueError):
+    drift = read_json(DRIFT)
+    if drift is None:
         return "*The golden runs' drift across CPU kernels has not been measured in this checkout.*\n"
     rows = drift["rows"]
     settings = list(dict.fromkeys(r["setting"] for r in rows))
@@ -304,13 +290,17 @@ def _strategy_names() -> list[str]:
     return list(STRATEGIES)
 
 
-def digest_of_part(before: dict[str, Any] | None, outputs: Any, part: str) -> str:
-    """The digest of ``part`` of ``outputs``: the committed one (``before``, a reference entry)
-    while the part's outputs match the committed part, else the hash of the part."""
-    mine = part_of(outputs, part)
-    if before is not None and same_outputs(mine, part_of(before["outputs"], part), _stored_precision(before)):
-        return before.get("parts", {}).get(part) or hash_outputs(part_of(before["outputs"], part))
-    return hash_outputs(mine)
+def digest_of_part(before: dict[str, Any] | None, outputs: Any, part: str | None) -> str:
+    """The digest of ``outputs``, or of their ``part``: the committed one (``before``, a reference
+    entry) while they match the committed outputs within its precision, else their own hash. A
+    part's committed digest is recorded in the entry's "parts" (else the hash of the committed part)."""
+    mine = outputs if part is None else part_of(outputs, part)
+    if before is None:
+        return hash_outputs(mine)
+    committed = before["outputs"] if part is None else part_of(before["outputs"], part)
+    if not same_outputs(mine, committed, _stored_precision(before)):
+        return hash_outputs(mine)
+    return before["digest"] if part is None else before.get("parts", {}).get(part) or hash_outputs(committed)
 
 
 def update_reference(names: list[str] | None = None) -> dict[str, Any]:
@@ -321,9 +311,7 @@ def update_reference(names: list[str] | None = None) -> dict[str, Any]:
     for name in names or list(EXPERIMENTS):
         outputs = run_golden(name)
         before = current.get(name)
-        kept = before is not None and same_outputs(outputs, before["outputs"], _stored_precision(before))
-        current[name] = {"digest": before["digest"] if kept else hash_outputs(outputs), "precision": "full",
-                         "outputs": outputs}
+        current[name] = {"digest": digest_of_part(before, outputs, None), "precision": "full", "outputs": outputs}
         if EXPERIMENTS[name].per_strategy:
             current[name]["parts"] = {s: digest_of_part(before, outputs, s) for s in _strategy_names()
                                       if part_of(outputs, s)}
