@@ -50,9 +50,9 @@ def _commit(folder: str | None) -> str:
     """The commit that computed a stored run (its config.json), "–" when it is not stored."""
     import json
 
-    from .store import results_root
+    from .paths import results_dir
 
-    path = results_root() / folder / "config.json" if folder else None
+    path = results_dir() / folder / "config.json" if folder else None
     if path is None or not path.is_file():
         return "–"
     return json.loads(path.read_text()).get("git_commit", "–")

@@ -51,20 +51,19 @@ def platform_cache_dir(system: str | None = None) -> Path:
     return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "advnas"
 
 
-def user_home() -> Path:
-    """``ADVNAS_HOME`` when set, else the platform's cache folder."""
-    home = os.environ.get("ADVNAS_HOME")
-    return Path(home).expanduser().absolute() if home else platform_cache_dir()
+def _from_environment(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value).expanduser().absolute() if value else None
 
 
 def base_dir() -> Path:
-    """The checkout when running from one, else the user folder (see the module docstring)."""
-    return checkout_root() or user_home()
+    """The checkout when running from one, else the user folder ``ADVNAS_HOME`` or the platform's
+    cache folder (see the module docstring)."""
+    return checkout_root() or _from_environment("ADVNAS_HOME") or platform_cache_dir()
 
 
 def _folder(variable: str, name: str) -> Path:
-    value = os.environ.get(variable)
-    return Path(value).expanduser().absolute() if value else base_dir() / name
+    return _from_environment(variable) or base_dir() / name
 
 
 def data_dir() -> Path:

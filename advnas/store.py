@@ -82,12 +82,6 @@ class RunLocked(RunFolderError):
     """Another process is computing into the folder."""
 
 
-def results_root() -> Path:
-    """The store's default root: ``results/`` of the checkout, else of the user folder
-    (``ADVNAS_RESULTS_DIR`` overrides it; ``advnas/paths.py``)."""
-    return paths.results_dir()
-
-
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 200 else text[:197] + "..."
@@ -465,7 +459,7 @@ def _noted(run: Run) -> Run:
 
 class ResultsStore:
     def __init__(self, root: Path | str | None = None):
-        self.root = Path(root) if root is not None else results_root()
+        self.root = Path(root) if root is not None else paths.results_dir()
 
     def folder(self, experiment: str, profile: str, name: str, config: dict[str, Any]) -> Path:
         return self.root / experiment / check_profile(profile) / f"{name}-{provenance.config_hash(config)}"

@@ -8,7 +8,6 @@ import pytest
 from advnas import paths
 from advnas.config import ConfigError
 from advnas.data import registry
-from advnas.data.locate import project_data_dir
 from advnas.runlist import notebook
 from advnas.store import ResultsStore
 
@@ -34,7 +33,7 @@ def test_a_checkout_uses_its_own_folders(clean):
     assert paths.checkout_root() == REPO
     assert (paths.data_dir(), paths.results_dir(), paths.build_dir()) == (REPO / "data", REPO / "results",
                                                                          REPO / "build")
-    assert ResultsStore().root == REPO / "results" and project_data_dir() == REPO / "data"
+    assert ResultsStore().root == REPO / "results"
 
 
 def test_an_installed_package_uses_advnas_home(tmp_path, installed):
@@ -43,7 +42,7 @@ def test_an_installed_package_uses_advnas_home(tmp_path, installed):
     home = tmp_path / "home"
     assert (paths.data_dir(), paths.results_dir(), paths.build_dir()) == (home / "data", home / "results",
                                                                          home / "build")
-    assert ResultsStore().root == home / "results" and project_data_dir() == home / "data"
+    assert ResultsStore().root == home / "results"
 
 
 def test_without_advnas_home_the_platform_cache_folder(tmp_path, installed):

@@ -13,7 +13,6 @@ from .locate import (
     DataSource,
     file_digest,
     locate,
-    project_data_dir,
     sources_used,
 )
 from .nb201_table import (
@@ -29,5 +28,5 @@ from .registry import DATASETS, DataFile, Dataset, Slot
 __all__ = [
     "DATASETS", "NB201_DATASETS", "NB201_OPS", "ChecksumError", "DataError", "DataFile",
     "DataNotFoundError", "DataSource", "Dataset", "Slot", "check_arch", "file_digest",
-    "load_nb201_table", "locate", "nb201_accuracy", "nb201_index", "project_data_dir", "sources_used",
+    "load_nb201_table", "locate", "nb201_accuracy", "nb201_index", "sources_used",
 ]

@@ -76,12 +76,6 @@ class DataSource:
     passed_over: tuple[str, ...] = ()  # copies found before the one used, and why they were not used
 
 
-def project_data_dir() -> Path:
-    """The project's data folder: ``data/`` of the checkout or of the user folder
-    (``ADVNAS_PROJECT_DATA`` when set; ``advnas/paths.py``)."""
-    return paths.data_dir()
-
-
 _DIGESTS: dict[tuple[str, int, int, str], str] = {}
 
 
@@ -110,6 +104,10 @@ class _Report:
 
     notes: list[str] = field(default_factory=list)
     corrupt: bool = False
+
+    @property
+    def passed_over(self) -> list[str]:
+        return [note for note in self.notes if "checksum mismatch" in note]
 
     def mismatch(self, where: str, problem: str) -> None:
         self.corrupt = True
@@ -186,7 +184,7 @@ def _download_slot(slot: Slot, allowed: bool, report: _Report) -> tuple[DataFile
     elif not allowed:
         report.notes.append("download: not attempted (download=False)")
     for file in downloadable if allowed else []:
-        dest = project_data_dir() / file.relpath
+        dest = paths.data_dir() / file.relpath
         try:
             problem = _download(file, dest)
         except (OSError, RuntimeError, ValueError) as exc:
@@ -204,17 +202,17 @@ def _locate_file(slot: Slot, path: str | os.PathLike | None,
     places = [] if path is None else [("explicit path", Path(path).expanduser())]
     if any(f.shipped for f in slot.choices):
         places.append((SHIPPED, paths.shipped_data_dir()))
-    places.append(("project data/", project_data_dir()))
+    places.append(("project data/", paths.data_dir()))
     mirror = os.environ.get("ADVNAS_DATA_DIR")
     if mirror:
         places.append(("ADVNAS_DATA_DIR mirror", Path(mirror).expanduser()))
     for where, root in places:
         if found := _find_in(slot, where, root, report):
-            return (*found, where, [n for n in report.notes if "checksum mismatch" in n])
+            return (*found, where, report.passed_over)
     if not mirror:
         report.notes.append("ADVNAS_DATA_DIR mirror: not set")
     if found := _download_slot(slot, download, report):
-        return (*found, "download", [n for n in report.notes if "checksum mismatch" in n])
+        return (*found, "download", report.passed_over)
     raise report.error(slot)
 
 
