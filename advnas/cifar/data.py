@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tarfile
 import warnings
 from dataclasses import dataclass
@@ -24,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.locate import file_digest, locate, project_data_dir
+from ..atomic import atomic_write
+from ..data.locate import file_digest, locate
+from ..paths import data_dir
 from .official import decode_official
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -94,18 +95,16 @@ def _read_cache(cache: Path, archive_digest: str) -> dict[str, torch.Tensor] | N
 def decode_archive(archive: Path, variant: str, cache_dir: Path | None = None) -> CIFAR10:
     """Decode ``archive`` once; later calls read the cache named by its checksum (verified). The
     official archive's batches are extracted into ``cache_dir`` too (``advnas/cifar/official.py``)."""
-    cache_dir = cache_dir or project_data_dir() / "cache"
+    cache_dir = cache_dir or data_dir() / "cache"
     archive_digest = file_digest(archive)
     cache = cache_dir / f"cifar10-{variant}-{archive_digest[:16]}.pt"
     tensors = _read_cache(cache, archive_digest) if cache.exists() else None
     if tensors is None:
         tensors = (decode_official(archive, cache_dir, archive_digest) if variant == "official"
                    else _decode_jpeg(archive))
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        torch.save({"format": CACHE_FORMAT, "archive_sha256": archive_digest, "variant": variant,
-                    "tensors_sha256": tensors_digest(tensors), "tensors": tensors}, tmp)
-        tmp.replace(cache)
+        content = {"format": CACHE_FORMAT, "archive_sha256": archive_digest, "variant": variant,
+                   "tensors_sha256": tensors_digest(tensors), "tensors": tensors}
+        atomic_write(cache, lambda handle: torch.save(content, handle))
     return CIFAR10(**tensors, variant=variant)
 
 

@@ -52,20 +52,17 @@ def extract_batches(archive: Path, root: Path) -> Path:
     return root
 
 
-def _read_split(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    from torchvision.datasets import CIFAR10
-
-    split = CIFAR10(str(root), train=train, download=False)
-    images = np.ascontiguousarray(split.data.transpose(0, 3, 1, 2))  # torchvision's HWC back to CHW
-    return torch.from_numpy(images), torch.as_tensor(split.targets, dtype=torch.int64)
-
-
 def read_batches(root: Path) -> dict[str, torch.Tensor]:
     """Both splits from the extracted batches; RuntimeError when torchvision's md5 check fails."""
-    train_images, train_labels = _read_split(root, train=True)
-    test_images, test_labels = _read_split(root, train=False)
-    return {"train_images": train_images, "train_labels": train_labels,
-            "test_images": test_images, "test_labels": test_labels}
+    from torchvision.datasets import CIFAR10
+
+    tensors = {}
+    for split in ("train", "test"):
+        batches = CIFAR10(str(root), train=split == "train", download=False)
+        images = np.ascontiguousarray(batches.data.transpose(0, 3, 1, 2))  # torchvision's HWC back to CHW
+        tensors[f"{split}_images"] = torch.from_numpy(images)
+        tensors[f"{split}_labels"] = torch.as_tensor(batches.targets, dtype=torch.int64)
+    return tensors
 
 
 def decode_official(archive: Path, cache_dir: Path, archive_digest: str) -> dict[str, torch.Tensor]:

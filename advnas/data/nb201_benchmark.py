@@ -21,16 +21,10 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from .nb201_table import NB201_DATASETS, check_arch, nb201_accuracy, nb201_index, nb201_table_source
+from .nb201_table import check_arch, check_dataset, nb201_accuracy, nb201_index, nb201_table_source
 
 # the table's column -> the API's dataset name (official code: nas_201_api/api_201.py, get_more_info)
 API_DATASETS = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16_120": "ImageNet16-120"}
-
-
-def _check_dataset(dataset: str) -> str:
-    if dataset not in NB201_DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(NB201_DATASETS)}; got {dataset!r}")
-    return dataset
 
 
 class TableBenchmark:
@@ -98,7 +92,7 @@ class APIBenchmark:
         return index
 
     def accuracy(self, arch: str, dataset: str = "cifar10") -> float:
-        name = API_DATASETS[_check_dataset(dataset)]
+        name = API_DATASETS[check_dataset(dataset)]
         info = self.api.get_more_info(self.index(arch), name, **self._options)
         if info.get("test-accuracy") is None:
             raise ValueError(f"the benchmark has no test accuracy of {arch!r} on {name}")

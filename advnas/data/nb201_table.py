@@ -80,11 +80,16 @@ def nb201_index(arch: str) -> int:
     return int(_by_arch().at[check_arch(arch), "index"])
 
 
+def check_dataset(dataset: str) -> str:
+    if dataset not in NB201_DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(NB201_DATASETS)}; got {dataset!r}")
+    return dataset
+
+
 def nb201_accuracy(arch: str, dataset: str = "cifar10") -> float:
     """Test accuracy (%) of ``arch`` after 200 epochs on ``dataset``, averaged over seeds, from
     the shipped table (an official API object: ``nb201_benchmark.as_benchmark(api).accuracy``)."""
-    if dataset not in NB201_DATASETS:
-        raise ValueError(f"dataset must be one of {', '.join(NB201_DATASETS)}; got {dataset!r}")
+    check_dataset(dataset)  # before the table is read
     return float(_by_arch().at[check_arch(arch), dataset])
 
 
