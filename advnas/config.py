@@ -27,25 +27,24 @@ def check_profile(profile: Any) -> str:
     return profile
 
 
+def _from_json(name: str, text: str, allowed: str) -> Any:
+    """papermill's -p passes text: a list or dict parameter is read from JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be {allowed}; got {text!r}") from None
+
+
 def _coerce(name: str, kind: Any, value: Any) -> Any:
-    origin = typing.get_origin(kind)
-    if origin is tuple:
+    if typing.get_origin(kind) is tuple:
         item = typing.get_args(kind)[0]
-        if isinstance(value, str):  # papermill's -p passes text: accept a JSON list such as "[1, 2, 5]"
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise ConfigError(f"{name} must be a non-empty list of {item.__name__} such as \"[1, 2, 5]\"; "
-                                  f"got {value!r}") from None
+        if isinstance(value, str):  # a JSON list such as "[1, 2, 5]"
+            value = _from_json(name, value, f"a non-empty list of {item.__name__} such as \"[1, 2, 5]\"")
         if not isinstance(value, (list, tuple)) or not value:
             raise ConfigError(f"{name} must be a non-empty list of {item.__name__}; got {value!r}")
         return tuple(_coerce(name, item, v) for v in value)
-    if kind is dict and isinstance(value, str):  # papermill's -p passes text: accept a JSON object
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise ConfigError(f"{name} must be a JSON object such as '{{\"parsec\": {{\"samples\": 4}}}}'; "
-                              f"got {value!r}") from None
+    if kind is dict and isinstance(value, str):
+        value = _from_json(name, value, "a JSON object such as '{\"parsec\": {\"samples\": 4}}'")
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if kind in (int, float) and isinstance(value, bool) or not isinstance(value, kind):

@@ -97,16 +97,10 @@ def remote_references(html_root: str | Path) -> list[RemoteReference]:
     root = Path(html_root)
     if not (root / "index.html").is_file():
         raise FileNotFoundError(f"html_root must be a built book's HTML folder (holding index.html); got {root}")
-    found: list[RemoteReference] = []
-    for page in sorted(root.rglob("*.html")):
-        text = page.read_text(encoding="utf-8", errors="replace")
-        found += [RemoteReference(page.relative_to(root).as_posix(), what, url)
-                  for what, url in remote_urls_in_html(text)]
-    for sheet in sorted((root / "_static").rglob("*.css")):
-        text = sheet.read_text(encoding="utf-8", errors="replace")
-        found += [RemoteReference(sheet.relative_to(root).as_posix(), f"css {what}", url)
-                  for what, url in remote_urls_in_css(text)]
-    return found
+    scanned = [(page, remote_urls_in_html, "") for page in sorted(root.rglob("*.html"))]
+    scanned += [(sheet, remote_urls_in_css, "css ") for sheet in sorted((root / "_static").rglob("*.css"))]
+    return [RemoteReference(path.relative_to(root).as_posix(), prefix + what, url) for path, scan, prefix in scanned
+            for what, url in scan(path.read_text(encoding="utf-8", errors="replace"))]
 
 
 def offline_summary(found: list[RemoteReference], shown: int = 3) -> str:

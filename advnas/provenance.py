@@ -8,7 +8,6 @@ import json
 import platform
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,19 +38,13 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
-def _source_files() -> list[Path]:
-    """The package's modules, and in a checkout the benchmarks' too."""
-    files = sorted(paths.PACKAGE_DIR.rglob("*.py"))
-    root = paths.checkout_root()
-    return files + (sorted((root / "benchmarks").glob("*.py")) if root else [])
-
-
 @functools.lru_cache(maxsize=None)
 def source_hash() -> str:
-    """SHA-256 over the library's and the benchmarks' source text: a record of the code
-    that computed a result. Staleness is decided by behaviour (``behaviour.py``), not by it."""
+    """SHA-256 over the library's and (in a checkout) the benchmarks' source text: a record of the
+    code that computed a result. Staleness is decided by behaviour (``behaviour.py``), not by it."""
+    root = paths.checkout_root()
     digest = hashlib.sha256()
-    for path in _source_files():
+    for path in sorted(paths.PACKAGE_DIR.rglob("*.py")) + (sorted((root / "benchmarks").glob("*.py")) if root else []):
         digest.update(path.relative_to(paths.PACKAGE_DIR.parent).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
