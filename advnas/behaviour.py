@@ -225,10 +225,6 @@ def _reference_hash() -> str:
         return "none"
 
 
-def _cache_path() -> Path:
-    return Path(os.environ.get("ADVNAS_BEHAVIOUR_CACHE") or paths.build_dir() / "behaviour-cache.json")
-
-
 @functools.lru_cache(maxsize=None)
 def _golden_outputs(name: str, source: str) -> Any:
     return run_golden(name)
@@ -241,7 +237,7 @@ def digest(name: str, part: str | None = None) -> str:
     # the key names the code, the committed reference and the CPU kernels in use (a run of
     # the tests under ATEN_CPU_CAPABILITY=default executes the golden runs again)
     key = f"{name}{'#' + part if part else ''}:{source_hash()}:{_reference_hash()}:{torch.backends.cpu.get_cpu_capability()}"
-    path = _cache_path()
+    path = Path(os.environ.get("ADVNAS_BEHAVIOUR_CACHE") or paths.build_dir() / "behaviour-cache.json")
     cache = read_json(path, {})
     if key not in cache:
         cache[key] = digest_of(name, _golden_outputs(name, source_hash()), part)
@@ -285,11 +281,6 @@ def _shown_difference(value: float | None) -> str:
     return "–" if value is None else "0" if value == 0 else f"{value:.1e}"
 
 
-def _strategy_names() -> list[str]:
-    from .strategies import STRATEGIES
-    return list(STRATEGIES)
-
-
 def digest_of_part(before: dict[str, Any] | None, outputs: Any, part: str | None) -> str:
     """The digest of ``outputs``, or of their ``part``: the committed one (``before``, a reference
     entry) while they match the committed outputs within its precision, else their own hash. A
@@ -307,13 +298,15 @@ def update_reference(names: list[str] | None = None) -> dict[str, Any]:
     """Recompute the golden outputs and write them, at full precision, as the reference. An
     experiment whose outputs still match its committed ones keeps its committed digest (so its
     stored results stay fresh); one whose outputs changed gets the hash of the new outputs."""
+    from .strategies import STRATEGIES
+
     current = reference()
     for name in names or list(EXPERIMENTS):
         outputs = run_golden(name)
         before = current.get(name)
         current[name] = {"digest": digest_of_part(before, outputs, None), "precision": "full", "outputs": outputs}
         if EXPERIMENTS[name].per_strategy:
-            current[name]["parts"] = {s: digest_of_part(before, outputs, s) for s in _strategy_names()
+            current[name]["parts"] = {s: digest_of_part(before, outputs, s) for s in STRATEGIES
                                       if part_of(outputs, s)}
     atomic_write_json(REFERENCE, current)
     digest.cache_clear()

@@ -86,29 +86,7 @@ class WideConfig(NB201SearchConfig):
         return super().op_names + ("nor_conv_3x3",) * self.extra_conv3x3
 
 
-def _resident_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
-
-
-def _peak_resident_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-
-
 CELL_LOGIT = 30.0  # theta of the measured cell's operations: sampled with probability 1 - 1e-12
-
-
-def _profiled_peak_bytes(fn) -> int:
-    """Peak of the tensor bytes allocated by ``fn`` on CPU, from the profiler's records."""
-    from torch.profiler import ProfilerActivity, profile
-
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        fn()
-    level = peak = 0
-    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
-        level += event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
-        peak = max(peak, level)
-    return int(peak)
 
 
 def peak_tensor_bytes(fn, device: torch.device) -> tuple[int, str]:
@@ -121,7 +99,15 @@ def peak_tensor_bytes(fn, device: torch.device) -> tuple[int, str]:
         fn()
         torch.cuda.synchronize(device)
         return int(torch.cuda.max_memory_allocated(device) - before), "torch.cuda.max_memory_allocated"
-    return _profiled_peak_bytes(fn), "torch.profiler memory records (CPU)"
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    level = peak = 0
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        level += event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
+        peak = max(peak, level)
+    return int(peak), "torch.profiler memory records (CPU)"
 
 
 def _load_kernels(ops: tuple[str, ...], device: torch.device) -> None:
@@ -189,7 +175,8 @@ def measure_here(strategy: str, channels: int, cells_per_stage: int, batch: int,
         step()
         state["iteration"] = step
 
-    baseline = _resident_bytes()
+    with open("/proc/self/statm") as f:  # the resident size before the network exists
+        baseline = int(f.read().split()[1]) * resource.getpagesize()
     peak, method = peak_tensor_bytes(build_and_run_twice, device)
     synchronize(device)
     start = time.perf_counter()
@@ -197,9 +184,10 @@ def measure_here(strategy: str, channels: int, cells_per_stage: int, batch: int,
         state["iteration"]()
     synchronize(device)
     seconds = (time.perf_counter() - start) / iterations
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     return {"strategy": strategy, "peak_bytes": int(peak), "seconds_per_iteration": seconds,
             "device": str(device), "method": method,
-            "peak_rss_bytes": _peak_resident_bytes() - baseline if device.type == "cpu" else None,
+            "peak_rss_bytes": peak_rss - baseline if device.type == "cpu" else None,
             "cell": arch, "channels": channels, "cells_per_stage": cells_per_stage,
             "batch": batch, "n_ops": len(cfg.op_names), "ops": list(cfg.op_names), "iterations": iterations,
             "torch_threads": torch.get_num_threads()}
