@@ -274,11 +274,11 @@ class FolderLock:
         except OSError:
             return "unknown"
 
-    def _locked(self, pid: str) -> RunLocked:
-        return RunLocked(f"{self.folder} is in use by another run (pid {pid}); wait for it "
-                         "to finish, or choose another folder")
-
-    def _waiting(self, pid: str) -> None:
+    def _busy(self, pid: str, wait: bool) -> None:
+        """Another process holds the lock: one line naming it, or (``wait``) a note that we wait for it."""
+        if not wait:
+            raise RunLocked(f"{self.folder} is in use by another run (pid {pid}); wait for it "
+                            "to finish, or choose another folder") from None
         print(f"[advnas] {self.folder} is in use by pid {pid}; waiting for it", file=sys.stderr)
 
     def acquire(self, wait: bool) -> None:
@@ -291,8 +291,7 @@ class FolderLock:
                 pid = self.holder(fd)
                 if not wait:
                     os.close(fd)
-                    raise self._locked(pid) from None
-                self._waiting(pid)
+                self._busy(pid, wait)
                 _wait_lock(fd)
             try:  # the file we locked must still be the lock (its holder may have removed it)
                 current = os.stat(self.path).st_ino == os.fstat(fd).st_ino
@@ -324,9 +323,7 @@ class FolderLock:
                 pid = _first_line(self.path.read_bytes())
             except OSError:
                 pid = "unknown"
-            if not wait:
-                raise self._locked(pid) from None
-            self._waiting(pid)
+            self._busy(pid, wait)
             lock.acquire()
         self.soft = lock
 
