@@ -174,8 +174,8 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
         overrides["epochs"] = args.epochs
     cfg = notebook("nb201").resolve(args.profile, overrides)
     benchmark = _load_api(args.api) if args.api else None
-    run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            progress=not args.quiet, recompute=args.recompute, wait=False, benchmark=benchmark)
+    run = experiment.SEARCHES.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
+                                     progress=not args.quiet, recompute=args.recompute, benchmark=benchmark)
     summary = {k: v for k, v in run.summary.items() if k != "theta"}
     print(json.dumps(summary, indent=2) if args.json else
           f"{_what_was_done('nb201 search', run)}; argmax {summary['argmax_accuracy']:.2f} %, "
@@ -229,8 +229,8 @@ def cmd_ptb_search(args: argparse.Namespace) -> int:
     _check_strategy(args.strategy, "sparse")
     check_seed("--seed", args.seed)
     cfg = notebook("ptb").resolve(args.profile, {"seeds": [args.seed], "strategies": [args.strategy]})
-    run = experiment.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
-                            recompute=args.recompute, wait=False)
+    run = experiment.TRIALS.run_at(cfg, args.strategy, args.seed, args.profile, Path(args.out).resolve(),
+                                   recompute=args.recompute)
     keys = ("arch", "val_ppl", "test_ppl", "params", "search_tokens_per_s", "retrain_tokens_per_s")
     print(json.dumps({k: run.summary[k] for k in keys}, indent=2) if args.json
           else _what_was_done("ptb run", run))

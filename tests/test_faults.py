@@ -315,7 +315,7 @@ def _interrupted_nb201(tmp_path, monkeypatch, folder, seed=0, epochs=2):
     cfg = notebook("nb201").resolve("smoke", {"seeds": [seed], "strategies": ["advantage"], "epochs": epochs,
                                                   "ops": "nb201"})
     with pytest.raises(Killed):
-        experiment.run_at(cfg, "advantage", seed, "smoke", folder, progress=False)
+        experiment.SEARCHES.run_at(cfg, "advantage", seed, "smoke", folder, progress=False)
     monkeypatch.setattr(SearchLoop, "run", original)
     assert (folder / "checkpoint.pt").exists() and not (folder / "summary.json").exists()
 

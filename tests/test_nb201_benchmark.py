@@ -199,8 +199,8 @@ def test_a_stored_search_scored_by_the_api_records_it_and_is_a_run_of_its_own(tm
     cfg = NB201SearchConfig(channels=2, cells_per_stage=1, train_size=8, val_size=8, batch=4, epochs=1,
                             warmup_epochs=0, seeds=(0,))
     store = ResultsStore(tmp_path / "results")
-    scored = experiment.run_one(cfg, "advantage", 0, "smoke", store, progress=False, benchmark=_V1API(offset=0.5))
-    plain = experiment.run_one(cfg, "advantage", 0, "smoke", store, progress=False)
+    scored = experiment.SEARCHES.run(cfg, "advantage", 0, "smoke", store, progress=False, benchmark=_V1API(offset=0.5))
+    plain = experiment.SEARCHES.run(cfg, "advantage", 0, "smoke", store, progress=False)
     assert scored.config["nb201_benchmark"] == "official API _V1API" and "nb201_benchmark" not in plain.config
     assert scored.folder != plain.folder
     assert scored.summary["argmax_accuracy"] == pytest.approx(plain.summary["argmax_accuracy"] + 0.5)

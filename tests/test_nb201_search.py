@@ -191,7 +191,7 @@ def _store_run(tmp_path, monkeypatch, stop_after=None):
                     raise KeyboardInterrupt
             original(self, progress, hook)
         monkeypatch.setattr(SearchLoop, "run", interrupted)
-    return experiment.run_one(tiny(epochs=4), "advantage", 0, "smoke", ResultsStore(tmp_path), progress=False)
+    return experiment.SEARCHES.run(tiny(epochs=4), "advantage", 0, "smoke", ResultsStore(tmp_path), progress=False)
 
 
 def test_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):

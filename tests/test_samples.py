@@ -96,8 +96,8 @@ def test_the_ptb_sample_is_a_corpus_large_enough_for_the_smoke_profile(no_mirror
 def test_a_smoke_run_records_the_sample_it_read(no_mirror):
     cfg = notebook("nb201").resolve("smoke", {"channels": 2, "train_size": 16, "val_size": 16, "batch": 4,
                                               "epochs": 2, "strategies": ["advantage"]})
-    run = nb201_experiment.run_one(cfg, "advantage", 0, "smoke", ResultsStore(no_mirror / "results"),
-                                   progress=False)
+    run = nb201_experiment.SEARCHES.run(cfg, "advantage", 0, "smoke", ResultsStore(no_mirror / "results"),
+                                        progress=False)
     record = run.info["data_sources"]["cifar10-sample"]["files"][registry.CIFAR10_SAMPLE.relpath]
     assert record["origin"] == "shipped with advnas" and record["sha256"] == registry.CIFAR10_SAMPLE.sha256
     assert run.config["data"] == "sample" and run.summary["data_variant"] == "jpeg-sample"

@@ -20,7 +20,8 @@ import pandas as pd
 import torch
 
 from ..device import default_device
-from ..store import ResultsStore, Run, RunContext
+from ..store import Run, RunContext
+from ..trials import Trials
 from ..nb201.experiment import _cifar, synthetic_data
 from ..nb201.search import SearchData, make_search, split
 from ..nb201.search_config import NB201SearchConfig
@@ -72,26 +73,15 @@ def _study(cfg: GradientStudyConfig, seed: int, data: SearchData, ctx: RunContex
                                 "seed": seed}
 
 
-def run_one(cfg: GradientStudyConfig, seed: int, profile: str, store: ResultsStore | None = None,
-            progress: bool = True, recompute: bool = False) -> Run:
-    store = store or ResultsStore()
-
-    def compute(ctx: RunContext):
-        return _study(cfg, seed, split(_cifar(cfg.data), cfg.search_config(), ctx.device), ctx, progress)
-
-    return store.run(EXPERIMENT, profile, f"{cfg.source}-seed{seed}", run_config(cfg, seed), compute,
-                     EXPERIMENT, default_device(), recompute)
+def _compute(cfg: GradientStudyConfig, source: str, seed: int, progress: bool):
+    return lambda ctx: _study(cfg, seed, split(_cifar(cfg.data), cfg.search_config(), ctx.device), ctx, progress)
 
 
-def run_all(cfg: GradientStudyConfig, profile: str, store: ResultsStore | None = None,
-            progress: bool = True, recompute: bool = False) -> list[Run]:
-    return [run_one(cfg, seed, profile, store, progress, recompute) for seed in cfg.seeds]
-
-
-def job_runs(cfg: GradientStudyConfig, strategy: str | None, seed: int, profile: str, progress: bool = False,
-             recompute: bool = False) -> list[Run]:
-    """A job of the run list (``advnas.jobs``): the study of one seed's search (of ``cfg.source``)."""
-    return [run_one(cfg, seed, profile, progress=progress, recompute=recompute)]
+# One study per seed of the source strategy's search (its runs named as that search's).
+STUDIES = Trials(EXPERIMENT, lambda source, seed: f"{source}-seed{seed}",
+                 lambda cfg, source, seed: run_config(cfg, seed), _compute,
+                 lambda cfg: [(cfg.source, seed) for seed in cfg.seeds])
+run_all = STUDIES.run_all  # the chapter's name
 
 
 def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import torch
@@ -18,8 +17,8 @@ from .. import strategies
 from ..cifar.data import CIFAR10, load_cifar10
 from ..data.nb201_benchmark import as_benchmark
 from ..data.choice import dataset_for
-from ..device import default_device
-from ..store import ResultsStore, Run, RunContext
+from ..store import Run, RunContext
+from ..trials import Trials
 from .search import SearchData, make_search, split
 from .search_config import NB201SearchConfig
 
@@ -32,7 +31,7 @@ def _cifar(data: str = "full") -> CIFAR10:
     return load_cifar10(dataset=dataset_for("cifar10", data))
 
 
-def _run_config(cfg: NB201SearchConfig, strategy: str, seed: int, benchmark) -> dict:
+def _run_config(cfg: NB201SearchConfig, strategy: str, seed: int, benchmark=None) -> dict:
     """The stored configuration; a run scored by an official API object records which (so it
     is a run of its own), a run scored by the shipped table is identified as before."""
     config = cfg.run_config(strategy, seed)
@@ -52,43 +51,10 @@ def _compute(cfg: NB201SearchConfig, strategy: str, seed: int, progress: bool, b
     return compute
 
 
-def run_name(strategy: str, seed: int) -> str:
-    return f"{strategy}-seed{seed}"
-
-
-def run_one(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str,
-            store: ResultsStore | None = None, progress: bool = True, recompute: bool = False,
-            benchmark=None) -> Run:
-    """One search through the store; found cells are scored by the shipped table, or by
-    ``benchmark`` (an official NAS-Bench-201 / NATS-Bench topology API object)."""
-    store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, run_name(strategy, seed), _run_config(cfg, strategy, seed, benchmark),
-                     _compute(cfg, strategy, seed, progress, benchmark), EXPERIMENT, default_device(), recompute)
-
-
-def run_at(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, folder: Path,
-           progress: bool = True, recompute: bool = False, wait: bool = False, benchmark=None) -> Run:
-    """One search into an explicit folder (the command line's ``--out``); ``wait=False``: one
-    line naming the holder's pid when another process computes into that folder. ``benchmark``
-    as for ``run_one``."""
-    return ResultsStore().run_at(Path(folder), EXPERIMENT, profile, run_name(strategy, seed),
-                                 _run_config(cfg, strategy, seed, benchmark),
-                                 _compute(cfg, strategy, seed, progress, benchmark),
-                                 EXPERIMENT, default_device(), recompute, wait)
-
-
-def run_all(cfg: NB201SearchConfig, profile: str, store: ResultsStore | None = None,
-            progress: bool = True, recompute: bool = False) -> list[Run]:
-    """Every (strategy, seed) of ``cfg``, seeds outermost so that a cut-short build has
-    every strategy at the first seeds (``recompute``: each afresh even when stored)."""
-    return [run_one(cfg, strategy, seed, profile, store, progress, recompute)
-            for seed in cfg.seeds for strategy in cfg.strategies]
-
-
-def job_runs(cfg: NB201SearchConfig, strategy: str, seed: int, profile: str, progress: bool = False,
-             recompute: bool = False) -> list[Run]:
-    """A job of the run list (``advnas.jobs``): one search."""
-    return [run_one(cfg, strategy, seed, profile, progress=progress, recompute=recompute)]
+# One search per (strategy, seed); ``benchmark=`` (an official NAS-Bench-201 / NATS-Bench topology
+# API object) scores the found cells instead of the shipped table.
+SEARCHES = Trials(EXPERIMENT, lambda strategy, seed: f"{strategy}-seed{seed}", _run_config, _compute)
+run_all = SEARCHES.run_all  # the chapters' name
 
 
 def zero_op_control(cfg: NB201SearchConfig) -> NB201SearchConfig:

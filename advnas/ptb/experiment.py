@@ -3,7 +3,7 @@ strategy and seed, each a run of the results store (resumable from its checkpoin
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 from typing import Callable
 
 import pandas as pd
@@ -12,7 +12,8 @@ import torch
 from .. import strategies
 from ..data.choice import dataset_for
 from ..device import default_device
-from ..store import ResultsStore, Run, RunContext
+from ..store import RunContext
+from ..trials import Trials
 from . import corpus
 from .config import PTBConfig
 from .retrain import retrain
@@ -89,37 +90,11 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     return metrics, summary
 
 
-def run_name(strategy: str, seed: int) -> str:
-    return f"{strategy}-s{seed}"
-
-
-def run_at(cfg: PTBConfig, name: str, seed: int, profile: str, folder: Path, recompute: bool = False,
-           wait: bool = False) -> Run:
-    """One trial into an explicit folder (the command line's --out)."""
-    return ResultsStore().run_at(folder, EXPERIMENT, profile, run_name(name, seed), cfg.run_config(name, seed),
-                                 lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute,
-                                 wait)
-
-
-def run_one(cfg: PTBConfig, name: str, seed: int, profile: str, store: ResultsStore | None = None,
-            recompute: bool = False) -> Run:
-    """One trial (search, retraining, evaluation) through the results store (a finished one
-    reused unless ``recompute``)."""
-    store = store or ResultsStore()
-    return store.run(EXPERIMENT, profile, run_name(name, seed), cfg.run_config(name, seed),
-                     lambda ctx: trial(cfg, name, seed, ctx), EXPERIMENT, default_device(), recompute)
-
-
-def run_all(cfg: PTBConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> list[Run]:
-    """Every strategy and seed of ``cfg`` through the results store (finished ones reused unless
-    ``recompute``)."""
-    return [run_one(cfg, name, seed, profile, store, recompute) for name in cfg.strategies for seed in cfg.seeds]
-
-
-def job_runs(cfg: PTBConfig, strategy: str, seed: int, profile: str, progress: bool = False,
-             recompute: bool = False) -> list[Run]:
-    """A job of the run list (``advnas.jobs``): one trial (no progress bar of its own)."""
-    return [run_one(cfg, strategy, seed, profile, recompute=recompute)]
+# One trial per (strategy, seed), strategies outermost; ``progress`` is not used (no bar of its own).
+TRIALS = Trials(EXPERIMENT, lambda name, seed: f"{name}-s{seed}", lambda cfg, name, seed: cfg.run_config(name, seed),
+                lambda cfg, name, seed, progress: functools.partial(trial, cfg, name, seed),
+                lambda cfg: [(name, seed) for name in cfg.strategies for seed in cfg.seeds])
+run_all = TRIALS.run_all  # the chapter's name
 
 
 def tiny_corpus(n_train: int = 1200, vocab: int = 20, seed: int = 0, n_eval: int = 300) -> corpus.Corpus:
