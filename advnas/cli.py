@@ -118,8 +118,7 @@ def cmd_toy(args: argparse.Namespace) -> int:
     if args.iterations is not None:
         overrides["iterations"] = args.iterations
     cfg = notebook("toy").resolve(args.profile, overrides)
-    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute,
-                            wait=False)
+    run = experiment.run_at(cfg, args.strategy, args.profile, Path(args.out).resolve(), recompute=args.recompute)
     print(json.dumps(run.summary, indent=2) if args.json else _what_was_done("toy run", run))
     return 0
 

@@ -105,9 +105,9 @@ def summarise(metrics: pd.DataFrame) -> dict:
     return {"per_seed": per_seed, "theta_seconds": float(metrics.theta_seconds.max())}
 
 
-def _compute(cfg: ToyConfig, names: list[str], device: torch.device, progress: bool):
+def _compute(cfg: ToyConfig, names: list[str], progress: bool):
     def compute(ctx: RunContext):
-        metrics = search(cfg, names, device, progress)
+        metrics = search(cfg, names, ctx.device, progress)
         per_strategy = {n: {"strategy": n, **summarise(metrics[metrics.strategy == n])} for n in names}
         summary = per_strategy[names[0]] if len(names) == 1 else {"strategies": per_strategy}
         return metrics, summary
@@ -118,20 +118,18 @@ def run_at(cfg: ToyConfig, name: str, profile: str, folder, progress: bool = Tru
            wait: bool = False) -> Run:
     """One strategy, all seeds of ``cfg``, into an explicit folder (the command line's --out).
     Its summary.json holds ``per_seed`` results directly."""
-    device = default_device()
-    return ResultsStore().run_at(folder, "toy", profile, name, cfg.run_config(name),
-                                 _compute(cfg, [name], device, progress), "toy", device, recompute, wait)
+    return ResultsStore().run_at(folder, "toy", profile, name, cfg.run_config(name), _compute(cfg, [name], progress),
+                                 "toy", default_device(), recompute, wait)
 
 
 def run_all(cfg: ToyConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> Run:
     """Every strategy of ``cfg`` in one lockstep run (Fig. 1), through the results store
     (``recompute``: afresh even when stored). Its summary.json holds one entry per strategy
     under ``strategies``."""
-    store, device = store or ResultsStore(), default_device()
     config = {k: v for k, v in cfg.to_dict().items() if not k.startswith("study_")}
     config["strategy_options"] = {name: cfg.options_for(name) for name in cfg.strategies}
-    return store.run("toy", profile, "fig1", config,
-                     _compute(cfg, list(cfg.strategies), device, True), "toy", device, recompute)
+    return (store or ResultsStore()).run("toy", profile, "fig1", config, _compute(cfg, list(cfg.strategies), True),
+                                         "toy", default_device(), recompute)
 
 
 def job_runs(cfg: ToyConfig, strategy: None, seed: None, profile: str, progress: bool = False,
