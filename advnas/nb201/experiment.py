@@ -71,17 +71,6 @@ def collect(runs: list[Run]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summaries, metrics
 
 
-def four_operations(cfg: NB201SearchConfig) -> NB201SearchConfig:
-    """``cfg`` in the four-operation space of Sec. 5.2 (Table 2): the zero-operation chapter's
-    comparison without `none`, which reuses the CIFAR-10 chapter's runs."""
-    return cfg.replace(ops="nb201")
-
-
-def control_label() -> str:
-    """The label of the App. F control: AdvantageNAS without its zero-operation treatment."""
-    return f"{strategies.label(strategies.PROPOSED)} without Eq. (9)"
-
-
 @dataclass(frozen=True)
 class ZeroOpData:
     """What the zero-operation chapter (App. B, App. F, Table 4) reads: its searches with `none`
@@ -93,7 +82,7 @@ class ZeroOpData:
     four_ops_runs: list[Run]  # the same searches without `none`
     summaries: pd.DataFrame  # of ``runs``
     metrics: pd.DataFrame  # of ``runs``, per epoch
-    control: pd.DataFrame  # of ``control_runs``, labelled ``control_label()``
+    control: pd.DataFrame  # of ``control_runs``, labelled "AdvantageNAS without Eq. (9)"
     four_ops: pd.DataFrame  # of ``four_ops_runs``
 
     @property
@@ -105,12 +94,12 @@ class ZeroOpData:
 def zero_op_data(cfg: NB201SearchConfig, profile: str, progress: bool = True, recompute: bool = False) -> ZeroOpData:
     """The zero-operation chapter's runs at ``profile`` (stored runs are read, missing ones
     computed; ``recompute``: all afresh)."""
-    runs = run_all(cfg, profile, progress=progress, recompute=recompute)
-    control_runs = run_all(zero_op_control(cfg), profile, progress=progress, recompute=recompute)
-    four_ops_runs = run_all(four_operations(cfg), profile, progress=progress, recompute=recompute)
+    # the four-operation comparison is in the space of Sec. 5.2 (Table 2): the CIFAR-10 chapter's runs
+    runs, control_runs, four_ops_runs = (run_all(c, profile, progress=progress, recompute=recompute)
+                                         for c in (cfg, zero_op_control(cfg), cfg.replace(ops="nb201")))
     summaries, metrics = collect(runs)
     control, _ = collect(control_runs)
-    control["label"] = control_label()
+    control["label"] = f"{strategies.label(strategies.PROPOSED)} without Eq. (9)"
     four_ops, _ = collect(four_ops_runs)
     return ZeroOpData(runs, control_runs, four_ops_runs, summaries, metrics, control, four_ops)
 
