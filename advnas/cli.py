@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path, PureWindowsPath
@@ -340,7 +341,7 @@ def _fan_out(args: argparse.Namespace, names: list[str], overrides: dict) -> boo
     first (advnas/jobs.py). False when neither was given (the notebooks compute in-process)."""
     from . import jobs
 
-    scheduler = jobs.scheduler_address(args.scheduler)
+    scheduler = args.scheduler or os.environ.get(jobs.SCHEDULER_ENV) or None
     if args.workers is None and scheduler is None:
         return False
     if args.workers is not None and scheduler is not None:

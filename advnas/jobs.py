@@ -30,6 +30,7 @@ from typing import Any, Iterable
 import torch
 
 from .config import ConfigError, check_profile
+from .nb201.experiment import zero_op_control
 from .runlist import RUNLIST, notebook
 
 SCHEDULER_ENV = "ADVNAS_SCHEDULER"
@@ -54,8 +55,6 @@ class Job:
         return " ".join(str(p) for p in parts if p)
 
     def config(self):
-        from .nb201.experiment import zero_op_control
-
         cfg = notebook(self.chapter).resolve(self.profile, dict(self.overrides))
         return zero_op_control(cfg) if self.variant == "zero-op-control" else cfg
 
@@ -100,7 +99,7 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
                           for seed in cfg.seeds for s in cfg.strategies]
             if chapter == "zero_op":
                 candidates += [Job(chapter, profile, s, seed, "zero-op-control", frozen)
-                               for seed in cfg.seeds for s in _control_strategies(cfg)]
+                               for seed in cfg.seeds for s in zero_op_control(cfg).strategies]
                 # the chapter's four-operation comparison: chapter 3's runs when not overridden
                 four = tuple(sorted({**dict(frozen), "ops": "nb201"}.items()))
                 candidates += [Job(chapter, profile, s, seed, overrides=four)
@@ -111,25 +110,11 @@ def jobs_for(chapters: Iterable[str], profile: str, overrides: dict[str, Any] | 
     return [dataclasses.replace(job, recompute=recompute) for job in ordered]
 
 
-def _control_strategies(cfg) -> tuple[str, ...]:
-    from .nb201.experiment import zero_op_control
-
-    return zero_op_control(cfg).strategies
-
-
-def _threads_per_job(workers: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(workers, 1))
-
-
 def execute(job: Job, threads: int | None = None) -> dict[str, Any]:
     """Run one job in this process (what a Dask worker calls): ``threads`` torch threads, and on
     CUDA the GPU of this worker (LocalCluster workers are named 0, 1, ...)."""
     if threads:
         torch.set_num_threads(threads)
-    return _on_gpu_of_worker(job)
-
-
-def _on_gpu_of_worker(job: Job) -> dict[str, Any]:
     if torch.cuda.is_available():
         try:
             from distributed import get_worker
@@ -185,7 +170,7 @@ def run_on_cluster(jobs: list[Job], workers: int | None = None, scheduler: str |
     client = client or cluster_client(workers, scheduler)
     try:
         n = workers or max(len(client.scheduler_info().get("workers", {})), 1)
-        threads = None if scheduler else _threads_per_job(n)
+        threads = None if scheduler else max(1, (os.cpu_count() or 1) // max(n, 1))
         gpu = torch.cuda.is_available() or os.environ.get("ADVNAS_DASK_GPU") == "1"
         futures = {client.submit(execute, job, threads, key=f"advnas-{i}-{job.label.replace(' ', '-')}",
                                  pure=False, resources={"GPU": 1} if gpu else None): (i, job)
@@ -212,10 +197,6 @@ def run_on_cluster(jobs: list[Job], workers: int | None = None, scheduler: str |
 
 class JobsFailed(RuntimeError):
     """Some jobs of the run list failed; the message names each, one line in all."""
-
-
-def scheduler_address(given: str | None) -> str | None:
-    return given or os.environ.get(SCHEDULER_ENV) or None
 
 
 def tuning_jobs(profile: str = "cpu", seeds: Iterable[int] | None = None,
