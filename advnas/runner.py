@@ -22,6 +22,7 @@ from typing import Any
 
 from . import behaviour, budget, offline_book, paper_cost
 from .config import PROFILES, ConfigError, check_profile
+from .data.locate import file_digest
 from .device import describe
 from .paths import PACKAGE_DIR, build_dir, checkout_file
 from .runlist import RUNLIST, notebook
@@ -58,14 +59,6 @@ def _prepare_environment() -> None:
             os.environ[variable] = str(Path(os.environ[variable]).expanduser().resolve())
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_output(output: Path, key_file: Path, overwrite: bool) -> None:
     """Refuse (one line) an output path that cannot be written, or that would overwrite a file
     this command did not write: ``output`` is ours when the ``.key`` beside it is one of ours
@@ -92,7 +85,7 @@ def _check_output(output: Path, key_file: Path, overwrite: bool) -> None:
         if not ours:
             raise ConfigError(f"{output} exists and was not written by advnas run (no {key_file.name} beside "
                               "it); pass --force to overwrite it, or choose another --output")
-        if record.get("output_sha256") and record["output_sha256"] != _file_sha256(output):
+        if record.get("output_sha256") and record["output_sha256"] != file_digest(output):
             raise ConfigError(f"{output} was changed after advnas run wrote it; pass --force to overwrite "
                               "it, or choose another --output")
 
@@ -136,7 +129,7 @@ def execute(name: str, profile: str, overrides: dict[str, Any] | None = None,
     _tag_parameter_cells(output)
     key_file.write_text(json.dumps({"key": key, "seconds": round(time.perf_counter() - started, 1),
                                      "device": describe(), "output": output.name,
-                                     "output_sha256": _file_sha256(output)}))
+                                     "output_sha256": file_digest(output)}))
     return output
 
 
@@ -183,8 +176,9 @@ def timings_markdown() -> str:
     for name, entry in RUNLIST.items():
         for profile in PROFILES:
             executed = _read_key(executed_path(name, profile).with_suffix(".key"))
+            folders = _run_list_folders(name, profile)  # None: every run of the theory and toy chapters
             mine = [r for r in runs if r.info["experiment"] == entry.experiment and r.info["profile"] == profile
-                    and _in_run_list(r, name, profile)]
+                    and (folders is None or r.folder.resolve() in folders)]
             if not executed and not mine:
                 continue
             compute = sum(r.info["wall_time_s"] for r in mine)
@@ -196,15 +190,9 @@ def timings_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _in_run_list(run, name: str, profile: str) -> bool:
-    """Whether a stored run is one of the notebook's runs at ``profile`` (a search chapter's
-    folders; every run of the theory and toy chapters)."""
-    folders = _run_list_folders(name, profile)
-    return folders is None or run.folder.resolve() in folders
-
-
 @functools.lru_cache(maxsize=None)
 def _run_list_folders(name: str, profile: str):
+    """The store folders of a search chapter's runs at ``profile`` (None for the other chapters)."""
     from . import jobs
 
     if name not in jobs.SEARCH_CHAPTERS:

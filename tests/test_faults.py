@@ -397,11 +397,12 @@ def test_fault_run_output_never_overwrites_a_file_it_did_not_write(capsys, tmp_p
 
 
 def test_fault_run_output_of_its_own_may_be_replaced(tmp_path):
-    from advnas.runner import _check_output, _file_sha256
+    from advnas.data.locate import file_digest
+    from advnas.runner import _check_output
 
     output, key = tmp_path / "f.ipynb", tmp_path / "f.key"
     output.write_text("{}")
-    key.write_text(json.dumps({"key": "abc", "output_sha256": _file_sha256(output)}))
+    key.write_text(json.dumps({"key": "abc", "output_sha256": file_digest(output)}))
     _check_output(output, key, overwrite=False)  # ours: no error
     key.write_text(json.dumps({"key": None, "pending": True}))  # an execution that failed half-way
     _check_output(output, key, overwrite=False)
