@@ -109,8 +109,6 @@ def _check_strategy(name: str, propagation: str | None = None) -> None:
 
 
 def cmd_toy(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .runlist import notebook
     from .toy import experiment
 
@@ -163,8 +161,6 @@ def cmd_nb201_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_nb201_search(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .nb201 import experiment
     from .runlist import notebook
     _check_strategy(args.strategy)
@@ -184,8 +180,6 @@ def cmd_nb201_search(args: argparse.Namespace) -> int:
 
 
 def cmd_nb201_gradients(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .gradients import experiment, study
     from .strategies import names
 
@@ -222,8 +216,6 @@ def cmd_nb201_gradients(args: argparse.Namespace) -> int:
 
 
 def cmd_ptb_search(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .ptb import experiment
     from .runlist import notebook
     _check_strategy(args.strategy, "sparse")
@@ -541,7 +533,6 @@ def _strategy_help(propagation: str | None = None) -> str:
 
 
 def _path(text: str):
-    from pathlib import Path
     return Path(text).resolve()
 
 
