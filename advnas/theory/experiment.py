@@ -77,13 +77,12 @@ def _rows_scaling(cfg: TheoryConfig) -> list[dict]:
                     ("exact", "gradient_norm2"): (closed_form.gradient(reward.r, theta) ** 2).sum(-1),
                 }
                 lower = values[("advantage", "closed_form")] < values[("reinforce", "closed_form")]
-                rows.append({"part": "scaling", "regime": regime, "n_edges": n_edges,
-                             "instance": instance, "estimator": "advantage", "source": "closed_form",
+                base = {"part": "scaling", "regime": regime, "n_edges": n_edges, "instance": instance}
+                rows.append({**base, "estimator": "advantage", "source": "closed_form",
                              "quantity": "fraction_edges_lower", "value": lower.double().mean().item()})
                 for (estimator, source), per_edge in values.items():
                     quantity = "gradient_norm2" if estimator == "exact" else "variance"
-                    rows.append({"part": "scaling", "regime": regime, "n_edges": n_edges,
-                                 "instance": instance, "estimator": estimator,
+                    rows.append({**base, "estimator": estimator,
                                  "source": "closed_form" if quantity == "gradient_norm2" else source,
                                  "quantity": quantity, "value": per_edge.mean().item()})
     return rows
@@ -198,9 +197,8 @@ def compute(cfg: TheoryConfig, ctx: RunContext | None = None, progress: bool = T
 
 def run(cfg: TheoryConfig, profile: str, store: ResultsStore | None = None, recompute: bool = False) -> Run:
     """The chapter's computation through the store (``recompute``: afresh even when stored)."""
-    store = store or ResultsStore()
-    return store.run("theory", profile, "variance", cfg.to_dict(), lambda ctx: compute(cfg, ctx), "theory",
-                     recompute=recompute)
+    return (store or ResultsStore()).run("theory", profile, "variance", cfg.to_dict(), lambda ctx: compute(cfg, ctx),
+                                         "theory", recompute=recompute)
 
 
 def job_runs(cfg: TheoryConfig, strategy: None, seed: None, profile: str, progress: bool = False,
