@@ -10,6 +10,7 @@ defaults are the paper's settings (so ``paper`` is usually empty):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -133,6 +134,10 @@ _THREE_TRIALS = [0, 1, 2]
 CIFAR_BUDGET = Budget("CIFAR-10 searches", 6.0)
 PTB_BUDGET = Budget("PTB searches", 1.5)
 _DENSE_COMPARISON = (*strategies.DENSE, strategies.PROPOSED)  # App. G, Fig. 3
+# Chapters 3, 5 and 6 show the same CIFAR-10 searches: one config, store folder, job, run name and budget.
+_cifar_chapter = functools.partial(Notebook, config=NB201SearchConfig, experiment="nb201",
+                                   runs=nb201_experiment.SEARCHES.job_runs, run_name=nb201_experiment.SEARCHES.name,
+                                   budget=CIFAR_BUDGET)
 
 RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
     Notebook(
@@ -167,16 +172,11 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "paper": {},
         },
     ),
-    Notebook(
+    _cifar_chapter(
         name="nb201",
         path="notebooks/03_nb201.ipynb",
         title="The CIFAR-10 cell search evaluated on NAS-Bench-201 (Sec. 5.2, Table 2, Figs. 2, 4, 5)",
-        config=NB201SearchConfig,
-        experiment="nb201",
-        runs=nb201_experiment.SEARCHES.job_runs,
-        run_name=nb201_experiment.SEARCHES.name,
         verdicts=nb201_verdicts.cifar,
-        budget=CIFAR_BUDGET,
         profiles={
             "smoke": _NB201_SMOKE,
             "cpu": {**_NB201_CPU, "seeds": list(range(10))},
@@ -209,32 +209,22 @@ RUNLIST: dict[str, Notebook] = {nb.name: nb for nb in [
             "paper": {},
         },
     ),
-    Notebook(
+    _cifar_chapter(
         name="zero_op",
         path="notebooks/05_zero_op.ipynb",
         title="The zero-operation ablation (App. B, App. F, Table 4)",
-        config=NB201SearchConfig,
-        experiment="nb201",
-        runs=nb201_experiment.SEARCHES.job_runs,
-        run_name=nb201_experiment.SEARCHES.name,
         verdicts=nb201_verdicts.zero_op,
-        budget=CIFAR_BUDGET,
         profiles={
             "smoke": {**_NB201_SMOKE, "ops": "with-none"},
             "cpu": {**_NB201_CPU, "ops": "with-none", "seeds": _THREE_TRIALS},
             "paper": {"ops": "with-none"},
         },
     ),
-    Notebook(
+    _cifar_chapter(
         name="dense",
         path="notebooks/06_dense.ipynb",
         title="Dense propagation against AdvantageNAS (App. G, Fig. 3), with measured time and memory",
-        config=NB201SearchConfig,
-        experiment="nb201",
-        runs=nb201_experiment.SEARCHES.job_runs,
-        run_name=nb201_experiment.SEARCHES.name,
         verdicts=nb201_verdicts.dense,
-        budget=CIFAR_BUDGET,
         profiles={
             "smoke": {**_NB201_SMOKE, "strategies": list(_DENSE_COMPARISON)},
             "cpu": {**_NB201_CPU, "strategies": list(_DENSE_COMPARISON), "seeds": _THREE_TRIALS},
