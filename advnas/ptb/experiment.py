@@ -24,7 +24,7 @@ EXPERIMENT = "ptb"
 
 
 def search_phase(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus, device: torch.device,
-                 state: dict, save: Callable[[], None] | None, on_epoch_end=None) -> dict:
+                 state: dict, save: Callable[[], None], on_epoch_end=None) -> dict:
     """The search, resumed from ``state["search"]``; returns its summary and log rows."""
     search = make_search(cfg, name, seed, data, device)
     if "search" in state:
@@ -32,8 +32,7 @@ def search_phase(cfg: PTBConfig, name: str, seed: int, data: corpus.Corpus, devi
 
     def after_epoch(loop):
         state["search"] = loop.state_dict()
-        if save:
-            save()
+        save()
         if on_epoch_end:
             on_epoch_end("search", loop.epoch)
 
@@ -52,19 +51,17 @@ def trial(cfg: PTBConfig, name: str, seed: int, ctx: RunContext | None = None,
     device = ctx.device if ctx else (device or default_device())
     data = data or corpus.load(dataset=dataset_for("ptb", cfg.data))
     state = (ctx.load_checkpoint() if ctx else None) or {}
-    save = (lambda: ctx.save_checkpoint(state)) if ctx else None
+    save = (lambda: ctx.save_checkpoint(state)) if ctx else (lambda: None)
 
     if "found" not in state:
         state["found"] = search_phase(cfg, name, seed, data, device, state, save, on_epoch_end)
         state.pop("search", None)
-        if save:
-            save()
+        save()
     found, searched = state["found"], state["found"]["summary"]
 
     def save_retrain(s):
         state["retrain"] = s
-        if save:
-            save()
+        save()
 
     final = parse_arch(searched["final_arch"])
     result = retrain(cfg, final, seed, data, save_retrain, lambda: state.get("retrain"),
