@@ -351,7 +351,8 @@ def cmd_book(args: argparse.Namespace) -> int:
     from .runlist import RUNLIST
 
     recompute = False if _fan_out(args, list(RUNLIST), {}) else args.recompute
-    runner.execute_all(args.profile, force=args.recompute, recompute=recompute)
+    for name in RUNLIST:
+        runner.execute(name, args.profile, force=args.recompute, recompute=recompute)
     index = runner.build_book(args.profile, strict=args.strict)
     print(f"[advnas] the book ({args.profile} profile) is at {index}")
     return 0

@@ -60,11 +60,10 @@ class Job:
 
     def identity(self) -> tuple:
         """What makes two jobs the same run: experiment, profile and run configuration."""
-        entry = notebook(self.chapter)
         if self.strategy is None:
             return (self.chapter, self.profile, self.overrides)
-        return (entry.experiment, self.profile, repr(sorted(self.config().run_config(self.strategy,
-                                                                                      self.seed).items())))
+        config = self.config().run_config(self.strategy, self.seed)
+        return (notebook(self.chapter).experiment, self.profile, repr(sorted(config.items())))
 
     def __call__(self, progress: bool = False) -> dict[str, Any]:
         """Compute (or read back) the run; a record of what happened."""

@@ -200,11 +200,6 @@ def _run_list_folders(name: str, profile: str):
     return frozenset(jobs.folder_of(j).resolve() for j in jobs.jobs_for([name], profile))
 
 
-def execute_all(profile: str, force: bool = False, recompute: bool = False) -> list[Path]:
-    check_profile(profile)
-    return [execute(name, profile, force=force, recompute=recompute) for name in RUNLIST]
-
-
 def stage_book(profile: str) -> Path:
     """Copy book/ and the executed notebooks into build/book-<profile>/ (rebuilt afresh)."""
     source = checkout_file("book", "building the book")
@@ -219,7 +214,7 @@ def stage_book(profile: str) -> Path:
         source = executed_path(name, profile)
         if not source.exists():
             raise ConfigError(f"notebook {name} has not been executed for profile {profile}")
-        shutil.copy2(source, chapters / f"{Path(notebook(name).path).stem}.ipynb")
+        shutil.copy2(source, chapters / f"{notebook(name).page}.ipynb")
     generated = stage / "_generated"
     generated.mkdir(exist_ok=True)
     (generated / "timings.md").write_text(timings_markdown())
