@@ -19,6 +19,7 @@ from ..device import default_device, synchronize
 from ..search.seeds import derive_seed
 from ..search.theta_step import theta_step
 from ..store import ResultsStore, Run, RunContext
+from . import gradient_study
 from .config import ToyConfig
 from .space import ToySpace
 
@@ -136,8 +137,6 @@ def job_runs(cfg: ToyConfig, strategy: None, seed: None, profile: str, progress:
              recompute: bool = False) -> list[Run]:
     """The chapter's one job of the run list (``advnas.jobs``): Fig. 1's searches and the
     gradient study."""
-    from . import gradient_study
-
     return [run_all(cfg, profile, recompute=recompute), gradient_study.run(cfg, profile, recompute=recompute)]
 
 
