@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import convergence, paper, stats, strategies
 from .nb201.network import parse_arch
-from .report import PROPOSED, compare, comparison_text, label, paired_verdict, proposed_label, rivals
+from .report import PROPOSED, and_list, compare, comparison_text, label, paired_verdict, proposed_label, rivals
 from .verdict import Verdict, interval_fields
 
 LEVEL = stats.LEVEL
@@ -250,9 +250,7 @@ def dense_faster_verdict(recovery: pd.DataFrame, budget: int | None = None) -> V
     architecture is the teacher, ``toy.report.recovery_iterations``) and pairing, the other way
     round: AdvantageNAS minus each dense method, paired by seed; the claim is that it is above zero."""
     ours, dense = proposed_label(), [n for n in strategies.DENSE if n in set(recovery.strategy)]
-    names = [label(n) for n in strategies.DENSE]
-    listed = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
-    claim = f"Sec. 5.1: {listed} converge faster than {ours} on the toy task"
+    claim = f"Sec. 5.1: {and_list([label(n) for n in strategies.DENSE])} converge faster than {ours} on the toy task"
     found = compare(recovery, "iterations", PROPOSED, dense, claimed="greater")
     censored = (f"; a trial that never got there counts at the budget of {budget} iterations" if budget else "")
     return paired_verdict(

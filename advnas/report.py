@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper, stats, strategies
-from .strategies import PROPOSED
+from .strategies import PROPOSED, label  # label: a strategy's display name (other names, e.g. "plain", as they are)
 from .verdict import Verdict, interval_fields
 
 # Targets the chapters compare their measurements with (the project's speed and memory goals).
@@ -39,11 +39,6 @@ PERPLEXITY = (1.0, None)  # exp of a cross-entropy, which is >= 0
 
 
 # Names, order, highlight ---------------------------------------------------------------------
-
-def label(name: str) -> str:
-    """The display name of a strategy (the registry's label; other names, e.g. "plain", as they are)."""
-    return strategies.label(name)
-
 
 def proposed_label() -> str:
     return label(PROPOSED)
@@ -257,15 +252,28 @@ def paired_verdict(claim: str, comparisons: Sequence[Comparison], evidence: str,
                    **interval_fields(decider.difference if decider else None))
 
 
+def paired_claim(values: pd.DataFrame, column: str, against: Iterable[str], claim: str, evidence: str,
+                 comparison: str, *, unit: str = "", digits: int = 2, claimed: str = "greater",
+                 untested: bool = False) -> list[Verdict]:
+    """AdvantageNAS against each of ``against`` in ``column`` (``compare``) as one ``paired_verdict``,
+    its evidence ``evidence`` followed by ``comparison_text`` and a full stop; no verdict without
+    paired trials, unless ``untested`` asks for the untested one."""
+    found = compare(values, column, PROPOSED, against, claimed)
+    if not found and not untested:
+        return []
+    return [paired_verdict(claim, found, f"{evidence}{comparison_text(found, unit, digits)}.", comparison, claimed)]
+
+
+def difference_text(d: stats.Interval, digits: int = 2, one_pair: str = "one pair") -> str:
+    """"+0.12 [-0.30, +0.54]"; "+0.12 (one pair)" at n = 1."""
+    return (f"{d.mean:+.{digits}f} [{d.low:+.{digits}f}, {d.high:+.{digits}f}]" if d.n >= 2
+            else f"{d.mean:+.{digits}f} ({one_pair})")
+
+
 def comparison_text(comparisons: Sequence[Comparison], unit: str = "", digits: int = 2) -> str:
     """"against X: +0.12 [-0.30, 0.54] points (n = 5, inconclusive at n = 5); against Y: ..." """
-    parts = []
-    for c in comparisons:
-        d = c.difference
-        shown = (f"{d.mean:+.{digits}f} [{d.low:+.{digits}f}, {d.high:+.{digits}f}]" if d.n >= 2
-                 else f"{d.mean:+.{digits}f} (one pair)")
-        parts.append(f"against {label(c.rival)} {shown}{unit} (n = {d.n}: {c.verdict})")
-    return "; ".join(parts)
+    return "; ".join(f"against {label(c.rival)} {difference_text(c.difference, digits)}{unit} "
+                     f"(n = {c.difference.n}: {c.verdict})" for c in comparisons)
 
 
 def claim(holds: bool) -> str:
@@ -286,6 +294,11 @@ def target_text(target: float, *, at_least: bool = False) -> str:
     return f"{'≥' if at_least else '≤'} {target:g}"
 
 
+def and_list(words: Sequence[str]) -> str:
+    """"A, B and C"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
 def listing(values: dict[str, float] | pd.Series, digits: int = 2) -> str:
     """"Label value, Label value, ..." for per-strategy numbers (in the given order)."""
     return ", ".join(f"{label(n)} {v:.{digits}f}" for n, v in dict(values).items())
@@ -298,16 +311,6 @@ def _joined(values: Iterable[str], quote: bool = False) -> str:
     return ", ".join(f"`{v}`" if quote else v for v in distinct)
 
 
-def wall_time_text(runs: Sequence) -> str:
-    """One run: its wall time in seconds; several: their total in minutes."""
-    total = sum(float(r.info["wall_time_s"]) for r in runs)
-    return f"wall time {total:.1f} s" if len(runs) == 1 else f"{total / 60:.1f} min of wall time in all"
-
-
-def used_gpu(runs: Sequence) -> bool:
-    return any(str(r.info["device"]).startswith("cuda") for r in runs)
-
-
 def hardware_sentence(runs: Sequence) -> str:
     """Where, with what and how long ``runs`` were computed, read from their provenance
     (``run.info``): "Profile `cpu`: 10 runs computed without a GPU, on <device>, torch <version>,
@@ -316,11 +319,13 @@ def hardware_sentence(runs: Sequence) -> str:
     if not runs:
         return "No stored runs."
     commits = {r.info["git_commit"] for r in runs}
-    where = "on" if used_gpu(runs) else "without a GPU, on"
+    where = "on" if any(str(r.info["device"]).startswith("cuda") for r in runs) else "without a GPU, on"
     count = f"{len(runs)} runs computed" if len(runs) > 1 else "computed"
+    total = sum(float(r.info["wall_time_s"]) for r in runs)  # one run: in seconds; several: their total in minutes
+    wall = f"wall time {total:.1f} s" if len(runs) == 1 else f"{total / 60:.1f} min of wall time in all"
     return (f"Profile {_joined((r.info['profile'] for r in runs), quote=True)}: {count} {where} "
             f"{_joined(r.info['device'] for r in runs)}, torch {_joined(r.info['torch'] for r in runs)}, "
-            f"commit{'s' if len(commits) > 1 else ''} {_joined(commits, quote=True)}, {wall_time_text(runs)}.")
+            f"commit{'s' if len(commits) > 1 else ''} {_joined(commits, quote=True)}, {wall}.")
 
 
 def profile_note(runs: Sequence, setting: str = "the paper's setting") -> str:

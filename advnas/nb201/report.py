@@ -13,10 +13,10 @@ from .. import cells, paper, stats, strategies
 from ..data.nb201_table import nb201_percentile
 from ..report import (ADVANTAGE_OVER_PLAIN_MEMORY_TARGET, DENSE_OVER_SPARSE_MEMORY_TARGET, ENTROPY_DROP_TESTABLE,
                       NON_NEGATIVE, NOT_AVAILABLE, PERCENT, PROPOSED, SEARCH_OVER_PLAIN_TARGET,
-                      THETA_STEP_RATIO_TARGET, Comparison, ci, compare, comparison_text, format_pm,
-                      label, learns_theta, line_style, mean_spread, order, ordered, proposed_label, rivals,
-                      searchers, target_text, target_word, within)
-from ..report import paired_rule, paired_verdict
+                      THETA_STEP_RATIO_TARGET, Comparison, ci, compare, comparison_text, difference_text,
+                      format_pm, label, learns_theta, line_style, mean_spread, order, ordered, paired_claim,
+                      paired_rule, paired_verdict, proposed_label, rivals, searchers, target_text, target_word,
+                      within)
 from ..verdict import Verdict, interval_fields
 from .search_config import OP_SETS
 from ..cost.memory import PLAIN
@@ -160,13 +160,10 @@ def time_efficiency_verdicts(metrics: pd.DataFrame) -> list[Verdict]:
     at_budget = accuracy_at_budget(metrics)
     ours, out = proposed_label(), []
     measure = "argmax accuracy at the fastest strategy's search time, paired by seed"
-    better = compare(at_budget, "argmax_accuracy", PROPOSED, [n for n in ("darts", "nasp") if n in
-                                                               set(at_budget.strategy)])
-    if better:
-        out.append(paired_verdict(
-            f"App. G: at equal search time {ours} outperforms DARTS and NASP", better,
-            f"Argmax accuracy at the fastest strategy's search time (per seed), {ours} minus: "
-            f"{comparison_text(better, ' points')}.", f"{ours} minus DARTS and minus NASP, {measure}"))
+    out += paired_claim(at_budget, "argmax_accuracy", ["darts", "nasp"],
+                        f"App. G: at equal search time {ours} outperforms DARTS and NASP",
+                        f"Argmax accuracy at the fastest strategy's search time (per seed), {ours} minus: ",
+                        f"{ours} minus DARTS and minus NASP, {measure}", unit=" points")
     snas = compare(at_budget, "argmax_accuracy", PROPOSED, ["snas"])
     if snas:
         verdict, iv = stats.equivalence(snas[0].difference, COMPARABLE_MARGIN)
@@ -270,46 +267,39 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[Verdict]:
         return out
     others = rivals("nb201", summaries.strategy)
     for rule, title in (("argmax", "argmax"), ("process_best", "process best")):
-        found = compare(summaries, f"{rule}_accuracy", PROPOSED, others)
-        if found:
-            out.append(paired_verdict(
-                f"{title}: {name} outperforms every SP-NAS (Table 2)", found,
-                f"Accuracy difference, {name} minus: {comparison_text(found, ' points')}.",
-                f"{name} minus each rival, NAS-Bench-201 accuracy of the {title} cell, paired by seed"))
+        out += paired_claim(
+            summaries, f"{rule}_accuracy", others, f"{title}: {name} outperforms every SP-NAS (Table 2)",
+            f"Accuracy difference, {name} minus: ",
+            f"{name} minus each rival, NAS-Bench-201 accuracy of the {title} cell, paired by seed", unit=" points")
     if "random" in set(summaries.strategy):
-        found = compare(summaries, "final_accuracy", PROPOSED, ["random"])
-        out.append(paired_verdict(
-            f"{name} beats random search at the same budget", found, f"{comparison_text(found, ' points')}.",
-            f"{name} minus random search, NAS-Bench-201 accuracy of the final cell, paired by seed"))
+        out += paired_claim(
+            summaries, "final_accuracy", ["random"], f"{name} beats random search at the same budget", "",
+            f"{name} minus random search, NAS-Bench-201 accuracy of the final cell, paired by seed", unit=" points",
+            untested=True)
     rows = []
-    for strategy, group in searchers(summaries).dropna(subset=["process_best_accuracy"]).groupby("strategy"):
-        pairs = group.assign(strategy="argmax").rename(columns={"argmax_accuracy": "v"})[["strategy", "seed", "v"]]
-        pairs = pd.concat([pairs, group.assign(strategy="best").rename(
-            columns={"process_best_accuracy": "v"})[["strategy", "seed", "v"]]])
-        (c,) = compare(pairs, "v", "argmax", ["best"]) or [None]
-        if c is not None:
-            rows.append(Comparison(strategy, c.difference, c.verdict))
+    for strategy, best in searchers(summaries).dropna(subset=["process_best_accuracy"]).groupby("strategy"):
+        argmax = best.dropna(subset=["argmax_accuracy"])
+        if len(argmax):
+            d = stats.paired(dict(zip(argmax.seed, argmax.argmax_accuracy)),
+                             dict(zip(best.seed, best.process_best_accuracy)))
+            rows.append(Comparison(strategy, d, stats.verdict(d)))
     if rows:
         out.append(paired_verdict(
             "argmax is better than process best for every strategy", rows,
             "argmax minus process best, per strategy: " + comparison_text(rows, " points").replace("against ", "")
             + ".", "argmax minus process best accuracy, per strategy, paired by seed"))
-    curve = per_seed_curve_mean(metrics, "argmax_accuracy")
-    found = compare(curve, "argmax_accuracy", PROPOSED, others)
-    if found:
-        out.append(paired_verdict(
-            f"Fig. 2: {name}'s argmax is more accurate during the search", found,
-            f"Mean over search epochs of the argmax accuracy, {name} minus: {comparison_text(found, ' points')}.",
-            f"{name} minus each rival, mean argmax accuracy over the search epochs, paired by seed"))
-    entropy = final_value(metrics, "entropy")
+    out += paired_claim(
+        per_seed_curve_mean(metrics, "argmax_accuracy"), "argmax_accuracy", others,
+        f"Fig. 2: {name}'s argmax is more accurate during the search",
+        f"Mean over search epochs of the argmax accuracy, {name} minus: ",
+        f"{name} minus each rival, mean argmax accuracy over the search epochs, paired by seed", unit=" points")
     fig4 = [r for r in others if r != "proxyless"]  # the paper names REINFORCE, GDAS and PARSEC
-    found = compare(entropy, "entropy", PROPOSED, fig4, claimed="less")
-    if found:
-        out.append(paired_verdict(
-            f"Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's", found,
-            f"Final entropy, {name} minus: {comparison_text(found, ' nats', 3)}.",
-            f"{name} minus each rival, mean entropy of μ(θ) at the last epoch, paired by seed", claimed="less"))
-    return out
+    return out + paired_claim(
+        final_value(metrics, "entropy"), "entropy", fig4,
+        f"Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's",
+        f"Final entropy, {name} minus: ",
+        f"{name} minus each rival, mean entropy of μ(θ) at the last epoch, paired by seed", unit=" nats", digits=3,
+        claimed="less")
 
 
 def entropy_drop(metrics: pd.DataFrame, n_ops: int, theta_steps: int) -> str:
@@ -465,21 +455,20 @@ def zero_op_verdicts(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[Ver
     ours, out = proposed_label(), []
     named = labelled(with_zero)
     plain = named[named.label == named.strategy.map(label)]
-    found = compare(plain, "argmax_accuracy", PROPOSED, rivals("zero_op", plain.strategy))
-    if found:
-        out.append(paired_verdict(
-            f"Table 4: {ours} outperforms every SP-NAS with `none` among the candidates", found,
-            f"Argmax accuracy, {ours} minus: {comparison_text(found, ' points')}.",
-            f"{ours} minus each rival, argmax accuracy with `none` among the candidates, paired by seed"))
+    out += paired_claim(
+        plain, "argmax_accuracy", rivals("zero_op", plain.strategy),
+        f"Table 4: {ours} outperforms every SP-NAS with `none` among the candidates",
+        f"Argmax accuracy, {ours} minus: ",
+        f"{ours} minus each rival, argmax accuracy with `none` among the candidates, paired by seed", unit=" points")
     paired = plain.merge(without[["strategy", "seed", "argmax_accuracy"]], on=["strategy", "seed"],
                          suffixes=("", "_without"))
     paired["change"] = paired.argmax_accuracy - paired.argmax_accuracy_without
-    found = compare(paired, "change", PROPOSED, rivals("zero_op", paired.strategy))
-    if found:
-        out.append(paired_verdict(
-            f"App. F: adding `none` costs {ours} less accuracy than it costs each rival", found,
-            f"Change of argmax accuracy, {ours}'s minus: {comparison_text(found, ' points')}.",
-            f"{ours}'s change of argmax accuracy (with `none` minus without) minus each rival's, paired by seed"))
+    out += paired_claim(
+        paired, "change", rivals("zero_op", paired.strategy),
+        f"App. F: adding `none` costs {ours} less accuracy than it costs each rival",
+        f"Change of argmax accuracy, {ours}'s minus: ",
+        f"{ours}'s change of argmax accuracy (with `none` minus without) minus each rival's, paired by seed",
+        unit=" points")
     control = named[(named.strategy == PROPOSED) & (named.label != label(PROPOSED))]
     if not control.empty:
         both = pd.concat([plain[plain.strategy == PROPOSED].assign(strategy="with"),
@@ -489,16 +478,12 @@ def zero_op_verdicts(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[Ver
             d = found[0].difference
             out.append(Verdict(
                 claim=f"App. F: Eq. (9) (the zero operation's treatment) improves {ours}", outcome=found[0].verdict,
-                evidence=f"Argmax accuracy with Eq. (9) minus without: {_difference_text(d)} points (n = {d.n}).",
+                evidence=f"Argmax accuracy with Eq. (9) minus without: "
+                         f"{difference_text(d, one_pair='one pair, no interval')} points (n = {d.n}).",
                 rule=paired_rule(several=False),
                 comparison=f"{ours}'s argmax accuracy with Eq. (9) minus without it, paired by seed",
                 n=d.n, **interval_fields(d)))
     return out
-
-
-def _difference_text(d) -> str:
-    """"+0.12 [-0.30, +0.54]"; "+0.12 (one pair, no interval)" at n = 1."""
-    return f"{d.mean:+.2f} [{d.low:+.2f}, {d.high:+.2f}]" if d.n >= 2 else f"{d.mean:+.2f} (one pair, no interval)"
 
 
 def memory_table(run) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from .. import paper, strategies
-from ..report import (NOT_AVAILABLE, PROPOSED, compare, comparison_text, label, line_style, order,
-                      paired_verdict, proposed_label, rivals)
+from ..report import (NOT_AVAILABLE, PROPOSED, and_list, compare, comparison_text, label, line_style, order,
+                      paired_claim, paired_verdict, proposed_label, rivals)
 from ..strategies import table1
 from ..verdict import Verdict
 
@@ -88,7 +88,7 @@ def verdict(table: pd.DataFrame) -> str:
                else f"does not hold in these runs against {', '.join(slower)}")
     return (f"Median iterations until the argmax architecture is the teacher: {name} "
             f"{_iterations(ours)}; {_listing(theirs)} (\"never\": fewer than half of the trials got there). "
-            f"The paper's claim that {name} converges faster than {_and(names)} {outcome}."
+            f"The paper's claim that {name} converges faster than {and_list(names)} {outcome}."
             + _dense_sentence(table, ours))
 
 
@@ -100,10 +100,6 @@ def _dense_sentence(table: pd.DataFrame, ours: float) -> str:
     faster = [d for d in dense if theirs[d] < ours]
     return (f" Dense propagation: {_listing(theirs)}; faster than {proposed_label()}: "
             f"{', '.join(faster) if faster else 'none'} (the paper: all {len(strategies.DENSE)}).")
-
-
-def _and(words: list[str]) -> str:
-    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 def _listing(iterations: dict[str, float]) -> str:
@@ -196,17 +192,13 @@ def verdicts(run) -> list[Verdict]:
     found = compare(recovery_iterations(run), "iterations", PROPOSED, rivals("toy"), claimed="less")
     if found:
         out.append(paired_verdict(
-            f"Fig. 1: {ours} converges faster than {_and([label(c.rival) for c in found])}", found,
+            f"Fig. 1: {ours} converges faster than {and_list([label(c.rival) for c in found])}", found,
             f"Iterations until the argmax is the teacher, {ours} minus: {comparison_text(found, '', 0)}.",
             f"{ours} minus each rival, iterations until the argmax is the teacher, paired by seed", claimed="less"))
-    found = compare(late_share_at_teacher(run), "at_teacher", PROPOSED, ["proxyless"])
-    if found:
-        out.append(paired_verdict(
-            f"Sec. 5.1: {ours} is more stable than ProxylessNAS", found,
-            f"Share of the evaluations in the second half of the iterations at the teacher, {ours} minus: "
-            f"{comparison_text(found, '', 3)}.",
-            f"{ours} minus ProxylessNAS, share of the second half's evaluations at the teacher, paired by seed"))
-    return out
+    return out + paired_claim(
+        late_share_at_teacher(run), "at_teacher", ["proxyless"], f"Sec. 5.1: {ours} is more stable than ProxylessNAS",
+        f"Share of the evaluations in the second half of the iterations at the teacher, {ours} minus: ",
+        f"{ours} minus ProxylessNAS, share of the second half's evaluations at the teacher, paired by seed", digits=3)
 
 
 def stored_verdicts(cfg, profile: str) -> list[Verdict]:
