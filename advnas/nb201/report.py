@@ -125,14 +125,20 @@ def figure4(metrics: pd.DataFrame, n_ops: int, title: str):
 def figure3(metrics: pd.DataFrame, x: str, title: str):
     """Fig. 3 (App. G): argmax accuracy (median over trials) against measured search time
     (``x="time"``: seconds since the end of the warm-up, median over trials) or search epoch."""
-    search = metrics[metrics.search_epoch >= 0].copy()
-    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
-    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    search = _search_seconds(metrics)
     curves = search_curves(metrics, "argmax_accuracy", "median")
     minutes = search.groupby(["search_epoch", "strategy"]).search_seconds.median().unstack("strategy") / 60
     fig, ax = _curve_figure(curves, minutes if x == "time" else None)
     return _finish(ax, fig, "measured search time (minutes, after the warm-up)" if x == "time" else "search epoch",
                    "NAS-Bench-201 test accuracy (%)", title)
+
+
+def _search_seconds(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The search epochs' rows, with ``search_seconds``: the wall time since the end of the trial's warm-up."""
+    search = metrics[metrics.search_epoch >= 0].copy()
+    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
+    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    return search
 
 
 #: App. G's "comparable" time efficiency: the paired difference of accuracy at the time budget
@@ -144,9 +150,7 @@ def accuracy_at_budget(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per (strategy, seed): the argmax accuracy at the seed's time budget, the search time
     (after the warm-up) of the fastest strategy of that seed: the accuracy of the last search
     epoch that ended within it (the end of the warm-up at the latest)."""
-    search = metrics[metrics.search_epoch >= 0].copy()
-    start = search[search.search_epoch == 0].set_index(["strategy", "seed"]).wall_time_s
-    search["search_seconds"] = search.wall_time_s.values - start.loc[list(zip(search.strategy, search.seed))].values
+    search = _search_seconds(metrics)
     budget = search.groupby(["seed", "strategy"]).search_seconds.max().groupby("seed").min()
     within = search[search.search_seconds <= search.seed.map(budget) + 1e-9]
     last = within.sort_values("search_epoch").groupby(["strategy", "seed"], as_index=False).tail(1)
@@ -245,19 +249,6 @@ def final_and_timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     return final.join(timing(summaries, metrics))
 
 
-def per_seed_curve_mean(metrics: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per (strategy, seed): the mean of ``column`` over the search epochs (the area under a
-    Fig. 2 curve, divided by its length)."""
-    search = metrics[metrics.phase == "search"]
-    return search.groupby(["strategy", "seed"], as_index=False)[column].mean()
-
-
-def final_value(metrics: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per (strategy, seed): ``column`` at the last epoch."""
-    last = metrics.sort_values("epoch").groupby(["strategy", "seed"], as_index=False).tail(1)
-    return last[["strategy", "seed", column]]
-
-
 def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[Verdict]:
     """The paper's CIFAR-10 claims, each with a computed verdict: AdvantageNAS minus each rival
     (the paper's other sparse strategies, ``report.rivals``), paired by seed, with the 95 % t
@@ -288,14 +279,17 @@ def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[Verdict]:
             "argmax is better than process best for every strategy", rows,
             "argmax minus process best, per strategy: " + comparison_text(rows, " points").replace("against ", "")
             + ".", "argmax minus process best accuracy, per strategy, paired by seed"))
-    out += paired_claim(
-        per_seed_curve_mean(metrics, "argmax_accuracy"), "argmax_accuracy", others,
+    by_trial = ["strategy", "seed"]
+    curve = metrics[metrics.phase == "search"].groupby(by_trial, as_index=False).argmax_accuracy.mean()
+    out += paired_claim(  # the mean over the search epochs: the area under a Fig. 2 curve, divided by its length
+        curve, "argmax_accuracy", others,
         f"Fig. 2: {name}'s argmax is more accurate during the search",
         f"Mean over search epochs of the argmax accuracy, {name} minus: ",
         f"{name} minus each rival, mean argmax accuracy over the search epochs, paired by seed", unit=" points")
     fig4 = [r for r in others if r != "proxyless"]  # the paper names REINFORCE, GDAS and PARSEC
+    last = metrics.sort_values("epoch").groupby(by_trial, as_index=False).tail(1)  # each trial's last epoch
     return out + paired_claim(
-        final_value(metrics, "entropy"), "entropy", fig4,
+        last, "entropy", fig4,
         f"Fig. 4: {name}'s entropy falls faster than REINFORCE's, GDAS's and PARSEC's",
         f"Final entropy, {name} minus: ",
         f"{name} minus each rival, mean entropy of μ(θ) at the last epoch, paired by seed", unit=" nats", digits=3,
@@ -420,31 +414,20 @@ def none_share(summaries: pd.DataFrame) -> pd.DataFrame:
     return out.round(3)
 
 
-def zero_op_changes(with_zero: pd.DataFrame, without: pd.DataFrame) -> pd.DataFrame:
-    """Per row of Table 4 (label): the argmax accuracy and params with the zero operation and
-    without it (Table 2's row of the same strategy; a labelled variant is compared with its
-    strategy's own row), and the change in accuracy."""
-    ours = table2_numbers(with_zero)
+def zero_op_change_lines(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
+    """A line per row of Table 4 (label): its argmax accuracy and parameters with `none` and without it
+    (Table 2's row of the same strategy; a labelled variant is compared with its strategy's own row),
+    and the mean change."""
     base = table2_numbers(without)
     base = base[base.label == base.strategy.map(label)].set_index("strategy")
-    rows = []
-    for _, r in ours.iterrows():
-        if r.strategy not in base.index:
-            continue
-        b = base.loc[r.strategy]
-        rows.append({"label": r.label, "strategy": r.strategy, "variant": r.label != label(r.strategy),
-                     "with_accuracy": r.argmax_accuracy, "without_accuracy": b.argmax_accuracy,
-                     "change": r.argmax_accuracy - b.argmax_accuracy,
-                     "with_params_mb": r.argmax_params_mb, "without_params_mb": b.argmax_params_mb})
-    return pd.DataFrame(rows).set_index("label")
-
-
-def zero_op_change_lines(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[str]:
-    """A line per row of Table 4: its argmax accuracy and parameters with `none` and without it,
-    and the mean change (``zero_op_changes``)."""
-    return [f"{name}: argmax {r.with_accuracy:.2f} % with `none` against {r.without_accuracy:.2f} % "
-            f"without (mean change {r.change:+.2f} points); params {r.with_params_mb:.2f} MB against "
-            f"{r.without_params_mb:.2f} MB." for name, r in zero_op_changes(with_zero, without).iterrows()]
+    lines = []
+    for _, r in table2_numbers(with_zero).iterrows():
+        if r.strategy in base.index:
+            b = base.loc[r.strategy]
+            lines.append(f"{r.label}: argmax {r.argmax_accuracy:.2f} % with `none` against {b.argmax_accuracy:.2f} % "
+                         f"without (mean change {r.argmax_accuracy - b.argmax_accuracy:+.2f} points); params "
+                         f"{r.argmax_params_mb:.2f} MB against {b.argmax_params_mb:.2f} MB.")
+    return lines
 
 
 def zero_op_verdicts(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[Verdict]:
