@@ -1,18 +1,10 @@
-"""Five claims of the paper that no chapter's report tests (App. B, App. F, footnote 5, App. H
-and a sentence of Sec. 5.1), each with a verdict computed from the stored runs of the chapter
-that holds them: the chapter's ``verdicts`` in the run list add them to its own, so the scorecard
-lists them with the others.
-
-Each ``*_verdict`` function is pure: it takes frames that are already loaded and returns one
-``Verdict`` (``advnas.verdict``), as the chapters' reports do. Its evidence states n, the
-estimate, its 95 % interval and the rule that turns them into the outcome; its fields hold the
-same numbers.
-
-Rates (of `none` edges, of collapsed trials) get a Clopper–Pearson interval (``clopper_pearson``,
-the exact binomial interval: plain Python, no scipy); means and paired differences get the t
-intervals of ``advnas.stats``.
+"""Five claims of the paper that no chapter's report tests (App. B, App. F, footnote 5, App. H and a
+sentence of Sec. 5.1), each judged from the stored runs of the chapter that holds them: its ``verdicts``
+in the run list add them, so the scorecard lists them with the others. Each ``*_verdict`` function is
+pure (loaded frames in, one ``Verdict`` out); its evidence states n, the estimate, its interval and the
+rule, and its fields hold the same numbers. Rates get the exact binomial (Clopper–Pearson) interval,
+in plain Python; means and paired differences the t intervals of ``advnas.stats``.
 """
-
 from __future__ import annotations
 
 import math

@@ -130,11 +130,9 @@ def line_style(name: str) -> dict:
 # Numbers -----------------------------------------------------------------------------------
 
 def mean_spread(values: Sequence[float] | pd.Series) -> tuple[float, float]:
-    """(mean, spread) over trials, missing values left out; (nan, nan) when none remains.
-
-    The spread is the *population* standard deviation of the trials (``np.std``, ddof = 0),
-    as the paper's table script computes it (official code: nb201_plot.py, the NAS-Bench-201 query; ptb/custom.py, retraining and evaluation): it describes the trials, it is
-    not a confidence interval of the mean."""
+    """(mean, spread) over trials, missing values left out; (nan, nan) when none remains. The spread is
+    the *population* standard deviation (``np.std``, ddof = 0) as the paper's table scripts compute it
+    (official code: nb201_plot.py; ptb/custom.py): it describes the trials, not the mean's uncertainty."""
     values = pd.Series(values, dtype="float64").dropna()
     if values.empty:
         return math.nan, math.nan
@@ -361,21 +359,17 @@ def _setting(value) -> str:
 
 
 def convergence_table(runs, target: str) -> pd.DataFrame:
-    """Every searching strategy's convergence beside the `cpu` profile's targets
-    (advnas/convergence.py): its final mean entropy per edge (mean and 95 % t interval over
-    trials) against the target of ``target`` ("nb201": at most the CIFAR-10 target; "ptb": at
-    least the PTB drop below the uniform maximum), and in how many trials the argmax was unchanged
-    over the last quarter of the search (CIFAR-10's target share beside it). The targets were set
-    for the profile; here every strategy is held to them."""
+    """Every searching strategy held to the `cpu` profile's convergence targets (advnas/convergence.py):
+    its final mean entropy per edge (mean, 95 % t interval) against ``target``'s ("nb201": at most the
+    CIFAR-10 target; "ptb": at least the PTB drop below ln |J|), and in how many trials the argmax was
+    unchanged over the last quarter of the search (beside CIFAR-10's target share)."""
     from . import convergence
 
     rows = []
     by_strategy: dict[str, list] = {}
     for run in runs:
         by_strategy.setdefault(run.summary["strategy"], []).append(run)
-    for name in order(by_strategy):
-        if not learns_theta(name):
-            continue  # theta never moves
+    for name in filter(learns_theta, order(by_strategy)):  # not those under which theta never moves
         mine = by_strategy[name]
         uniform = math.log(len(mine[0].summary["theta"][0]))
         finals = [convergence.final_entropy(r.metrics) for r in mine]

@@ -58,12 +58,10 @@ def with_percentiles(summaries: pd.DataFrame) -> pd.DataFrame:
 
 
 def table2(summaries: pd.DataFrame, reference: dict | None = None) -> pd.DataFrame:
-    """Table 2 (or Table 4 with ``reference=paper.TABLE4``): per method, n trials and the mean
-    with its 95 % t interval of the NAS-Bench-201 accuracy, the parameters and the percentile
-    of the cell among all cells of the space, for argmax and process best, beside the paper's
-    mean ± standard deviation. Random search's argmax columns are empty (its theta never moves: ``learns_theta``).
-    The t intervals are clipped to the range each quantity allows: accuracy and percentile to
-    [0, 100] (``report.PERCENT``), parameters to >= 0 (``report.NON_NEGATIVE``)."""
+    """Table 2 (or Table 4 with ``reference=paper.TABLE4``): per method, n trials and the mean with its
+    95 % t interval (``report.ci``, clipped to the quantity's range) of the NAS-Bench-201 accuracy, the
+    parameters and the cell's percentile in the space, for argmax and process best, beside the paper's
+    mean ± standard deviation. Random search's argmax columns are empty (``learns_theta``)."""
     reference = reference or paper.TABLE2
     rows = []
     for (name, method), group in labelled(with_percentiles(summaries)).groupby(["strategy", "label"], sort=False):

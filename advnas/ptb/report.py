@@ -45,8 +45,7 @@ def table3(runs: list[Run]) -> pd.DataFrame:
 
 
 def trials_table(runs: list[Run]) -> pd.DataFrame:
-    s = summaries(runs)
-    s = ordered(s)
+    s = ordered(summaries(runs))
     s["method"] = s.strategy.map(label)
     return s.set_index(["method", "seed"])[["arch", "argmax", "process_best", "val_ppl", "test_ppl", "params"]]
 

@@ -18,21 +18,21 @@ def variance_report(n_edges: int, n_ops: int, seed: int) -> dict[str, Any]:
     forms of closed_form.py, which tests/test_theory.py checks against enumeration."""
     reward, theta = rewards.draw_linear(n_edges, n_ops, seed)
     r = reward.r
-    gradient = closed_form.gradient(r, theta).tolist()
+    gradient = closed_form.gradient(r, theta)
     return {
         "edges": n_edges,
         "ops": n_ops,
         "seed": seed,
         "r": r.tolist(),
         "mu": distribution.probabilities(theta).tolist(),
-        "reinforce": {"mean": gradient, "variance": closed_form.reinforce_variance(r, theta).tolist()},
-        "advantage": {"mean": gradient, "variance": closed_form.advantage_variance(r, theta).tolist()},
+        "reinforce": {"mean": gradient.tolist(), "variance": closed_form.reinforce_variance(r, theta).tolist()},
+        "advantage": {"mean": gradient.tolist(), "variance": closed_form.advantage_variance(r, theta).tolist()},
         "paper": {
             "reinforce_variance": closed_form.paper_reinforce_variance(r, theta).tolist(),
             "advantage_variance": closed_form.paper_advantage_variance(r, theta).tolist(),
             "gradient_norm2": closed_form.paper_gradient_norm(r, theta).tolist(),
         },
-        "gradient_norm2": (closed_form.gradient(r, theta) ** 2).sum(-1).tolist(),
+        "gradient_norm2": (gradient ** 2).sum(-1).tolist(),
     }
 
 
@@ -66,7 +66,7 @@ def stored_verdicts(cfg: TheoryConfig, profile: str) -> list[Verdict]:
     t41 = run.metrics[(run.metrics.part == "theorem41") & (run.metrics.step > 0)]
     shares_text = ", ".join(f"{k} {v:.1%} (mean over {instances.get(k, 0)} instances, {edges.get(k, 0)} edge cases)"
                             for k, v in lower.items())
-    verdicts = [
+    return [
         Verdict(claim=f"Sec. 4.4: the advantage's gradient typically has a lower variance than REINFORCE's (on at "
                       f"least {TYPICALLY:.0%} of edges, in every regime of random linear rewards)",
                 outcome="holds" if min(lower.values()) >= TYPICALLY else "fails",
@@ -95,4 +95,3 @@ def stored_verdicts(cfg: TheoryConfig, profile: str) -> list[Verdict]:
                            "and estimator",
                 estimate=summary["theorem41_min_slack"]),
     ]
-    return verdicts

@@ -28,15 +28,11 @@ def table1_beside_paper() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("method")
 
 
-def _quantiles(metrics: pd.DataFrame, x: str) -> pd.DataFrame:
-    return metrics.groupby(["strategy", "iteration"]).agg(
-        x=(x, "median"), median=("test_loss", "median"),
-        q25=("test_loss", lambda s: s.quantile(0.25)), q75=("test_loss", lambda s: s.quantile(0.75)))
-
-
 def figure1(metrics: pd.DataFrame, window: int | None = None, x: str = "iteration"):
     """Median test loss of the argmax architecture over trials, with the 25-75 % band."""
-    stats = _quantiles(metrics, x)
+    stats = metrics.groupby(["strategy", "iteration"]).agg(
+        x=(x, "median"), median=("test_loss", "median"),
+        q25=("test_loss", lambda s: s.quantile(0.25)), q75=("test_loss", lambda s: s.quantile(0.75)))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
     panels = [("sparse propagation", strategies.names("sparse", paper_only=False)),
               (f"dense propagation, with {proposed_label()}", [*strategies.DENSE, PROPOSED])]
