@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import convergence, paper, stats, strategies
 from .nb201.network import parse_arch
-from .report import PROPOSED, and_list, compare, comparison_text, label, paired_verdict, proposed_label, rivals
+from .report import PROPOSED, and_list, label, paired_claim, proposed_label, rivals
 from .verdict import Verdict, interval_fields
 
 LEVEL = stats.LEVEL
@@ -95,13 +95,13 @@ def zero_op_selection_verdict(with_none: pd.DataFrame) -> Verdict:
     be selected as the final architecture." AdvantageNAS with Eq. (9) (its default options) in
     the space with `none`: the `none` edges of its final argmax cells."""
     ours = proposed_label()
-    claim = f"App. B: with Eq. (9), {ours} never selects the zero operation"
-    rule = (f"fails when `none` is on at least one edge, holds when it is on none and the 95 % upper bound of its "
-            f"per-edge rate is below {_pct(NONE_RATE_BOUND, 0)}, inconclusive otherwise")
-    compared = f"the edges of {ours}'s final argmax cells (with Eq. 9) whose operation is `none`"
+    said = dict(claim=f"App. B: with Eq. (9), {ours} never selects the zero operation",
+                rule=f"fails when `none` is on at least one edge, holds when it is on none and the 95 % upper bound "
+                     f"of its per-edge rate is below {_pct(NONE_RATE_BOUND, 0)}, inconclusive otherwise",
+                comparison=f"the edges of {ours}'s final argmax cells (with Eq. 9) whose operation is `none`")
     rows = _plain(with_none, PROPOSED).dropna(subset=["argmax_arch"])
     if rows.empty:
-        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
+        return Verdict(**said, outcome="untested (no trials)")
     counts = [zero_edges(a) for a in rows.argmax_arch]
     k, edges, trials = sum(c[0] for c in counts), sum(c[1] for c in counts), len(rows)
     low, high = clopper_pearson(k, edges)
@@ -115,8 +115,7 @@ def zero_op_selection_verdict(with_none: pd.DataFrame) -> Verdict:
                 f"interval {_range(low, high)}. Rule: fails when `none` is on at least one edge (a counterexample); "
                 f"holds when it is on none and the upper bound is below {_pct(NONE_RATE_BOUND, 0)}; otherwise "
                 f"inconclusive.")
-    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared,
-                   n=trials, estimate=k / edges, interval=(low, high))
+    return Verdict(**said, outcome=verdict, evidence=evidence, n=trials, estimate=k / edges, interval=(low, high))
 
 
 # 2. App. F -------------------------------------------------------------------------------------
@@ -129,11 +128,11 @@ def params_change_verdict(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> Ve
     random baseline) pooled per seed as the mean of their changes. Two intervals decide together
     (the rivals' change and AdvantageNAS's excess over it): the verdict has no single estimate."""
     ours = proposed_label()
-    claim = f"App. F: with `none`, the other SP-NAS move to cells with fewer parameters, {ours} does not"
-    rule = (f"holds when the rivals' 95 % interval lies below zero and {ours}'s excess over them above zero, "
-            "fails when either lies wholly on the wrong side of zero, inconclusive otherwise")
-    compared = (f"the argmax cell's parameters with `none` minus without (MB): the rivals' mean change, and "
-                f"{ours}'s change minus it, paired by seed")
+    said = dict(claim=f"App. F: with `none`, the other SP-NAS move to cells with fewer parameters, {ours} does not",
+                rule=f"holds when the rivals' 95 % interval lies below zero and {ours}'s excess over them above zero, "
+                     "fails when either lies wholly on the wrong side of zero, inconclusive otherwise",
+                comparison=f"the argmax cell's parameters with `none` minus without (MB): the rivals' mean change, "
+                           f"and {ours}'s change minus it, paired by seed")
     others = rivals("zero_op", set(with_none.strategy) & set(four_ops.strategy))
     names = [*others, PROPOSED]
     change = {}
@@ -143,7 +142,7 @@ def params_change_verdict(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> Ve
         change[name] = (a - b).dropna().to_dict()
     seeds = sorted(set.intersection(*(set(c) for c in change.values()))) if others else []
     if not seeds:
-        return Verdict(claim=claim, outcome="untested (no shared seeds)", rule=rule, comparison=compared)
+        return Verdict(**said, outcome="untested (no shared seeds)")
     pooled = {s: sum(change[r][s] for r in others) / len(others) for s in seeds}
     rivals_iv = stats.interval(pooled.values())
     excess = stats.paired({s: change[PROPOSED][s] for s in seeds}, pooled)
@@ -158,7 +157,7 @@ def params_change_verdict(with_none: pd.DataFrame, four_ops: pd.DataFrame) -> Ve
                 f"minus the rivals', paired by seed: {_iv(excess, 3, ' MB')}. Rule: holds when the rivals' "
                 f"interval lies below zero and {ours}'s excess above zero; fails when either lies wholly on the "
                 f"wrong side of zero; otherwise inconclusive.")
-    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared, n=n)
+    return Verdict(**said, outcome=verdict, evidence=evidence, n=n)
 
 
 # 3. Footnote 5 ---------------------------------------------------------------------------------
@@ -169,13 +168,14 @@ def proxyless_collapse_verdict(with_none: pd.DataFrame) -> Verdict:
     ProxylessNAS's argmax at 10.00 ± 0.00. The accuracies are bimodal (collapsed or not), so
     the rate of collapsed trials is tested, not the mean."""
     name = label(PROXYLESS)
-    claim = f"Footnote 5: with `none` among the candidates, {name} collapses to about 10 % accuracy"
-    rule = (f"holds when the 95 % lower bound of the rate of collapsed trials is above {_pct(MOST, 0)}, fails when "
-            f"its upper bound is below {_pct(MOST, 0)}, inconclusive otherwise")
-    compared = f"the share of {name}'s trials whose argmax cell is at most {COLLAPSE_ACCURACY:g} % accurate"
+    said = dict(claim=f"Footnote 5: with `none` among the candidates, {name} collapses to about 10 % accuracy",
+                rule=f"holds when the 95 % lower bound of the rate of collapsed trials is above {_pct(MOST, 0)}, "
+                     f"fails when its upper bound is below {_pct(MOST, 0)}, inconclusive otherwise",
+                comparison=f"the share of {name}'s trials whose argmax cell is at most {COLLAPSE_ACCURACY:g} % "
+                           "accurate")
     rows = _plain(with_none, PROXYLESS).dropna(subset=["argmax_accuracy"])
     if rows.empty:
-        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
+        return Verdict(**said, outcome="untested (no trials)")
     n = len(rows)
     k = int((rows.argmax_accuracy <= COLLAPSE_ACCURACY).sum())
     low, high = clopper_pearson(k, n)
@@ -188,8 +188,7 @@ def proxyless_collapse_verdict(with_none: pd.DataFrame) -> Verdict:
                 f"Clopper–Pearson interval {_range(low, high)}. Rule: holds when the lower bound is above "
                 f"{_pct(MOST, 0)} (it collapses in most trials), fails when the upper bound is below {_pct(MOST, 0)}, "
                 f"otherwise inconclusive.")
-    return Verdict(claim=claim, outcome=verdict, evidence=evidence, rule=rule, comparison=compared,
-                   n=n, estimate=k / n, interval=(low, high))
+    return Verdict(**said, outcome=verdict, evidence=evidence, n=n, estimate=k / n, interval=(low, high))
 
 
 # 4. App. H -------------------------------------------------------------------------------------
@@ -213,12 +212,12 @@ def proxyless_entropy_verdict(metrics: pd.DataFrame) -> Verdict:
     converge" (50 θ epochs in the paper: 25 is the middle of its search). ProxylessNAS's
     four-operation runs: the last search epoch's mean entropy minus the middle one's."""
     name = label(PROXYLESS)
-    claim = f"App. H: {name}'s entropy rises in the second half of the search"
-    rule = "holds when the 95 % t interval lies above zero, fails when it lies below, inconclusive otherwise"
-    compared = f"{name}'s mean entropy per edge at the last search epoch minus at the middle one, per seed"
+    said = dict(claim=f"App. H: {name}'s entropy rises in the second half of the search",
+                rule="holds when the 95 % t interval lies above zero, fails when it lies below, inconclusive otherwise",
+                comparison=f"{name}'s mean entropy per edge at the last search epoch minus at the middle one, per seed")
     rise = entropy_rise(metrics[metrics.strategy == PROXYLESS])
     if rise.empty:
-        return Verdict(claim=claim, outcome="untested (no trials)", rule=rule, comparison=compared)
+        return Verdict(**said, outcome="untested (no trials)")
     iv = stats.interval(rise.rise)
     final = sum(rise["last"]) / len(rise)
     target = convergence.CIFAR_ENTROPY_TARGET
@@ -230,8 +229,7 @@ def proxyless_entropy_verdict(metrics: pd.DataFrame) -> Verdict:
                 + ". Rule: holds when the interval lies above zero, fails when below, otherwise inconclusive. "
                 f"Final mean entropy {final:.3f} nats, {'above' if final > target else 'at or below'} the cpu "
                 f"convergence target of {target:g} nats (advnas/convergence.py).")
-    return Verdict(claim=claim, outcome=stats.verdict(iv, "greater"), evidence=evidence, rule=rule,
-                   comparison=compared, n=iv.n, **interval_fields(iv))
+    return Verdict(**said, outcome=stats.verdict(iv, "greater"), evidence=evidence, n=iv.n, **interval_fields(iv))
 
 
 # 5. Sec. 5.1 -----------------------------------------------------------------------------------
@@ -243,12 +241,12 @@ def dense_faster_verdict(recovery: pd.DataFrame, budget: int | None = None) -> V
     round: AdvantageNAS minus each dense method, paired by seed; the claim is that it is above zero."""
     ours, dense = proposed_label(), [n for n in strategies.DENSE if n in set(recovery.strategy)]
     claim = f"Sec. 5.1: {and_list([label(n) for n in strategies.DENSE])} converge faster than {ours} on the toy task"
-    found = compare(recovery, "iterations", PROPOSED, dense, claimed="greater")
     censored = (f"; a trial that never got there counts at the budget of {budget} iterations" if budget else "")
-    return paired_verdict(
-        claim, found,
-        f"Iterations until the argmax architecture is the teacher{censored}; "
-        f"{ours} minus each, paired by seed, 95 % t interval: {comparison_text(found, '', 0)}. Rule: holds "
-        f"when every interval lies above zero (the dense method faster), fails when any lies below, "
-        f"otherwise inconclusive.",
-        f"{ours} minus each dense method, iterations until the argmax architecture is the teacher, paired by seed")
+    (verdict,) = paired_claim(
+        recovery, "iterations", dense, claim,
+        f"Iterations until the argmax architecture is the teacher{censored}; {ours} minus each, paired by seed, "
+        "95 % t interval: ",
+        f"{ours} minus each dense method, iterations until the argmax architecture is the teacher, paired by seed",
+        digits=0, untested=True, then=" Rule: holds when every interval lies above zero (the dense method faster), "
+                                       "fails when any lies below, otherwise inconclusive.")
+    return verdict

@@ -232,10 +232,9 @@ def paired_rule(claimed: str = "greater", several: bool = True) -> str:
     """The decision rule of ``overall`` in one sentence, for the claim that the difference is
     above zero (``claimed`` = "greater") or below it ("less")."""
     right, wrong = ("above", "below") if claimed == "greater" else ("below", "above")
-    if several:
-        return (f"holds when every 95 % interval lies {right} zero, fails when any lies {wrong} zero, "
-                "inconclusive otherwise")
-    return f"holds when the 95 % interval lies {right} zero, fails when it lies {wrong} zero, inconclusive otherwise"
+    every, any_ = ("every", "any") if several else ("the", "it")
+    return (f"holds when {every} 95 % interval lies {right} zero, fails when {any_} lies {wrong} zero, "
+            "inconclusive otherwise")
 
 
 def paired_verdict(claim: str, comparisons: Sequence[Comparison], evidence: str, comparison: str,
@@ -252,14 +251,15 @@ def paired_verdict(claim: str, comparisons: Sequence[Comparison], evidence: str,
 
 def paired_claim(values: pd.DataFrame, column: str, against: Iterable[str], claim: str, evidence: str,
                  comparison: str, *, unit: str = "", digits: int = 2, claimed: str = "greater",
-                 untested: bool = False) -> list[Verdict]:
+                 untested: bool = False, then: str = "") -> list[Verdict]:
     """AdvantageNAS against each of ``against`` in ``column`` (``compare``) as one ``paired_verdict``,
-    its evidence ``evidence`` followed by ``comparison_text`` and a full stop; no verdict without
+    its evidence ``evidence``, ``comparison_text``, a full stop and ``then``; no verdict without
     paired trials, unless ``untested`` asks for the untested one."""
     found = compare(values, column, PROPOSED, against, claimed)
     if not found and not untested:
         return []
-    return [paired_verdict(claim, found, f"{evidence}{comparison_text(found, unit, digits)}.", comparison, claimed)]
+    text = f"{evidence}{comparison_text(found, unit, digits)}.{then}"
+    return [paired_verdict(claim, found, text, comparison, claimed)]
 
 
 def difference_text(d: stats.Interval, digits: int = 2, one_pair: str = "one pair") -> str:
