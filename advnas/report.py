@@ -1,9 +1,6 @@
-"""What the chapters' reports share: strategy names and order, mean ± spread, the
-AdvantageNAS highlight, verdict words against named targets, and the hardware sentence.
-
-Every strategy name, label and order comes from the registry (``advnas.strategies``); no
-report types a list of strategies or the proposed method's name. The numeric targets the
-chapters check their measurements against are the constants below.
+"""What the chapters' reports share: strategy names and order (from the registry, ``advnas.strategies``:
+no report types a strategy's name), mean ± spread, the AdvantageNAS highlight, paired verdicts, verdict
+words against the targets defined below, and the hardware sentence.
 """
 
 from __future__ import annotations

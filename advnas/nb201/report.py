@@ -249,8 +249,7 @@ def final_and_timing(summaries: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
 
 def verdicts(summaries: pd.DataFrame, metrics: pd.DataFrame) -> list[Verdict]:
     """The paper's CIFAR-10 claims, each with a computed verdict: AdvantageNAS minus each rival
-    (the paper's other sparse strategies, ``report.rivals``), paired by seed, with the 95 % t
-    interval of the difference (``report.compare``)."""
+    (``report.rivals``), paired by seed, with the 95 % t interval of the difference (``report.compare``)."""
     out, name = [], proposed_label()
     if PROPOSED not in set(summaries.strategy):
         return out
@@ -429,10 +428,9 @@ def zero_op_change_lines(with_zero: pd.DataFrame, without: pd.DataFrame) -> list
 
 
 def zero_op_verdicts(with_zero: pd.DataFrame, without: pd.DataFrame) -> list[Verdict]:
-    """App. F's and Table 4's claims against the runs, each with a computed verdict (paired by
-    seed, 95 % t interval of the difference): AdvantageNAS outperforms every SP-NAS when `none`
-    is a candidate; adding `none` costs AdvantageNAS less accuracy than it costs each rival;
-    Eq. (9) helps AdvantageNAS (App. B's treatment against the control without it)."""
+    """App. F's and Table 4's claims, paired by seed: AdvantageNAS outperforms every SP-NAS when `none` is
+    a candidate; adding `none` costs it less accuracy than it costs each rival; Eq. (9) helps it (App. B's
+    treatment against the control without it)."""
     ours, out = proposed_label(), []
     named = labelled(with_zero)
     plain = named[named.label == named.strategy.map(label)]

@@ -25,9 +25,8 @@ def summaries(runs: list[Run]) -> pd.DataFrame:
 
 
 def table3(runs: list[Run]) -> pd.DataFrame:
-    """Ours (n trials, mean with its 95 % t interval, ``report.ci``, clipped to the range each
-    quantity allows: perplexity >= 1, parameters >= 0) beside the paper's Table 3 (mean ±
-    standard deviation)."""
+    """Ours (n trials, mean with its 95 % t interval, ``report.ci``, clipped to the quantity's range)
+    beside the paper's Table 3 (mean ± standard deviation)."""
     s = summaries(runs)
     rows = []
     for name in order(s.strategy):
@@ -51,9 +50,8 @@ def trials_table(runs: list[Run]) -> pd.DataFrame:
 
 
 def verdicts(runs: list[Run]) -> list[Verdict]:
-    """The paper's claims of Sec. 5.3, each with a computed verdict: AdvantageNAS's perplexity
-    lower than each rival's (``report.rivals``) and than random search's, paired by seed, with
-    the 95 % t interval of the difference; none without an AdvantageNAS trial."""
+    """Sec. 5.3's claims, paired by seed: AdvantageNAS's perplexity lower than each rival's
+    (``report.rivals``) and than random search's; none without an AdvantageNAS trial."""
     s = summaries(runs)
     if PROPOSED not in set(s.strategy):
         return []

@@ -107,9 +107,8 @@ def _iterations(value: float) -> str:
 
 
 def gradient_numbers(study: pd.DataFrame) -> dict[str, float]:
-    """The gradient study's medians over the search points that the chapter quotes: relative
-    variance of AdvantageNAS and of REINFORCE, AdvantageNAS's relative bias and its size in
-    standard errors."""
+    """The gradient study's medians over the search points that the chapter quotes: relative variance
+    of AdvantageNAS and REINFORCE, AdvantageNAS's relative bias and its size in standard errors."""
     by = study.groupby("strategy")
     ours = study[study.strategy == PROPOSED]
     return {"adv_rel_var": by.relative_variance.median()[PROPOSED],
