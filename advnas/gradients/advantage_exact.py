@@ -46,7 +46,8 @@ import torch
 from .. import distribution
 from ..device import default_device
 from ..store import SNAPSHOTS, ResultsStore, Run, RunContext
-from ..nb201.cell_enumeration import all_cells, exact_gradient, first_order_advantages, zeroed_edge_losses
+from ..nb201.cell_enumeration import (all_cells, exact_gradient, first_order_advantages, per_cell,
+                                      zeroed_edge_losses)
 from ..nb201.search import SearchData
 from . import experiment, study
 from .config import GradientStudyConfig
@@ -66,9 +67,7 @@ CPU_CHUNK = 8  # per point: theta, L, L((s_i, 0)), A7, kept under the run's snap
 def cell_probabilities(theta: torch.Tensor) -> torch.Tensor:
     """p_theta(a) = prod_i mu_i(a_i) (Eq. 2, edges independent) of every cell of
     ``all_cells``, shape (|J|^|I|,) float64."""
-    n_edges, n_ops = theta.shape
-    mu = distribution.probabilities(theta.detach().double().cpu())
-    return mu[torch.arange(n_edges), all_cells(n_ops, n_edges)].prod(-1)
+    return per_cell(distribution.probabilities(theta.detach().double().cpu())).prod(-1)
 
 
 def scores(theta: torch.Tensor) -> torch.Tensor:

@@ -46,7 +46,7 @@ from ..search.loop import SearchLoop
 from ..search.seeds import derive_seed
 from ..search.theta_step import theta_gradient
 from ..strategies import Draw, Strategy
-from ..nb201.cell_enumeration import cell_index, cell_losses, exact_gradient, log_marginal_gradient
+from ..nb201.cell_enumeration import cell_index, cell_losses, exact_gradient, log_marginal_gradient, per_cell
 from ..nb201.search import CellSearchTask
 
 WARMUP_CALLS = 20  # draws that warm up a strategy's running statistics before measuring
@@ -184,10 +184,7 @@ def point_summary(point: Point) -> dict[str, Any]:
     """What the chapter shows about the point itself: mu's entropy, |grad J|, the spread of
     the cells' losses under p_theta."""
     theta = point.theta
-    mu = distribution.probabilities(theta.double())
-    from ..nb201.cell_enumeration import all_cells  # noqa: PLC0415 (kept local: one use)
-    cells = all_cells(point.n_ops).to(theta.device)
-    p = mu[torch.arange(theta.shape[0], device=theta.device), cells].prod(-1).cpu()
+    p = per_cell(distribution.probabilities(theta.double())).prod(-1).cpu()
     mean = float((p * point.losses).sum())
     return {
         "epoch": point.search.epoch,

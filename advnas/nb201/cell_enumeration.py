@@ -72,10 +72,13 @@ def grouped_batch_norm(model: nn.Module, group: int) -> Iterator[None]:
             del bn.forward  # back to the class's forward
 
 
-def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int) -> torch.Tensor:
+def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int,
+                  gates: torch.Tensor | None = None) -> torch.Tensor:
     """The cell for K architectures at once: ``x`` holds K blocks of ``batch`` rows, block k
-    belonging to the cell ``choices[k]`` (one operation index per edge)."""
-    k_cells = choices.shape[0]
+    belonging to the cell ``choices[k]`` (one operation index per edge). With ``gates``, edge
+    e's output of block k is multiplied by ``gates[k, e]`` (the gate of the selected operation,
+    a_ij of Eq. 1), differentiably."""
+    k_cells, shape = choices.shape[0], x.shape[1:]
     nodes = [x]
     for target in (1, 2, 3):
         total = None
@@ -83,18 +86,19 @@ def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batc
             if t != target:
                 continue
             column = choices[:, e]
+            src = nodes[source].view(k_cells, batch, *shape)
             if bool((column == column[0]).all()):  # one operation for the whole chunk: no gathering
-                out = cell.candidates[e][int(column[0])](nodes[source])
+                out = cell.candidates[e][int(column[0])](nodes[source]).view_as(src)
             else:
-                out = torch.empty_like(nodes[source]).view(k_cells, batch, *x.shape[1:])
-                src = nodes[source].view(k_cells, batch, *x.shape[1:])
+                out = torch.zeros_like(src)
                 for op_index, op in enumerate(cell.candidates[e]):
                     rows = (column == op_index).nonzero().squeeze(1)
                     if rows.numel():
-                        out[rows] = op(src[rows].flatten(0, 1)).view(len(rows), batch, *x.shape[1:])
-                out = out.view_as(nodes[source])
+                        out[rows] = op(src[rows].flatten(0, 1)).view(len(rows), batch, *shape)
+            if gates is not None:
+                out = out * gates[:, e].view(k_cells, 1, 1, 1, 1)
             total = out if total is None else total + out
-        nodes.append(total)
+        nodes.append(total.flatten(0, 1))
     return nodes[3]
 
 
@@ -139,22 +143,34 @@ class SharedFirstCell:
         return self._sum(self.parts, choices).flatten(0, 1)
 
 
+def _logits(model: SearchNetwork, images: torch.Tensor, choices: torch.Tensor, first: SharedFirstCell | None = None,
+            gates: torch.Tensor | None = None) -> torch.Tensor:
+    """``batched_logits``, inside ``grouped_batch_norm`` and with the gates of ``_cell_forward``."""
+    batch, k_cells = images.shape[0], choices.shape[0]
+    layers = list(model.layers)
+    if first is not None:
+        h, layers = first.output(choices), layers[1:]
+    else:
+        h = model.stem(images).repeat(k_cells, 1, 1, 1)
+    for layer in layers:
+        h = _cell_forward(layer, h, choices, batch, gates) if isinstance(layer, SearchCell) else layer(h)
+    return model.head(h).view(k_cells, batch, -1)
+
+
 @torch.no_grad()
 def batched_logits(model: SearchNetwork, images: torch.Tensor, choices: torch.Tensor,
                    first: SharedFirstCell | None = None) -> torch.Tensor:
     """Logits of every cell in ``choices`` (K, 6) on ``images`` (B, ...): shape (K, B, classes).
     Equal (to rounding) to K separate forward passes ``model(images, one_hot(choices[k]))``.
     ``first``: the first cell computed once for all cells (``SharedFirstCell``)."""
-    batch, k_cells = images.shape[0], choices.shape[0]
-    layers = list(model.layers)
-    with grouped_batch_norm(model, batch):
-        if first is not None:
-            h, layers = first.output(choices), layers[1:]
-        else:
-            h = model.stem(images).repeat(k_cells, 1, 1, 1)
-        for layer in layers:
-            h = _cell_forward(layer, h, choices, batch) if isinstance(layer, SearchCell) else layer(h)
-        return model.head(h).view(k_cells, batch, -1)
+    with grouped_batch_norm(model, images.shape[0]):
+        return _logits(model, images, choices, first)
+
+
+def _mean_losses(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The mean cross-entropy of each cell's block of ``logits`` (K, B, classes): shape (K,)."""
+    per_sample = F.cross_entropy(logits.flatten(0, 1), labels.repeat(len(logits)), reduction="none")
+    return per_sample.view(len(logits), -1).mean(1)
 
 
 @torch.no_grad()
@@ -166,30 +182,25 @@ def shared_first_cell(model: SearchNetwork, images: torch.Tensor, n_ops: int) ->
         return SharedFirstCell(model.layers[0], model.stem(images), n_ops)
 
 
-@torch.no_grad()
 def cell_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, n_ops: int,
                 chunk: int = 32, progress: bool = False) -> torch.Tensor:
     """The mean cross-entropy on (images, labels) of every cell of ``all_cells(n_ops)``, in its
     order, computed ``chunk`` cells at a time."""
     cells = all_cells(n_ops).to(images.device)
-    first = shared_first_cell(model, images, n_ops)
-    losses = torch.empty(len(cells), dtype=torch.float64)
-    for start in tqdm(range(0, len(cells), chunk), disable=not progress, mininterval=2.0,
-                      desc=f"loss of every cell ({len(cells)})"):
-        choices = cells[start:start + chunk]
-        logits = batched_logits(model, images, choices, first)
-        target = labels.repeat(len(choices))
-        per_sample = F.cross_entropy(logits.flatten(0, 1), target, reduction="none")
-        losses[start:start + len(choices)] = per_sample.view(len(choices), -1).mean(1).double().cpu()
-    return losses
+    return choice_losses(model, images, labels, cells, chunk, shared_first_cell(model, images, n_ops), progress,
+                         desc=f"loss of every cell ({len(cells)})", leave=True)
+
+
+def per_cell(per_edge: torch.Tensor) -> torch.Tensor:
+    """Each cell of ``all_cells``'s entries of ``per_edge`` (|I|, |J|), one per edge: shape
+    (|J|^|I|, |I|); with mu(theta), their product is p_theta(a) (Eq. 2)."""
+    n_edges, n_ops = per_edge.shape[-2:]
+    return per_edge[torch.arange(n_edges, device=per_edge.device), all_cells(n_ops, n_edges).to(per_edge.device)]
 
 
 def expected_loss(theta: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
     """J(theta) = sum_a p_theta(a) L(a) (Eq. 3 at fixed w and V); differentiable in theta."""
-    n_edges, n_ops = theta.shape[-2:]
-    log_mu = torch.log_softmax(theta.double(), dim=-1)
-    cells = all_cells(n_ops, n_edges).to(theta.device)
-    log_p = log_mu[torch.arange(n_edges, device=theta.device), cells].sum(-1)
+    log_p = per_cell(torch.log_softmax(theta.double(), dim=-1)).sum(-1)
     return (log_p.exp() * losses.to(theta.device)).sum()
 
 
@@ -200,8 +211,7 @@ def exact_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Tensor:
     n_edges, n_ops = theta.shape[-2:]
     mu = distribution.probabilities(theta.detach().double())
     cells = all_cells(n_ops, n_edges).to(theta.device)
-    p = mu[torch.arange(n_edges, device=theta.device), cells].prod(-1)
-    weighted = p * losses.to(theta.device)
+    weighted = per_cell(mu).prod(-1) * losses.to(theta.device)
     chosen = torch.zeros(n_edges, n_ops, dtype=torch.float64, device=theta.device)
     for i in range(n_edges):
         chosen[i].index_add_(0, cells[:, i], weighted)
@@ -212,10 +222,7 @@ def log_marginal_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Te
     """What PARSEC's weighted samples estimate, as a descent direction:
     -grad_theta log E_{a ~ p_theta}[exp(-L(a))] (Casale et al. 2019), shape (6, |J|)."""
     theta = theta.detach().double().clone().requires_grad_(True)
-    n_edges, n_ops = theta.shape[-2:]
-    log_mu = torch.log_softmax(theta, dim=-1)
-    cells = all_cells(n_ops, n_edges).to(theta.device)
-    log_p = log_mu[torch.arange(n_edges, device=theta.device), cells].sum(-1)
+    log_p = per_cell(torch.log_softmax(theta, dim=-1)).sum(-1)
     objective = -torch.logsumexp(log_p - losses.to(theta.device), dim=0)
     (gradient,) = torch.autograd.grad(objective, theta)
     return gradient
@@ -241,15 +248,14 @@ def edge_output_zeroed(model: SearchNetwork, edge: int, op: int = 0) -> Iterator
 
 @torch.no_grad()
 def choice_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor, choices: torch.Tensor,
-                  chunk: int = 32, first: SharedFirstCell | None = None, progress: bool = False) -> torch.Tensor:
+                  chunk: int = 32, first: SharedFirstCell | None = None, progress: bool = False,
+                  desc: str | None = None, leave: bool = False) -> torch.Tensor:
     """As ``cell_losses``, for the cells ``choices`` (K, 6) only: (K,) float64 on the CPU."""
     losses = torch.empty(len(choices), dtype=torch.float64)
     for start in tqdm(range(0, len(choices), chunk), disable=not progress, mininterval=2.0,
-                      desc=f"loss of {len(choices)} cells", leave=False):
+                      desc=desc or f"loss of {len(choices)} cells", leave=leave):
         part = choices[start:start + chunk]
-        logits = batched_logits(model, images, part, first)
-        per_sample = F.cross_entropy(logits.flatten(0, 1), labels.repeat(len(part)), reduction="none")
-        losses[start:start + len(part)] = per_sample.view(len(part), -1).mean(1).double().cpu()
+        losses[start:start + len(part)] = _mean_losses(batched_logits(model, images, part, first), labels).double().cpu()
     return losses
 
 
@@ -276,34 +282,6 @@ def zeroed_edge_losses(model: SearchNetwork, images: torch.Tensor, labels: torch
     return out
 
 
-def _gated_cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int,
-                        gates: torch.Tensor) -> torch.Tensor:
-    """``_cell_forward`` with edge e's output of block k multiplied by ``gates[k, e]`` (the
-    gate of the selected operation, a_ij of Eq. 1), differentiably."""
-    k_cells, shape = choices.shape[0], x.shape[1:]
-    nodes = [x]
-    for target in (1, 2, 3):
-        total = None
-        for e, (source, t) in enumerate(EDGES):
-            if t != target:
-                continue
-            column = choices[:, e]
-            src = nodes[source].view(k_cells, batch, *shape)
-            if bool((column == column[0]).all()):  # one operation for the whole chunk
-                out = cell.candidates[e][int(column[0])](nodes[source]).view_as(src)
-            else:
-                out = torch.zeros_like(src)
-                for op_index, op in enumerate(cell.candidates[e]):
-                    rows = (column == op_index).nonzero().squeeze(1)
-                    if rows.numel():
-                        value = op(src[rows].flatten(0, 1)).view(len(rows), batch, *shape)
-                        out = out.index_put((rows,), value)
-            out = (out * gates[:, e].view(k_cells, 1, 1, 1, 1)).flatten(0, 1)
-            total = out if total is None else total + out
-        nodes.append(total)
-    return nodes[3]
-
-
 def advantage_chunk(model: SearchNetwork, images: torch.Tensor, labels: torch.Tensor,
                     choices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(L(a), (K,); the first-order advantage of Eq. (7) in loss units, (K, 6)) of the cells
@@ -313,12 +291,7 @@ def advantage_chunk(model: SearchNetwork, images: torch.Tensor, labels: torch.Te
     batch, k_cells = images.shape[0], choices.shape[0]
     gates = torch.ones(k_cells, len(EDGES), dtype=images.dtype, device=images.device, requires_grad=True)
     with grouped_batch_norm(model, batch), frozen(model), torch.enable_grad():
-        h = model.stem(images).repeat(k_cells, 1, 1, 1)
-        for layer in model.layers:
-            h = _gated_cell_forward(layer, h, choices, batch, gates) if isinstance(layer, SearchCell) else layer(h)
-        logits = model.head(h).view(k_cells, batch, -1)
-        per_sample = F.cross_entropy(logits.flatten(0, 1), labels.repeat(k_cells), reduction="none")
-        losses = per_sample.view(k_cells, batch).mean(1)
+        losses = _mean_losses(_logits(model, images, choices, gates=gates), labels)
         (advantage,) = torch.autograd.grad(losses.sum(), gates)
     return losses.detach().double().cpu(), advantage.double().cpu()
 
