@@ -91,13 +91,13 @@ def measure_losses(search: SearchLoop, images: torch.Tensor, labels: torch.Tenso
     return cell_losses(search.model, images, labels, n_ops, chunk, progress)
 
 
-def own_target(name: str, point: Point, strategy: Strategy) -> torch.Tensor | None:
+def own_target(name: str, theta: torch.Tensor, losses: torch.Tensor, strategy: Strategy) -> torch.Tensor | None:
     """What the strategy's gradient estimates when that is not grad J (see the module's text)."""
-    exact = exact_gradient(point.theta, point.losses)
+    exact = exact_gradient(theta, losses)
     if name == "reinforce":
         return (1 - strategy.baseline_decay) * exact
     if name == "parsec":
-        return log_marginal_gradient(point.theta, point.losses)
+        return log_marginal_gradient(theta, losses)
     if name == "random":
         return torch.zeros_like(exact)
     return None
@@ -172,7 +172,7 @@ def measure_point(point: Point, names: list[str], draws: int, seed: int,
         if keep is not None:
             keep[name] = grads
         strategy = strategies.make(name, 1, None, point.search.task.zero_op, **options)
-        targets = {"grad_J": exact, "own": own_target(name, point, strategy)}
+        targets = {"grad_J": exact, "own": own_target(name, point.theta, point.losses, strategy)}
         for target_name, target in targets.items():
             if target is None:
                 continue

@@ -26,10 +26,6 @@ ALPHA = 0.05  # level of the bias tests, Bonferroni-corrected over the (seed, po
 BIAS_TEST = "largest per-component t statistic, Bonferroni over components"
 
 
-def _ordered_points(frame: pd.DataFrame) -> list[str]:
-    return [p for p in POINTS if p in set(frame.point)]
-
-
 def points_table(points: pd.DataFrame) -> pd.DataFrame:
     """Where the gradients were measured: epoch, theta steps, entropy of mu, the expected loss
     and the spread of the cells' losses under p_theta, and |grad J|."""
@@ -102,11 +98,13 @@ def theory_prediction(theory_metrics: pd.DataFrame, regime: str = "standard") ->
     return (wide["reinforce_mean_baseline"] / wide["advantage"]).groupby(level="n_edges").median()
 
 
-def prediction_text(theory_metrics: pd.DataFrame | None, n_edges: int, measured: float) -> str:
+def prediction_sentence(metrics: pd.DataFrame, theory_metrics: pd.DataFrame | None, n_edges: int = 6) -> str:
     """The theory chapter's predicted variance ratio at the |I| around ``n_edges``, beside the
-    measured one."""
-    if theory_metrics is None:
+    one measured here (empty without ``theory_metrics`` or the AdvantageNAS/REINFORCE pair)."""
+    ratios = variance_ratios(metrics)
+    if theory_metrics is None or not len(ratios):
         return ""
+    measured = math.exp(ratios.log_ratio.mean())
     predicted = theory_prediction(theory_metrics)
     below = predicted[predicted.index <= n_edges]
     above = predicted[predicted.index >= n_edges]
@@ -118,10 +116,7 @@ def prediction_text(theory_metrics: pd.DataFrame | None, n_edges: int, measured:
 
 
 def verdicts(metrics: pd.DataFrame) -> list[Verdict]:
-    """The paper's two claims about the gradient, computed: variance lower than REINFORCE's
-    (log ratios averaged per seed, t interval over the seeds) and no bias (a test of mean = grad J
-    per case, Bonferroni over cases; REINFORCE against its own target as the method's
-    control)."""
+    """The paper's two claims about the gradient, computed: ``variance_verdict`` and ``bias_verdict``."""
     return [v for v in (variance_verdict(metrics), bias_verdict(metrics)) if v is not None]
 
 
@@ -187,7 +182,7 @@ def figure(metrics: pd.DataFrame):
     """Relative bias against grad J, relative variance and cosine per strategy and point (mean
     over seeds, the seeds' values as dots)."""
     frame = metrics[metrics.target == "grad_J"]
-    points = _ordered_points(frame)
+    points = [p for p in POINTS if p in set(frame.point)]
     names = order(frame.strategy.unique())
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     width = 0.8 / max(len(points), 1)
@@ -221,21 +216,7 @@ def provenance_table(runs) -> pd.DataFrame:
         "folder": str(r.folder.relative_to(r.folder.parents[3]))} for r in runs])
 
 
-def prediction_sentence(metrics: pd.DataFrame, theory_metrics: pd.DataFrame | None, n_edges: int = 6) -> str:
-    """``prediction_text`` from the stored results, ``theory_metrics`` the theory chapter's (empty
-    without the AdvantageNAS/REINFORCE pair)."""
-    ratios = variance_ratios(metrics)
-    if not len(ratios):
-        return ""
-    return prediction_text(theory_metrics, n_edges, math.exp(ratios.log_ratio.mean()))
-
-
 SECTION_TARGET_SECONDS = 45 * 60  # the whole study at the cpu profile, on 2 cores
-
-
-def _median_per_chunk(metrics: pd.DataFrame) -> list[tuple[int, float]]:
-    batched = metrics[metrics.method == "batched"]
-    return list(batched.groupby("chunk").seconds_per_cell.median().items())
 
 
 def cost_sentence(runs, profile: str) -> str:
@@ -247,6 +228,7 @@ def cost_sentence(runs, profile: str) -> str:
     bench = ResultsStore().latest("benchmarks", "gradient-reference", profile)
     if bench is not None:
         b, s = bench.summary, bench.config["settings"]
+        per_chunk = bench.metrics[bench.metrics.method == "batched"].groupby("chunk").seconds_per_cell.median()
         parts.append(
             f"The exact reference (the loss of all 4,096 cells at C = {s['channels']}, {s['cells_per_stage']} cell(s) "
             f"per stage, batch {s['batch']}) took {b['batched_seconds']:.0f} s in chunks of {b['best_chunk']} "
@@ -255,7 +237,7 @@ def cost_sentence(runs, profile: str) -> str:
             f"{s['chunk_sample']} sampled cells and in turn (median of {b.get('rounds', 1)} round(s)), the batched "
             f"evaluation is {b['speedup']:.2f}× as fast as one forward pass per cell (largest difference between "
             f"the two losses {b['max_abs_difference']:.1e}); seconds per cell by chunk size: "
-            + ", ".join(f"{int(chunk)}: {seconds * 1000:.1f} ms" for chunk, seconds in _median_per_chunk(bench.metrics))
+            + ", ".join(f"{int(chunk)}: {seconds * 1000:.1f} ms" for chunk, seconds in per_chunk.items())
             + (" (larger chunks are slower per cell here: their activations leave the caches)."
                if b["best_chunk"] < max(s["chunks"]) else "."))
     if runs:
@@ -322,7 +304,8 @@ def norm_tests(runs) -> pd.DataFrame:
     import torch
 
     from ..strategies import make
-    from ..nb201.cell_enumeration import exact_gradient, log_marginal_gradient
+    from ..nb201.cell_enumeration import exact_gradient
+    from .study import own_target
 
     rows = []
     for run in runs:
@@ -332,16 +315,10 @@ def norm_tests(runs) -> pd.DataFrame:
             theta = torch.load(snapshot / "checkpoint.pt", weights_only=True, map_location="cpu")["theta"]
             exact = exact_gradient(theta, losses)
             for name, grads in draws.items():
-                targets = {"grad_J": exact}
-                if name == "reinforce":
-                    targets["own"] = (1 - make(name, 1).baseline_decay) * exact
-                elif name == "parsec":
-                    targets["own"] = log_marginal_gradient(theta, losses)
-                elif name == "random":
-                    targets["own"] = torch.zeros_like(exact)
-                for target_name, target in targets.items():
-                    rows.append({"seed": run.summary["seed"], "point": snapshot.name, "strategy": name,
-                                 "target": target_name, "norm_p": norm_test(grads, target)})
+                targets = {"grad_J": exact, "own": own_target(name, theta, losses, make(name, 1))}
+                rows += [{"seed": run.summary["seed"], "point": snapshot.name, "strategy": name, "target": target_name,
+                          "norm_p": norm_test(grads, target)} for target_name, target in targets.items()
+                         if target is not None]
     return pd.DataFrame(rows)
 
 
