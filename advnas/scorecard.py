@@ -19,11 +19,6 @@ from .store import reading
 from .verdict import Verdict, kind_of
 
 
-def pages() -> dict[str, str]:
-    """Chapter -> its book page, in the book's order (from the run list)."""
-    return {name: entry.page for name, entry in RUNLIST.items() if entry.computes}
-
-
 def _rows(chapter: str, verdicts: list[Verdict]) -> list[dict]:
     """The scorecard rows of a chapter's verdicts: each claim's words, location, number and
     group from ``claims.CLAIMS`` (where a claim has no entry: the chapter title's location and no
@@ -53,7 +48,7 @@ def table(profile: str) -> pd.DataFrame:
                                         "section", "stale"])
     frame.insert(3, "ours", [trials_text(profile, row.get("n")) for row in rows])
     # the paper's claims first, then our additions; within each, in the book's chapter order
-    book = list(pages().values())
+    book = [entry.page for entry in RUNLIST.values() if entry.computes]
     key = [(claims.GROUPS.index(g), next((i for i, p in enumerate(book) if f"({p}.ipynb)" in s), len(book)))
            for g, s in zip(frame.group, frame.section)]
     order = sorted(range(len(frame)), key=lambda i: key[i])
@@ -83,11 +78,6 @@ def _with_staleness(chapter: str, entry: Notebook, profile: str) -> list[dict]:
     return [{**row, "stale": stale} for row in rows]
 
 
-def shown_verdict(verdict: str, stale: str) -> str:
-    """The verdict as the table shows it: marked when the runs behind it are stale."""
-    return f"{verdict} (evidence stale: recompute)" if stale else verdict
-
-
 def trials_text(profile: str, n: int | None) -> str:
     """Our side of a row in short: the profile and the verdict's n (``Verdict.n``: "cpu, n = 5");
     the profile alone where it has none (an exact computation, a benchmark's medians)."""
@@ -99,7 +89,8 @@ def summary_table(frame: pd.DataFrame, group: str | None = None) -> pd.DataFrame
     evidence follows as a list)."""
     if group is not None:
         frame = frame[frame.group == group]
-    shown = frame.assign(verdict=[shown_verdict(v, s) for v, s in zip(frame.verdict, frame.stale)])
+    shown = frame.assign(verdict=[f"{v} (evidence stale: recompute)" if stale else v  # marked when stale
+                                  for v, stale in zip(frame.verdict, frame.stale)])
     shown = shown.map(lambda cell: cell.replace("|", "\\|") if isinstance(cell, str) else cell)  # Markdown cells
     return shown[["claim", "paper", "paper's number", "ours", "verdict", "section"]].rename(
         columns={"paper": "where in the paper", "ours": "ours: profile, n"})
@@ -114,16 +105,11 @@ def evidence_list(frame: pd.DataFrame) -> str:
                         if row.stale else "") for row in frame.itertuples())
 
 
-def kind(verdict: str) -> str:
-    """holds, fails, inconclusive or untested (the verdict without its n or reason)."""
-    return kind_of(verdict)
-
-
 def counts(frame: pd.DataFrame, group: str | None = None) -> str:
     """"3 hold, 1 fails, 9 inconclusive" over the scorecard's rows (of ``group``, all when None)."""
     if group is not None:
         frame = frame[frame.group == group]
-    kinds = frame.verdict.map(kind)
+    kinds = frame.verdict.map(kind_of)
     words = {"holds": "hold", "fails": "fail", "inconclusive": "inconclusive", "untested": "untested"}
     text = ", ".join(f"{int((kinds == k).sum())} {w}" for k, w in words.items() if k != "untested" or (kinds == k).any())
     stale = int((frame.stale != "").sum())
@@ -134,7 +120,7 @@ def figure(frame: pd.DataFrame):
     """Verdicts per chapter: a horizontal bar per chapter, split into hold / fail / inconclusive."""
     import matplotlib.pyplot as plt
 
-    kinds = frame.verdict.map(kind)
+    kinds = frame.verdict.map(kind_of)
     chapters = frame.section.str.extract(r"\[(.*)\]")[0]
     counts_by = pd.crosstab(chapters, kinds).reindex(columns=["holds", "fails", "inconclusive", "untested"],
                                                      fill_value=0)
