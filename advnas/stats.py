@@ -93,7 +93,10 @@ def interval(values: Iterable[float], level: float = LEVEL) -> Interval:
     mean = sum(xs) / n
     if n == 1:
         return Interval(1, mean, math.nan, math.nan, math.nan, level)
-    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    return _t_interval(n, mean, math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1)), level)
+
+
+def _t_interval(n: int, mean: float, sd: float, level: float) -> Interval:
     half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
     return Interval(n, mean, sd, mean - half, mean + half, level)
 
@@ -153,9 +156,14 @@ def _one_sided_interval(difference: Interval, margin: float) -> Interval:
         raise ValueError(f"margin must be a positive number; got {margin}")
     if difference.n < 2:
         return dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
-    half = t_quantile(0.5 + EQUIVALENCE_LEVEL / 2, difference.n - 1) * difference.sd / math.sqrt(difference.n)
-    return Interval(difference.n, difference.mean, difference.sd, difference.mean - half, difference.mean + half,
-                    EQUIVALENCE_LEVEL)
+    return _t_interval(difference.n, difference.mean, difference.sd, EQUIVALENCE_LEVEL)
+
+
+def _outcome(iv: Interval, holds: bool, fails: bool) -> tuple[str, Interval]:
+    """holds / fails / inconclusive at n = … (always at n < 2), with ``iv``."""
+    if iv.n >= 2 and (holds or fails):
+        return (HOLDS if holds else FAILS), iv
+    return f"inconclusive at n = {iv.n}", iv
 
 
 def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
@@ -165,13 +173,7 @@ def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
     margin), *fails* when it lies wholly outside, and is *inconclusive at n = …* when it
     overlaps a margin (or n = 1). Returns the verdict and the 90 % interval."""
     iv = _one_sided_interval(difference, margin)
-    if iv.n < 2:
-        return f"inconclusive at n = {iv.n}", iv
-    if -margin < iv.low and iv.high < margin:
-        return HOLDS, iv
-    if iv.high < -margin or iv.low > margin:
-        return FAILS, iv
-    return f"inconclusive at n = {iv.n}", iv
+    return _outcome(iv, -margin < iv.low and iv.high < margin, iv.high < -margin or iv.low > margin)
 
 
 def non_inferiority(difference: Interval, margin: float) -> tuple[str, Interval]:
@@ -181,10 +183,4 @@ def non_inferiority(difference: Interval, margin: float) -> tuple[str, Interval]
     when the whole interval lies above it, *inconclusive at n = …* otherwise (or n = 1).
     Returns the verdict and the 90 % interval."""
     iv = _one_sided_interval(difference, margin)
-    if iv.n < 2:
-        return f"inconclusive at n = {iv.n}", iv
-    if iv.high < margin:
-        return HOLDS, iv
-    if iv.low > margin:
-        return FAILS, iv
-    return f"inconclusive at n = {iv.n}", iv
+    return _outcome(iv, iv.high < margin, iv.low > margin)
