@@ -53,16 +53,12 @@ class Interval:
 
 def occupied_seconds(intervals: list[Interval]) -> float:
     """Length of the union of ``intervals`` (overlapping runs counted once)."""
-    total, current = 0.0, None
+    total, reached = 0.0, None  # reached: the latest end so far
     for iv in sorted(intervals, key=lambda iv: iv.start):
-        if current is None or iv.start > current.end:
-            if current is not None:
-                total += (current.end - current.start).total_seconds()
-            current = iv
-        elif iv.end > current.end:
-            current = Interval(current.start, iv.end)
-    if current is not None:
-        total += (current.end - current.start).total_seconds()
+        start = iv.start if reached is None else max(iv.start, reached)
+        if iv.end > start:  # the part not yet counted
+            total += (iv.end - start).total_seconds()
+            reached = iv.end
     return total
 
 
@@ -86,12 +82,8 @@ def table(profile: str = "cpu") -> pd.DataFrame:
 
     rows = []
     for group, (chapters, hours) in groups().items():
-        if chapters == (TUNING,):
-            todo = jobs.tuning_jobs(profile)
-        else:
-            todo = jobs.jobs_for(chapters, profile)
-        folders = {jobs.folder_of(j) for j in todo}
-        folders.discard(None)
+        todo = jobs.tuning_jobs(profile) if chapters == (TUNING,) else jobs.jobs_for(chapters, profile)
+        folders = {jobs.folder_of(j) for j in todo} - {None}
         runs = [Run.load(f) for f in sorted(folders) if (f / "summary.json").exists()]
         occupied = occupied_seconds([iv for r in runs for iv in intervals(r.info)]) / 3600
         rows.append({"searches": group, "runs stored": f"{len(runs)} of {len(folders)}",
