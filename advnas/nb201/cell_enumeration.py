@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import types
-from typing import Iterator
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -59,17 +59,22 @@ def _grouped_batch_norm(self: nn.BatchNorm2d, x: torch.Tensor, group: int) -> to
 
 
 @contextlib.contextmanager
-def grouped_batch_norm(model: nn.Module, group: int) -> Iterator[None]:
-    """Inside the block, every BatchNorm2d of ``model`` normalises each run of ``group``
-    samples separately and leaves its running statistics alone."""
-    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    for bn in norms:
-        bn.forward = types.MethodType(lambda self, x: _grouped_batch_norm(self, x, group), bn)
+def _forward_replaced(modules: list[nn.Module], forward: Callable[[nn.Module, torch.Tensor], torch.Tensor]):
+    """Inside the block, each of ``modules`` computes ``forward(module, x)`` instead of its class's forward."""
+    for module in modules:
+        module.forward = types.MethodType(forward, module)
     try:
         yield
     finally:
-        for bn in norms:
-            del bn.forward  # back to the class's forward
+        for module in modules:
+            del module.forward  # back to the class's forward
+
+
+def grouped_batch_norm(model: nn.Module, group: int) -> contextlib.AbstractContextManager[None]:
+    """Inside the block, every BatchNorm2d of ``model`` normalises each run of ``group``
+    samples separately and leaves its running statistics alone."""
+    return _forward_replaced([m for m in model.modules() if isinstance(m, nn.BatchNorm2d)],
+                             lambda self, x: _grouped_batch_norm(self, x, group))
 
 
 def _cell_forward(cell: SearchCell, x: torch.Tensor, choices: torch.Tensor, batch: int,
@@ -231,19 +236,12 @@ def log_marginal_gradient(theta: torch.Tensor, losses: torch.Tensor) -> torch.Te
 # The losses Eq. (6) needs and the advantage Eq. (7) computes, for every cell ------------------
 
 
-@contextlib.contextmanager
-def edge_output_zeroed(model: SearchNetwork, edge: int, op: int = 0) -> Iterator[None]:
-    """Inside the block, operation ``op`` of edge ``edge`` outputs zeros in every search cell
-    of ``model`` (all cells share one architecture, Sec. 5.2): a cell choosing ``op`` there is
+def edge_output_zeroed(model: SearchNetwork, edge: int) -> contextlib.AbstractContextManager[None]:
+    """Inside the block, operation 0 of edge ``edge`` outputs zeros in every search cell of
+    ``model`` (all cells share one architecture, Sec. 5.2): a cell choosing operation 0 there is
     the cell (s_i, 0) of Eq. (6), "where the output of the i-th edge is zero"."""
-    zeroed = [layer.candidates[edge][op] for layer in model.layers if isinstance(layer, SearchCell)]
-    for module in zeroed:
-        module.forward = types.MethodType(lambda self, x: torch.zeros_like(x), module)
-    try:
-        yield
-    finally:
-        for module in zeroed:
-            del module.forward  # back to the class's forward
+    return _forward_replaced([layer.candidates[edge][0] for layer in model.layers if isinstance(layer, SearchCell)],
+                             lambda self, x: torch.zeros_like(x))
 
 
 @torch.no_grad()
@@ -255,7 +253,8 @@ def choice_losses(model: SearchNetwork, images: torch.Tensor, labels: torch.Tens
     for start in tqdm(range(0, len(choices), chunk), disable=not progress, mininterval=2.0,
                       desc=desc or f"loss of {len(choices)} cells", leave=leave):
         part = choices[start:start + chunk]
-        losses[start:start + len(part)] = _mean_losses(batched_logits(model, images, part, first), labels).double().cpu()
+        logits = batched_logits(model, images, part, first)
+        losses[start:start + len(part)] = _mean_losses(logits, labels).double().cpu()
     return losses
 
 
