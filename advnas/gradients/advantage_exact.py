@@ -158,11 +158,6 @@ def analyse(theta: torch.Tensor, losses: torch.Tensor, zeroed_losses: torch.Tens
     }
 
 
-def scalars(result: dict[str, Any]) -> dict[str, float]:
-    """The numbers of an ``analyse`` result (its tensors left out)."""
-    return {k: v for k, v in result.items() if not isinstance(v, torch.Tensor)}
-
-
 def noise_removed_bias(draws: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
     """For n Monte-Carlo draws (n, ...) of an estimator: ||mean - target||^2, its part due to
     sampling noise tr Cov / n (unbiased sample covariance), and their difference, an unbiased
@@ -182,21 +177,6 @@ def snapshot_folder(run_folder: Path | str, point: str) -> Path:
     return Path(run_folder) / SNAPSHOTS / point
 
 
-def point_tables(run_folder: Path | str, point: str, chunk: int = 8, device: torch.device | None = None,
-                 data: SearchData | None = None, progress: bool = False):
-    """(L(a) (N,), L((s_i, 0)) (N, 6), A7 (N, 6), theta (6, |J|)) at ``point`` of a gradient
-    study run (``run_folder``), on the study's fixed minibatch there
-    (``study.fixed_minibatch``), all float64 on the CPU; ``chunk`` cells per pass."""
-    folder = snapshot_folder(run_folder, point)
-    search, _, _ = experiment.load_snapshot(folder, device, data)
-    seed = json.loads((folder / experiment.SEARCH).read_text())["seed"]
-    images, labels = study.fixed_minibatch(search, seed, search.epoch)
-    n_ops = search.theta.shape[-1]
-    losses, a7 = first_order_advantages(search.model, images, labels, n_ops, chunk, progress)
-    zeroed = zeroed_edge_losses(search.model, images, labels, n_ops, chunk, progress)
-    return losses, zeroed, a7, search.theta.detach().double().cpu()
-
-
 def _monte_carlo(folder: Path, grad: torch.Tensor, mean7: torch.Tensor) -> dict[str, float]:
     """The study's stored AdvantageNAS draws at the point against grad J (bias with sampling
     noise removed) and against the exact E[delta7] (``mc_vs_exact_ratio``: ||mean - E delta7||^2
@@ -213,16 +193,24 @@ def _monte_carlo(folder: Path, grad: torch.Tensor, mean7: torch.Tensor) -> dict[
 
 def measure(run_folder: Path | str, point: str, chunk: int = 8, device: torch.device | None = None,
             data: SearchData | None = None, progress: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(one row of numbers, the tables) at ``point`` of a gradient study run."""
+    """(one row of numbers, the tables) at ``point`` of a gradient study run (``run_folder``): the
+    tables L(a) (N,), L((s_i, 0)) (N, 6), A7 (N, 6) and theta (6, |J|), float64 on the CPU, are
+    enumerated on the study's fixed minibatch there (``study.fixed_minibatch``), ``chunk`` cells
+    per pass."""
     folder = snapshot_folder(run_folder, point)
     info = json.loads((folder / experiment.SEARCH).read_text())
     start = time.perf_counter()
-    losses, zeroed, a7, theta = point_tables(run_folder, point, chunk, device, data, progress)
+    search, _, _ = experiment.load_snapshot(folder, device, data)
+    images, labels = study.fixed_minibatch(search, info["seed"], search.epoch)
+    n_ops = search.theta.shape[-1]
+    losses, a7 = first_order_advantages(search.model, images, labels, n_ops, chunk, progress)
+    zeroed = zeroed_edge_losses(search.model, images, labels, n_ops, chunk, progress)
+    theta = search.theta.detach().double().cpu()
     seconds = time.perf_counter() - start
     result = analyse(theta, losses, zeroed, a7)
     stored = folder / experiment.LOSSES
     row = {"source": Path(run_folder).name, "seed": info["seed"], "point": point, "epoch": info["epoch"],
-           **scalars(result), "seconds": seconds,
+           **{k: v for k, v in result.items() if not isinstance(v, torch.Tensor)}, "seconds": seconds,
            "stored_losses_max_difference": float((torch.load(stored, weights_only=True).double() - losses).abs().max())
            if stored.is_file() else math.nan,
            "zero_op_in_space": info["config"].get("ops") == "with-none",  # then Eq. (9) is not modelled
