@@ -130,22 +130,20 @@ def variance_verdict(metrics: pd.DataFrame) -> Verdict | None:
     if not len(ratios):
         return None
     log_interval = stats.interval(ratios.groupby("seed").log_ratio.mean())
-    low, high = (math.exp(log_interval.low), math.exp(log_interval.high)) if log_interval.n >= 2 else \
-        (math.nan, math.nan)
+    interval = (math.exp(log_interval.low), math.exp(log_interval.high)) if log_interval.n >= 2 else None
     return Verdict(
         claim=f"Sec. 4.3–4.4: {ours}'s θ-gradient has a lower variance than {rival}'s in the CIFAR-10 space",
         outcome=stats.verdict(log_interval, claimed="less"),
         evidence=f"tr Var ratio {ours} ÷ {rival}, geometric mean over n = {log_interval.n} seed{'s' if log_interval.n != 1 else ''} "
                  f"({len(ratios)} (seed, point) cases, the log ratios averaged within each seed) "
                  f"{math.exp(log_interval.mean):.3f}, "
-                 + (f"95 % t interval [{low:.3f}, {high:.3f}]" if log_interval.n >= 2 else "no interval from one seed")
+                 + ("95 % t interval [{:.3f}, {:.3f}]".format(*interval) if interval else "no interval from one seed")
                  + "; per case "
                  + ", ".join(f"{r:.3f}" for r in ratios.ratio) + ".",
         rule="holds when the 95 % t interval of the log ratio lies below zero (the ratio's below 1), fails when "
              "it lies above, inconclusive otherwise",
         comparison=f"tr Var of {ours}'s θ-gradient ÷ {rival}'s, per seed (geometric mean over its points)",
-        n=log_interval.n, estimate=math.exp(log_interval.mean),
-        interval=(low, high) if log_interval.n >= 2 else None)
+        n=log_interval.n, estimate=math.exp(log_interval.mean), interval=interval)
 
 
 def bias_verdict(metrics: pd.DataFrame) -> Verdict | None:
