@@ -53,8 +53,8 @@ def _cases(rows: pd.DataFrame) -> str:
     return f"n = {len(rows)} (seed, point) cases ({seeds} seed{'s' if seeds != 1 else ''})"
 
 
-def _range(values: pd.Series, digits: int = 3) -> str:
-    return f"{values.min():.{digits}f}–{values.max():.{digits}f}"
+def _range(values: pd.Series) -> str:
+    return f"{values.min():.3f}–{values.max():.3f}"
 
 
 def verdicts(runs: list[Run], profile: str, cfg: GradientStudyConfig | None = None) -> list[Verdict]:

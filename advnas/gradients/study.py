@@ -6,13 +6,9 @@ search (weights w and theta fixed) and on one fixed augmented V minibatch, the e
 gradient of J(theta) = E_{a ~ p_theta}[L(a, w; V)] is a finite sum over the 4,096 cells
 (``nb201/cell_enumeration.py``). Each strategy's own theta-gradient (the code its searches run,
 ``search/theta_step.py``) is drawn ``draws`` times independently at that point and compared
-with it:
-
-  bias      ||mean of the draws - target||, with the standard error sqrt(tr Var / n) of the
-            mean, and a test of "mean = target": the largest per-component t statistic,
-            Bonferroni-corrected over the components;
-  variance  tr Var = E||delta - E delta||^2, with its standard error;
-  cosine    between the mean draw and the target.
+with it: bias, variance and cosine as every gradient study measures them
+(``gradient_statistics``), and a test of "mean = target": the largest per-component t
+statistic, Bonferroni-corrected over the components.
 
 Targets. Every strategy is measured against grad J. Some estimate something else, and are
 also measured against that ("own target"): REINFORCE updates its moving-average baseline
