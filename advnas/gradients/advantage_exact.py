@@ -64,12 +64,6 @@ CPU_CHUNK = 8  # per point: theta, L, L((s_i, 0)), A7, kept under the run's snap
 # The estimators' exact moments (pure functions of the enumerated tables) ---------------------
 
 
-def cell_probabilities(theta: torch.Tensor) -> torch.Tensor:
-    """p_theta(a) = prod_i mu_i(a_i) (Eq. 2, edges independent) of every cell of
-    ``all_cells``, shape (|J|^|I|,) float64."""
-    return per_cell(distribution.probabilities(theta.detach().double().cpu())).prod(-1)
-
-
 def scores(theta: torch.Tensor) -> torch.Tensor:
     """grad_theta ln p_theta(a) = a - mu(theta) (Sec. 4.2, below Eq. 4) of every cell,
     shape (|J|^|I|, |I|, |J|) float64."""
@@ -125,7 +119,8 @@ def analyse(theta: torch.Tensor, losses: torch.Tensor, zeroed_losses: torch.Tens
       E[L], and their ratios."""
     theta, losses = theta.detach().double().cpu(), losses.double().cpu()
     zeroed_losses, a7 = zeroed_losses.double().cpu(), a7.double().cpu()
-    p, score = cell_probabilities(theta), scores(theta)
+    p = per_cell(distribution.probabilities(theta)).prod(-1)  # p_theta(a) = prod_i mu_i(a_i) (Eq. 2)
+    score = scores(theta)
     grad = exact_gradient(theta, losses).cpu()
     a6 = exact_advantage(losses, zeroed_losses)
     expected = float((p * losses).sum())
