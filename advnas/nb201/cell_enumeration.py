@@ -150,7 +150,7 @@ class SharedFirstCell:
 
 def _logits(model: SearchNetwork, images: torch.Tensor, choices: torch.Tensor, first: SharedFirstCell | None = None,
             gates: torch.Tensor | None = None) -> torch.Tensor:
-    """``batched_logits``, inside ``grouped_batch_norm`` and with the gates of ``_cell_forward``."""
+    """``batched_logits``'s logits (called inside ``grouped_batch_norm``), with ``_cell_forward``'s gates."""
     batch, k_cells = images.shape[0], choices.shape[0]
     layers = list(model.layers)
     if first is not None:
