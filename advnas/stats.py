@@ -80,9 +80,6 @@ class Interval:
             return f"{self.mean:.{digits}f} (n = 1, no interval)"
         return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
-    def excludes_zero(self) -> bool:
-        return self.n >= 2 and (self.low > 0 or self.high < 0)
-
 
 def interval(values: Iterable[float], level: float = LEVEL) -> Interval:
     """The mean of ``values`` with its t interval (none at n = 1: low = high = nan)."""
@@ -133,15 +130,20 @@ def paired(a: Mapping[int, float], b: Mapping[int, float], level: float = LEVEL)
     return interval([a[s] - b[s] for s in seeds], level)
 
 
+def _outcome(iv: Interval, holds: bool, fails: bool) -> tuple[str, Interval]:
+    """holds / fails / inconclusive at n = … (always at n < 2), with ``iv``."""
+    if iv.n >= 2 and (holds or fails):
+        return (HOLDS if holds else FAILS), iv
+    return f"inconclusive at n = {iv.n}", iv
+
+
 def verdict(difference: Interval, claimed: str = "greater") -> str:
     """holds / fails / inconclusive at n = … for the claim difference > 0 (``claimed`` =
     "greater") or difference < 0 ("less")."""
     if claimed not in ("greater", "less"):
         raise ValueError(f"claimed must be 'greater' or 'less'; got {claimed!r}")
-    if difference.excludes_zero():
-        positive = difference.low > 0
-        return HOLDS if positive == (claimed == "greater") else FAILS
-    return f"inconclusive at n = {difference.n}"
+    above, below = difference.low > 0, difference.high < 0  # the interval excludes zero on that side
+    return _outcome(difference, *((above, below) if claimed == "greater" else (below, above)))[0]
 
 
 # Equivalence by two one-sided tests (TOST) at 5 % each: the difference lies within the
@@ -157,13 +159,6 @@ def _one_sided_interval(difference: Interval, margin: float) -> Interval:
     if difference.n < 2:
         return dataclasses.replace(difference, level=EQUIVALENCE_LEVEL)
     return _t_interval(difference.n, difference.mean, difference.sd, EQUIVALENCE_LEVEL)
-
-
-def _outcome(iv: Interval, holds: bool, fails: bool) -> tuple[str, Interval]:
-    """holds / fails / inconclusive at n = … (always at n < 2), with ``iv``."""
-    if iv.n >= 2 and (holds or fails):
-        return (HOLDS if holds else FAILS), iv
-    return f"inconclusive at n = {iv.n}", iv
 
 
 def equivalence(difference: Interval, margin: float) -> tuple[str, Interval]:
