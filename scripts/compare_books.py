@@ -56,8 +56,8 @@ def main(argv: list[str]) -> int:
         return 2
     books = [Path(a) for a in argv]
     for book in books:
-        if not (book / "chapters").is_dir():
-            print(f"{book} is not a built book (no chapters/ folder)", file=sys.stderr)
+        if not any((book / "chapters").glob("*.ipynb")):  # e.g. its _build/html, which holds chapters/*.html
+            print(f"{book} is not a built book (no executed chapters/*.ipynb)", file=sys.stderr)
             return 2
     a, b = (printed(book) for book in books)
     diff = list(difflib.unified_diff(a, b, str(books[0]), str(books[1]), n=0, lineterm=""))
