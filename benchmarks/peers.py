@@ -9,10 +9,11 @@ back, the pairs in a shuffled order and the two in alternating order, so that a 
 compares iterations seconds apart (the machine's speed drifts over a run); the summary
 holds medians and quartiles of per-repeat ratios. Peak tensor memory of building the contender
 and running two iterations is read from torch.profiler's records (CPU) or the CUDA
-allocator, as in advnas/cost/memory.py. One profiled iteration per contender splits its
-time into the network's own kernels (convolution, batch norm, pooling, ReLU), which the
-same network costs in any implementation, and the rest: our kernels alone, divided by the
-peer's whole iteration, is the lowest ratio reachable by cutting overhead (``kernel_floor``).
+allocator, as in advnas/cost/memory.py. Profiled iterations of each contender (the median of
+``PROFILED``: a sampling strategy runs another cell each time) split its time into the network's
+own kernels (convolution, batch norm, pooling, ReLU), which the same network costs in any
+implementation, and the rest: our kernels alone, divided by the peer's whole iteration, is the
+lowest ratio reachable by cutting overhead (``kernel_floor``).
 
 xautodl's iteration is the one of its search scripts: SGD (Nesterov, lr 0.025, weight
 decay 5e-4, gradient clipping 5) on the weights, Adam (lr 3e-4, betas (0.5, 0.999),
@@ -118,26 +119,35 @@ def _peak(name: str, s: dict, data, device) -> int:
 NETWORK_KERNELS = ("convolution", "batch_norm", "pool", "relu", "clamp_min", "threshold_backward")
 
 
-def kernel_split(step, device) -> dict:
-    """Self time of one profiled iteration (CPU time; device time on CUDA), split into the
-    network's kernels (NETWORK_KERNELS) and the rest."""
+#: Profiled iterations per contender: one alone was noisy (a sampling strategy's cell, hence its
+#: kernels, changes from one iteration to the next), so the split is the median of several.
+PROFILED = 5
+
+
+def kernel_split(step, device, iterations: int = PROFILED) -> dict:
+    """Self time of an iteration (CPU time; device time on CUDA), split into the network's kernels
+    (NETWORK_KERNELS) and the rest: the median of each over ``iterations`` profiled iterations,
+    after one unprofiled."""
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    attribute = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
     step()
     synchronize(device)
-    with profile(activities=activities) as prof:
-        step()
-        synchronize(device)
-    attribute = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
-    split = {"network_kernels": 0.0, "rest": 0.0}
-    for e in prof.key_averages():
-        kind = "network_kernels" if any(k in e.key for k in NETWORK_KERNELS) else "rest"
-        split[kind] += getattr(e, attribute, 0.0) / 1e6
-    return split
+    splits = []
+    for _ in range(iterations):
+        with profile(activities=activities) as prof:
+            step()
+            synchronize(device)
+        split = {"network_kernels": 0.0, "rest": 0.0}
+        for e in prof.key_averages():
+            kind = "network_kernels" if any(k in e.key for k in NETWORK_KERNELS) else "rest"
+            split[kind] += getattr(e, attribute, 0.0) / 1e6
+        splits.append(split)
+    return {kind: statistics.median(split[kind] for split in splits) for kind in ("network_kernels", "rest")}
 
 
 def _floor(kernels: dict, ours: str, theirs: str) -> float:
-    """Our network kernels alone ÷ the peer's whole profiled iteration: the lowest time ratio
-    reachable without running fewer or faster kernels."""
+    """Our network kernels alone ÷ the peer's whole profiled iteration (medians): the lowest time
+    ratio reachable without running fewer or faster kernels."""
     return kernels[ours]["network_kernels"] / (kernels[theirs]["network_kernels"] + kernels[theirs]["rest"])
 
 
@@ -175,6 +185,7 @@ def measure(profile: str) -> tuple[pd.DataFrame, dict]:
         "memory": {key: peaks[ours] / peaks[theirs] for key, (ours, theirs) in PAIRS.items()},
         "targets": TARGETS,
         "kernel_seconds": kernels,
+        "profiled_iterations": PROFILED,
         "kernel_floor": {key: _floor(kernels, *pair) for key, pair in PAIRS.items()},
     }
     return table, summary

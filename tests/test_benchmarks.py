@@ -88,6 +88,9 @@ def test_kernel_split_separates_the_network_kernels_from_the_rest():
     elementwise = kernel_split(lambda: (x * 2 + 1).exp(), torch.device("cpu"))
     assert convolutions["network_kernels"] > 0 and elementwise["network_kernels"] == 0
     assert elementwise["rest"] > 0
+    calls = []
+    kernel_split(lambda: calls.append(torch.conv2d(x, w, padding=1)), torch.device("cpu"), iterations=3)
+    assert len(calls) == 4  # one unprofiled, then the three whose medians it returns
 
 
 def test_paper_cost_projection_from_a_smoke_measurement(tmp_path, monkeypatch):

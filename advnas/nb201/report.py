@@ -595,8 +595,10 @@ def _limit(summary: dict, key: str) -> str:
         return ""
     ours = kernels[key.split("_over_")[0]]
     rest = ours["rest"] / (ours["rest"] + ours["network_kernels"])
+    profiled = summary.get("profiled_iterations", 1)
+    where = "one profiled iteration" if profiled == 1 else f"the medians of {profiled} profiled iterations"
     return (f" Our network's own kernels (convolution, batch norm, pooling, ReLU) alone take {floor:.2f}× "
-            f"the peer's whole iteration; {rest:.0%} of our profiled iteration runs outside them (gate "
+            f"the peer's whole iteration ({where}); {rest:.0%} of our iteration runs outside them (gate "
             "mixing, node sums and their gradients, sampling, optimisers), which is what limits the ratio.")
 
 
